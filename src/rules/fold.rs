@@ -1,0 +1,335 @@
+//! Folding: the one pass that makes disguised text comparable.
+//!
+//! Text is folded character by character (width/compatibility forms, case,
+//! traditional → simplified), zero-width and format characters are dropped,
+//! and — when separator skipping is on — whitespace, punctuation and symbols
+//! are dropped too, with a count of how many were dropped before each kept
+//! character. Every folded byte remembers the original byte offset of the
+//! character it came from, so a hit found in the folded text maps back to the
+//! original text it covers.
+//!
+//! Folding is per character (not whole-string NFKC) so that the offset map is
+//! exact; terms and page text are folded by the same function, so both sides
+//! agree.
+
+use super::trad;
+use std::sync::OnceLock;
+use unicode_normalization::UnicodeNormalization;
+
+/// Which folds apply. `separators` means "skip separators": they are dropped
+/// from the folded text and counted in [`Folded::gap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FoldOptions {
+    pub width: bool,
+    pub case: bool,
+    pub traditional: bool,
+    pub separators: bool,
+}
+
+impl FoldOptions {
+    /// Everything on: how keywords are matched by default.
+    pub const ALL: FoldOptions = FoldOptions {
+        width: true,
+        case: true,
+        traditional: true,
+        separators: true,
+    };
+
+    /// The text regexes run on: width-folded, nothing skipped (regexes
+    /// themselves are case-insensitive).
+    pub fn for_regex(width: bool) -> FoldOptions {
+        FoldOptions {
+            width,
+            case: false,
+            traditional: false,
+            separators: false,
+        }
+    }
+
+    fn table_index(self) -> usize {
+        (self.width as usize) | (self.case as usize) << 1 | (self.traditional as usize) << 2
+    }
+}
+
+/// Folded text with its map back to the original.
+#[derive(Clone, Debug, Default)]
+pub struct Folded {
+    pub text: String,
+    /// For every byte of `text`: the byte offset, in the original, of the
+    /// character it was folded from.
+    pub src: Vec<u32>,
+    /// For every byte of `text` that starts a character: how many separators
+    /// were skipped right before it (a run of whitespace counts as one;
+    /// saturates at 255). Other bytes hold 0.
+    pub gap: Vec<u8>,
+}
+
+impl Folded {
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.src.clear();
+        self.gap.clear();
+    }
+
+    /// Original byte range covered by folded bytes `start..end`.
+    pub fn original_range(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
+        let first = self.src[start] as usize;
+        let last = self.src[end - 1] as usize;
+        let last_len = original[last..].chars().next().map_or(0, char::len_utf8);
+        (first, last + last_len)
+    }
+
+    /// The largest number of separators skipped between two characters of
+    /// the folded span `start..end`.
+    pub fn max_gap(&self, start: usize, end: usize) -> u8 {
+        self.gap[start + 1..end].iter().copied().max().unwrap_or(0)
+    }
+
+    /// First folded byte whose source is at or after original offset `orig`.
+    pub fn folded_offset(&self, orig: usize) -> usize {
+        self.src.partition_point(|&o| (o as usize) < orig)
+    }
+}
+
+/// Fold `input` into a fresh buffer.
+pub fn fold(input: &str, opts: FoldOptions) -> Folded {
+    let mut out = Folded::default();
+    fold_into(input, opts, &mut out);
+    out
+}
+
+/// Fold only the text, dropping separators when the options say so: how
+/// terms, allow phrases and context words are prepared.
+pub fn fold_term(input: &str, opts: FoldOptions) -> String {
+    fold(input, opts).text
+}
+
+// A table entry: the folded character in the low 21 bits, or an index into
+// the expansion list, plus class bits.
+const SEP: u32 = 1 << 31;
+const WS: u32 = 1 << 30;
+const DROP: u32 = 1 << 29;
+const EXPANSION: u32 = 1 << 28;
+const VALUE: u32 = 0x1F_FFFF;
+
+struct Table {
+    bmp: Vec<u32>,
+    expansions: Vec<Vec<u32>>,
+}
+
+fn table(opts: FoldOptions) -> &'static Table {
+    static TABLES: [OnceLock<Table>; 8] = [const { OnceLock::new() }; 8];
+    TABLES[opts.table_index()].get_or_init(|| build_table(opts))
+}
+
+fn build_table(opts: FoldOptions) -> Table {
+    let mut table = Table {
+        bmp: vec![0; 0x1_0000],
+        expansions: Vec::new(),
+    };
+    for cp in 0..0x1_0000u32 {
+        let entry = match char::from_u32(cp) {
+            None => cp, // surrogates never occur in a str
+            Some(c) => {
+                let folded = fold_char(c, opts);
+                match folded.as_slice() {
+                    [] => DROP,
+                    [one] => *one,
+                    many => {
+                        table.expansions.push(many.to_vec());
+                        EXPANSION | (table.expansions.len() as u32 - 1)
+                    }
+                }
+            }
+        };
+        table.bmp[cp as usize] = entry;
+    }
+    table
+}
+
+/// Zero-width and format characters that are dropped wherever they are.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}')
+}
+
+/// Enclosed digits that NFKC leaves alone (⓿ ❶ ➀ ➊ ⓵ …).
+fn extra_digit(c: char) -> Option<u32> {
+    let cp = c as u32;
+    match cp {
+        0x24FF => Some(0),                         // ⓿
+        0x2776..=0x277F => Some(cp - 0x2776 + 1),  // ❶..❿
+        0x2780..=0x2789 => Some(cp - 0x2780 + 1),  // ➀..➉
+        0x278A..=0x2793 => Some(cp - 0x278A + 1),  // ➊..➓
+        0x24F5..=0x24FE => Some(cp - 0x24F5 + 1),  // ⓵..⓾
+        0x24EB..=0x24F4 => Some(cp - 0x24EB + 11), // ⓫..⓴
+        _ => None,
+    }
+}
+
+fn class_of(c: char) -> u32 {
+    if c.is_whitespace() {
+        SEP | WS
+    } else if c.is_alphanumeric() || is_mark(c) {
+        0
+    } else {
+        SEP
+    }
+}
+
+/// Combining marks stay with their base character rather than counting as
+/// separators (rough ranges; enough for the scripts seen on these sites).
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
+        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0900}'..='\u{0903}'
+        | '\u{093A}'..='\u{094F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}' | '\u{3099}' | '\u{309A}')
+}
+
+/// The folded characters of one original character, each with its class bits.
+fn fold_char(c: char, opts: FoldOptions) -> Vec<u32> {
+    if is_invisible(c) {
+        return Vec::new();
+    }
+    let mut stage1: Vec<char> = Vec::with_capacity(2);
+    if opts.width {
+        if let Some(d) = extra_digit(c) {
+            stage1.extend(d.to_string().chars());
+        } else {
+            let mut buf = [0u8; 4];
+            stage1.extend(c.encode_utf8(&mut buf).nfkc());
+        }
+    } else {
+        stage1.push(c);
+    }
+    let mut out = Vec::with_capacity(stage1.len());
+    for ch in stage1 {
+        let lowered: Vec<char> = if opts.case {
+            ch.to_lowercase().collect()
+        } else {
+            vec![ch]
+        };
+        for l in lowered {
+            let s = if opts.traditional {
+                trad::to_simplified(l)
+            } else {
+                l
+            };
+            if is_invisible(s) {
+                continue;
+            }
+            out.push(s as u32 | class_of(s));
+        }
+    }
+    out
+}
+
+/// Fold `input` into `out` (cleared first), reusing its buffers.
+pub fn fold_into(input: &str, opts: FoldOptions, out: &mut Folded) {
+    out.clear();
+    out.text.reserve(input.len());
+    out.src.reserve(input.len());
+    out.gap.reserve(input.len());
+    let table = table(opts);
+    let mut state = GapState::default();
+    for (offset, c) in input.char_indices() {
+        let cp = c as u32;
+        if cp < 0x1_0000 {
+            let entry = table.bmp[cp as usize];
+            if entry & EXPANSION != 0 {
+                for &e in &table.expansions[(entry & VALUE) as usize] {
+                    emit(e, offset as u32, opts.separators, &mut state, out);
+                }
+            } else if entry & DROP == 0 {
+                emit(entry, offset as u32, opts.separators, &mut state, out);
+            }
+        } else {
+            for e in fold_char(c, opts) {
+                emit(e, offset as u32, opts.separators, &mut state, out);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct GapState {
+    gap: u32,
+    in_whitespace: bool,
+}
+
+#[inline]
+fn emit(entry: u32, offset: u32, skip_separators: bool, state: &mut GapState, out: &mut Folded) {
+    if skip_separators && entry & SEP != 0 {
+        if entry & WS == 0 {
+            state.gap += 1;
+            state.in_whitespace = false;
+        } else if !state.in_whitespace {
+            state.gap += 1;
+            state.in_whitespace = true;
+        }
+        return;
+    }
+    // SAFETY-free: the value came from a char.
+    let c = char::from_u32(entry & VALUE).unwrap_or('\u{FFFD}');
+    let len = c.len_utf8();
+    if len == 1 {
+        out.text.push(c);
+        out.src.push(offset);
+        out.gap.push(state.gap.min(255) as u8);
+    } else {
+        out.text.push(c);
+        for i in 0..len {
+            out.src.push(offset);
+            out.gap
+                .push(if i == 0 { state.gap.min(255) as u8 } else { 0 });
+        }
+    }
+    state.gap = 0;
+    state.in_whitespace = false;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(s: &str) -> String {
+        fold_term(s, FoldOptions::ALL)
+    }
+
+    #[test]
+    fn folds_width_case_traditional_and_invisibles() {
+        assert_eq!(f("ｂｅｔ３６５"), "bet365");
+        assert_eq!(f("BET365"), "bet365");
+        assert_eq!(f("賭博"), "赌博");
+        assert_eq!(f("百\u{200b}家乐"), "百家乐");
+        assert_eq!(f("①❶➀➊⓵⓿"), "111110");
+        assert_eq!(f("㍿"), "株式会社");
+    }
+
+    #[test]
+    fn separators_are_counted_and_whitespace_runs_count_once() {
+        let folded = fold("百 \t\n 家.*乐", FoldOptions::ALL);
+        assert_eq!(folded.text, "百家乐");
+        assert_eq!(folded.gap[3], 1); // the whitespace run
+        assert_eq!(folded.gap[6], 2); // '.' and '*'
+        assert_eq!(folded.max_gap(0, folded.text.len()), 2);
+    }
+
+    #[test]
+    fn offsets_map_back_to_original_text() {
+        let original = "ｘ百.家.乐ｙ";
+        let folded = fold(original, FoldOptions::ALL);
+        let start = folded.text.find("百家乐").unwrap();
+        let (a, b) = folded.original_range(original, start, start + "百家乐".len());
+        assert_eq!(&original[a..b], "百.家.乐");
+    }
+
+    #[test]
+    fn regex_fold_keeps_separators_and_case() {
+        let folded = fold("Ｔel: １３８ 0013 8000", FoldOptions::for_regex(true));
+        assert_eq!(folded.text, "Tel: 138 0013 8000");
+    }
+}

@@ -1,0 +1,707 @@
+//! The compiled rule set and page matching.
+//!
+//! Compile once, share everywhere (`RuleSet` is `Send + Sync`). Rules whose
+//! keyword folds are the same (the default: everything on) share one
+//! Aho-Corasick automaton holding every term, allow phrase and context word;
+//! it is searched with overlapping matches, so an allow phrase and the term
+//! inside it are both seen and the term can be dropped by containment.
+//!
+//! Matching a page:
+//! 1. fold each block once per fold group and search the automaton; check
+//!    each raw match against its owner rule (separator gap, word boundary);
+//! 2. run regex rules on width-folded block text, with digit-boundary and
+//!    validator checks;
+//! 3. filter candidates per rule: field, hidden_only, allow containment,
+//!    context (window across the page, or the cell's column header), then
+//!    `min_distinct` over what survived.
+//!
+//! All positions used between steps are original byte ranges within a block,
+//! so keyword and regex candidates compare in one coordinate system.
+
+use super::fold::{fold, fold_into, fold_term, FoldOptions, Folded};
+use super::pack::{Loc, PackInfo, Packs, RuleSpec};
+use super::validate::Validator;
+use crate::error::InputError;
+use crate::page::{Field, Page};
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::{Regex, RegexBuilder};
+use std::collections::{HashMap, HashSet};
+
+/// Most separators allowed between two characters of a term.
+pub const MAX_SEPARATOR_RUN: u8 = 3;
+
+/// What a hit matched: one of the rule's keywords, or (for a regex) the
+/// folded matched text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum HitTerm {
+    Keyword(usize),
+    Folded(String),
+}
+
+/// One hit on a page: which rule, which term, and the original byte range
+/// it covers in one block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub rule: usize,
+    pub term: HitTerm,
+    pub block: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Hit {
+    /// The original text the hit covered.
+    pub fn matched<'p>(&self, page: &'p Page) -> &'p str {
+        &page.blocks[self.block].text[self.start..self.end]
+    }
+
+    /// The original text around the hit, within its block, whitespace
+    /// collapsed, cut with `…`.
+    pub fn snippet(&self, page: &Page) -> String {
+        snippet(&page.blocks[self.block].text, self.start, self.end, 24)
+    }
+}
+
+/// Why a raw match did not become a hit (`rules explain`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Too many separators between two characters of the term.
+    Separators(u8),
+    /// The term has an ASCII end and the original text goes on with a letter or digit.
+    Boundary,
+    /// Inside an occurrence of this allow phrase.
+    Allow(String),
+    /// A validated number touches another digit.
+    DigitNeighbour,
+    /// The validator refused the number.
+    Validator(Validator),
+    /// No context word within the window, nor in the column header.
+    Context,
+    /// Too few distinct terms of the rule on the page.
+    MinDistinct { found: usize, needed: usize },
+    /// The rule does not look at this field.
+    Field(Field),
+    /// The rule counts only hidden text.
+    NotHidden,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reason::Separators(n) => write!(
+                f,
+                "{n} separators in a row inside the term (at most {MAX_SEPARATOR_RUN})"
+            ),
+            Reason::Boundary => f.write_str("not a whole word (a letter or digit goes on)"),
+            Reason::Allow(p) => write!(f, "inside the allow phrase `{p}`"),
+            Reason::DigitNeighbour => f.write_str("part of a longer number"),
+            Reason::Validator(v) => write!(f, "refused by validator {}", v.name()),
+            Reason::Context => f.write_str("no context word near it"),
+            Reason::MinDistinct { found, needed } => {
+                write!(
+                    f,
+                    "{found} distinct term(s) on the page, rule needs {needed}"
+                )
+            }
+            Reason::Field(field) => write!(f, "field `{field}` is not among the rule's fields"),
+            Reason::NotHidden => f.write_str("visible text, rule counts hidden text only"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Rejected {
+    pub hit: Hit,
+    pub reason: Reason,
+}
+
+/// The outcome of matching one page.
+#[derive(Clone, Debug, Default)]
+pub struct PageMatch {
+    pub hits: Vec<Hit>,
+    /// Filled only with [`MatchOptions::explain`].
+    pub rejected: Vec<Rejected>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MatchOptions {
+    /// Keep rejected matches with their reason.
+    pub explain: bool,
+    /// Ignore `fields` and `hidden_only` (rule tests check term logic alone).
+    pub term_logic_only: bool,
+    /// Evaluate only this rule.
+    pub only_rule: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Role {
+    Term(u32),
+    Allow(u32),
+    Context,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Owner {
+    rule: u32,
+    role: Role,
+}
+
+struct Pattern {
+    owners: Vec<Owner>,
+    /// The folded pattern starts / ends with an ASCII letter or digit, so a
+    /// word boundary is needed there in the original text.
+    left_word: bool,
+    right_word: bool,
+}
+
+struct Group {
+    opts: FoldOptions,
+    ac: Option<AhoCorasick>,
+    patterns: Vec<Pattern>,
+    has_context: bool,
+}
+
+struct CompiledRule {
+    group: usize,
+    regexes: Vec<Regex>,
+    max_gap: u8,
+    /// Folded context words, for column headers.
+    context: Vec<String>,
+}
+
+/// Rules compiled for matching. Built once; shared by all workers.
+pub struct RuleSet {
+    pub packs: Vec<PackInfo>,
+    pub rules: Vec<RuleSpec>,
+    compiled: Vec<CompiledRule>,
+    groups: Vec<Group>,
+}
+
+impl RuleSet {
+    pub fn compile(packs: Packs) -> Result<RuleSet, InputError> {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_patterns: Vec<Vec<String>> = Vec::new();
+        let mut pattern_ids: Vec<HashMap<String, usize>> = Vec::new();
+        let mut compiled = Vec::with_capacity(packs.rules.len());
+
+        for (ri, rule) in packs.rules.iter().enumerate() {
+            let n = rule.normalize;
+            let opts = FoldOptions {
+                width: n.width,
+                case: n.case,
+                traditional: n.traditional,
+                separators: true,
+            };
+            let gi = match groups.iter().position(|g| g.opts == opts) {
+                Some(i) => i,
+                None => {
+                    groups.push(Group {
+                        opts,
+                        ac: None,
+                        patterns: Vec::new(),
+                        has_context: false,
+                    });
+                    group_patterns.push(Vec::new());
+                    pattern_ids.push(HashMap::new());
+                    groups.len() - 1
+                }
+            };
+            let mut add = |text: &str, loc: &Loc, role: Role| -> Result<(), InputError> {
+                let folded = fold_term(text, opts);
+                if folded.is_empty() {
+                    return Err(loc.error(format!(
+                        "`{text}` is only separators or invisible characters once folded"
+                    )));
+                }
+                let pid = *pattern_ids[gi].entry(folded.clone()).or_insert_with(|| {
+                    group_patterns[gi].push(folded.clone());
+                    groups[gi].patterns.push(Pattern {
+                        owners: Vec::new(),
+                        left_word: folded
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_alphanumeric()),
+                        right_word: folded
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| c.is_ascii_alphanumeric()),
+                    });
+                    groups[gi].patterns.len() - 1
+                });
+                let owners = &mut groups[gi].patterns[pid].owners;
+                // The same folded term twice in one rule: keep the first.
+                let duplicate = owners.iter().any(|o| {
+                    o.rule == ri as u32
+                        && std::mem::discriminant(&o.role) == std::mem::discriminant(&role)
+                });
+                if !duplicate {
+                    owners.push(Owner {
+                        rule: ri as u32,
+                        role,
+                    });
+                }
+                Ok(())
+            };
+            for (ti, k) in rule.keywords.iter().enumerate() {
+                add(&k.text, &k.loc, Role::Term(ti as u32))?;
+            }
+            for (ai, a) in rule.allow.iter().enumerate() {
+                add(&a.text, &a.loc, Role::Allow(ai as u32))?;
+            }
+            for c in &rule.context {
+                add(&c.text, &c.loc, Role::Context)?;
+            }
+            if !rule.context.is_empty() {
+                groups[gi].has_context = true;
+            }
+            let mut regexes = Vec::with_capacity(rule.regex.len());
+            for r in &rule.regex {
+                let re = RegexBuilder::new(&r.text)
+                    .case_insensitive(true)
+                    .size_limit(10 << 20)
+                    .build()
+                    .map_err(|e| {
+                        let detail = e.to_string();
+                        let last = detail.lines().last().unwrap_or("").trim().to_string();
+                        r.loc.error(format!("invalid regex `{}`: {last}", r.text))
+                    })?;
+                if re.is_match("") {
+                    return Err(r.loc.error(format!(
+                        "regex `{}` matches the empty string: it would hit everywhere",
+                        r.text
+                    )));
+                }
+                regexes.push(re);
+            }
+            compiled.push(CompiledRule {
+                group: gi,
+                regexes,
+                max_gap: if n.separators { MAX_SEPARATOR_RUN } else { 0 },
+                context: rule
+                    .context
+                    .iter()
+                    .map(|c| fold_term(&c.text, opts))
+                    .collect(),
+            });
+        }
+        for (group, patterns) in groups.iter_mut().zip(&group_patterns) {
+            if !patterns.is_empty() {
+                let ac = AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(patterns)
+                    .map_err(|e| {
+                        InputError::plain(format!("cannot build the term automaton: {e}"))
+                    })?;
+                group.ac = Some(ac);
+            }
+        }
+        Ok(RuleSet {
+            packs: packs.packs,
+            rules: packs.rules,
+            compiled,
+            groups,
+        })
+    }
+
+    /// The term a hit is reported under: the keyword as written in the
+    /// rule, or a regex hit's folded text.
+    pub fn term<'a>(&'a self, hit: &'a Hit) -> &'a str {
+        match &hit.term {
+            HitTerm::Keyword(i) => &self.rules[hit.rule].keywords[*i].text,
+            HitTerm::Folded(s) => s,
+        }
+    }
+
+    /// Where a hit's term was written (keyword hits), else the rule.
+    pub fn term_loc(&self, hit: &Hit) -> &Loc {
+        match &hit.term {
+            HitTerm::Keyword(i) => &self.rules[hit.rule].keywords[*i].loc,
+            HitTerm::Folded(_) => &self.rules[hit.rule].loc,
+        }
+    }
+
+    /// The compiled regexes of rule `rule`.
+    pub fn regex_of(&self, rule: usize) -> &[Regex] {
+        &self.compiled[rule].regexes
+    }
+
+    pub fn match_page(&self, page: &Page) -> Vec<Hit> {
+        self.match_page_with(page, MatchOptions::default()).hits
+    }
+
+    pub fn match_page_with(&self, page: &Page, opts: MatchOptions) -> PageMatch {
+        let mut scan = Scan {
+            set: self,
+            page,
+            opts,
+            candidates: Vec::new(),
+            allows: Vec::new(),
+            contexts: Vec::new(),
+            rejected: Vec::new(),
+            folds: Vec::with_capacity(self.groups.len()),
+        };
+        scan.keywords();
+        scan.regexes();
+        scan.evaluate()
+    }
+}
+
+struct AllowSpan {
+    rule: u32,
+    allow: u32,
+    block: u32,
+    start: usize,
+    end: usize,
+}
+
+struct ContextSpan {
+    rule: u32,
+    block: u32,
+    /// Folded byte range within the block (this rule's fold group).
+    start: usize,
+    end: usize,
+}
+
+/// One group's folds of every block of the page, with page-level character
+/// bases (only kept when the group has context rules).
+struct GroupFolds {
+    folds: Vec<Folded>,
+    bases: Vec<usize>,
+    char_index: Vec<Option<Vec<u32>>>,
+}
+
+impl GroupFolds {
+    /// Page-level folded character position of original offset `orig` in `block`.
+    fn page_pos(&mut self, block: usize, orig: usize) -> usize {
+        let byte = self.folds[block].folded_offset(orig);
+        self.page_pos_folded(block, byte)
+    }
+
+    /// Page-level folded character position of folded byte `byte` in `block`.
+    fn page_pos_folded(&mut self, block: usize, byte: usize) -> usize {
+        let text = &self.folds[block].text;
+        let index = self.char_index[block].get_or_insert_with(|| {
+            // index[i]: how many characters start before byte i.
+            let mut idx = Vec::with_capacity(text.len() + 1);
+            let mut n = 0u32;
+            for b in text.bytes() {
+                idx.push(n);
+                if b & 0xC0 != 0x80 {
+                    n += 1;
+                }
+            }
+            idx.push(n);
+            idx
+        });
+        self.bases[block] + index[byte] as usize
+    }
+}
+
+struct Scan<'a> {
+    set: &'a RuleSet,
+    page: &'a Page,
+    opts: MatchOptions,
+    candidates: Vec<Hit>,
+    allows: Vec<AllowSpan>,
+    contexts: Vec<ContextSpan>,
+    rejected: Vec<Rejected>,
+    folds: Vec<Option<GroupFolds>>,
+}
+
+impl Scan<'_> {
+    fn wanted(&self, rule: u32) -> bool {
+        self.opts.only_rule.is_none_or(|r| r == rule as usize)
+    }
+
+    fn reject(&mut self, hit: Hit, reason: Reason) {
+        if self.opts.explain {
+            self.rejected.push(Rejected { hit, reason });
+        }
+    }
+
+    fn keywords(&mut self) {
+        let mut scratch = Folded::default();
+        for (gi, group) in self.set.groups.iter().enumerate() {
+            let Some(ac) = &group.ac else {
+                self.folds.push(None);
+                continue;
+            };
+            let mut kept = group.has_context.then(|| GroupFolds {
+                folds: Vec::with_capacity(self.page.blocks.len()),
+                bases: Vec::with_capacity(self.page.blocks.len()),
+                char_index: vec![None; self.page.blocks.len()],
+            });
+            let mut base = 0usize;
+            for (bi, block) in self.page.blocks.iter().enumerate() {
+                let mut folded = std::mem::take(&mut scratch);
+                fold_into(&block.text, group.opts, &mut folded);
+                for m in ac.find_overlapping_iter(&folded.text) {
+                    let (s, e) = (m.start(), m.end());
+                    let pattern = &group.patterns[m.pattern().as_usize()];
+                    let gap = folded.max_gap(s, e);
+                    let (os, oe) = folded.original_range(&block.text, s, e);
+                    let boundary_ok = (!pattern.left_word || !word_char_before(&block.text, os))
+                        && (!pattern.right_word || !word_char_after(&block.text, oe));
+                    for owner in &pattern.owners {
+                        if !self.wanted(owner.rule) {
+                            continue;
+                        }
+                        let rule = &self.set.compiled[owner.rule as usize];
+                        let ok = gap <= rule.max_gap && boundary_ok;
+                        match owner.role {
+                            Role::Term(t) => {
+                                let hit = Hit {
+                                    rule: owner.rule as usize,
+                                    term: HitTerm::Keyword(t as usize),
+                                    block: bi,
+                                    start: os,
+                                    end: oe,
+                                };
+                                if gap > rule.max_gap {
+                                    self.reject(hit, Reason::Separators(gap));
+                                } else if !boundary_ok {
+                                    self.reject(hit, Reason::Boundary);
+                                } else {
+                                    self.candidates.push(hit);
+                                }
+                            }
+                            Role::Allow(a) if ok => self.allows.push(AllowSpan {
+                                rule: owner.rule,
+                                allow: a,
+                                block: bi as u32,
+                                start: os,
+                                end: oe,
+                            }),
+                            Role::Context if ok => self.contexts.push(ContextSpan {
+                                rule: owner.rule,
+                                block: bi as u32,
+                                start: s,
+                                end: e,
+                            }),
+                            _ => {}
+                        }
+                    }
+                }
+                match kept.as_mut() {
+                    Some(k) => {
+                        k.bases.push(base);
+                        base += folded.text.chars().count();
+                        k.folds.push(folded);
+                    }
+                    None => scratch = folded,
+                }
+            }
+            debug_assert_eq!(self.folds.len(), gi);
+            self.folds.push(kept);
+        }
+    }
+
+    fn regexes(&mut self) {
+        let mut folds: [Option<Vec<Folded>>; 2] = [None, None];
+        for (ri, rule) in self.set.compiled.iter().enumerate() {
+            if rule.regexes.is_empty() || !self.wanted(ri as u32) {
+                continue;
+            }
+            let spec = &self.set.rules[ri];
+            let width = spec.normalize.width;
+            let page = self.page;
+            let blocks = folds[width as usize].get_or_insert_with(|| {
+                page.blocks
+                    .iter()
+                    .map(|b| fold(&b.text, FoldOptions::for_regex(width)))
+                    .collect()
+            });
+            for (bi, block) in page.blocks.iter().enumerate() {
+                if !self.opts.term_logic_only && !spec.applies_to(block.field) {
+                    continue;
+                }
+                let folded = &blocks[bi];
+                for re in &rule.regexes {
+                    for m in re.find_iter(&folded.text) {
+                        if m.is_empty() {
+                            continue;
+                        }
+                        let (os, oe) = folded.original_range(&block.text, m.start(), m.end());
+                        let hit = Hit {
+                            rule: ri,
+                            term: HitTerm::Folded(m.as_str().to_lowercase()),
+                            block: bi,
+                            start: os,
+                            end: oe,
+                        };
+                        match spec.validate {
+                            Some(v) if touches_digit(&folded.text, m.start(), m.end(), v) => {
+                                self.reject(hit, Reason::DigitNeighbour)
+                            }
+                            Some(v) if !v.check(m.as_str()) => {
+                                self.reject(hit, Reason::Validator(v))
+                            }
+                            _ => self.candidates.push(hit),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn evaluate(mut self) -> PageMatch {
+        let candidates = std::mem::take(&mut self.candidates);
+        let mut survivors: Vec<Hit> = Vec::with_capacity(candidates.len());
+        let mut header_cache: HashMap<(usize, usize), bool> = HashMap::new();
+        for hit in candidates {
+            let spec = &self.set.rules[hit.rule];
+            let block = &self.page.blocks[hit.block];
+            if !self.opts.term_logic_only {
+                if !spec.applies_to(block.field) {
+                    self.reject(hit, Reason::Field(block.field));
+                    continue;
+                }
+                if spec.hidden_only && !block.hidden {
+                    self.reject(hit, Reason::NotHidden);
+                    continue;
+                }
+            }
+            if let Some(a) = self.allows.iter().find(|a| {
+                a.rule as usize == hit.rule
+                    && a.block as usize == hit.block
+                    && a.start <= hit.start
+                    && hit.end <= a.end
+            }) {
+                let phrase = spec.allow[a.allow as usize].text.clone();
+                self.reject(hit, Reason::Allow(phrase));
+                continue;
+            }
+            if !spec.context.is_empty() && !self.has_context(&hit, &mut header_cache) {
+                self.reject(hit, Reason::Context);
+                continue;
+            }
+            survivors.push(hit);
+        }
+
+        // min_distinct: distinct terms per rule over the page.
+        let mut distinct: HashMap<usize, HashSet<&HitTerm>> = HashMap::new();
+        for h in &survivors {
+            distinct.entry(h.rule).or_default().insert(&h.term);
+        }
+        let found: HashMap<usize, usize> =
+            distinct.into_iter().map(|(r, s)| (r, s.len())).collect();
+        let mut hits = Vec::with_capacity(survivors.len());
+        for hit in survivors {
+            let needed = self.set.rules[hit.rule].min_distinct;
+            let n = found[&hit.rule];
+            if n < needed {
+                self.reject(hit, Reason::MinDistinct { found: n, needed });
+            } else {
+                hits.push(hit);
+            }
+        }
+        hits.sort_by_key(|h| (h.block, h.start, h.rule));
+        self.rejected
+            .sort_by_key(|r| (r.hit.block, r.hit.start, r.hit.rule));
+        PageMatch {
+            hits,
+            rejected: self.rejected,
+        }
+    }
+
+    fn has_context(&mut self, hit: &Hit, header_cache: &mut HashMap<(usize, usize), bool>) -> bool {
+        let rule = &self.set.compiled[hit.rule];
+        let group = &self.set.groups[rule.group];
+        if let Some(header) = &self.page.blocks[hit.block].header {
+            let ok = *header_cache
+                .entry((hit.rule, hit.block))
+                .or_insert_with(|| {
+                    let folded = fold_term(header, group.opts);
+                    rule.context.iter().any(|c| folded.contains(c.as_str()))
+                });
+            if ok {
+                return true;
+            }
+        }
+        let window = self.set.rules[hit.rule].context_window;
+        let Some(folds) = self.folds[rule.group].as_mut() else {
+            return false;
+        };
+        let start = folds.page_pos(hit.block, hit.start);
+        let end = folds.page_pos(hit.block, hit.end);
+        for c in self.contexts.iter().filter(|c| c.rule as usize == hit.rule) {
+            let c_start = folds.page_pos_folded(c.block as usize, c.start);
+            let c_end = folds.page_pos_folded(c.block as usize, c.end);
+            // 0 when they overlap.
+            let distance = start.saturating_sub(c_end).max(c_start.saturating_sub(end));
+            if distance <= window {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn word_char_before(text: &str, at: usize) -> bool {
+    text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+fn word_char_after(text: &str, at: usize) -> bool {
+    text[at..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// A validated number must stand alone: no ASCII digit right before or
+/// after. A mobile number may follow a `+86` / `0086` country code.
+fn touches_digit(text: &str, start: usize, end: usize, v: Validator) -> bool {
+    let mut before = &text[..start];
+    if v == Validator::CnMobile {
+        for prefix in ["+86", "0086"] {
+            if let Some(rest) = before.strip_suffix(prefix) {
+                before = rest;
+                break;
+            }
+        }
+    }
+    before
+        .bytes()
+        .next_back()
+        .is_some_and(|b| b.is_ascii_digit())
+        || text[end..]
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit())
+}
+
+/// `width` characters either side of `start..end`, whitespace collapsed.
+pub fn snippet(text: &str, start: usize, end: usize, width: usize) -> String {
+    let before_start = text[..start]
+        .char_indices()
+        .rev()
+        .nth(width.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    let after_end = text[end..]
+        .char_indices()
+        .nth(width)
+        .map_or(text.len(), |(i, _)| end + i);
+    let mut out = String::with_capacity(after_end - before_start + 8);
+    if before_start > 0 {
+        out.push('…');
+    }
+    let mut in_space = false;
+    for c in text[before_start..after_end].chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    if after_end < text.len() {
+        out.push('…');
+    }
+    out.trim().to_string()
+}

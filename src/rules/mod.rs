@@ -1,0 +1,43 @@
+//! The rule engine: rule packs in, hits out.
+//!
+//! - [`pack`]: reading and checking `*.toml` packs;
+//! - [`fold`]: the evasion-resistant folding with its offset map;
+//! - [`matcher`]: the compiled [`RuleSet`] and page matching;
+//! - [`validate`]: personal-data validators for regex hits;
+//! - [`tooling`]: `rules test`, `rules lint`, `rules explain`.
+
+pub mod builtin;
+pub mod fold;
+pub mod matcher;
+pub mod pack;
+pub mod tooling;
+mod trad;
+pub mod validate;
+
+pub use matcher::{Hit, HitTerm, MatchOptions, PageMatch, Reason, Rejected, RuleSet};
+pub use pack::{Packs, RuleSpec, Severity};
+
+use crate::error::InputError;
+use std::path::{Path, PathBuf};
+
+/// Where rules come from: a directory the user named, `rules/` beside the
+/// register, or else the packs built into the binary.
+pub fn resolve_dir(explicit: Option<&Path>, register: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir.to_path_buf());
+    }
+    let beside = match register.and_then(Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.join("rules"),
+        _ => PathBuf::from("rules"),
+    };
+    beside.is_dir().then_some(beside)
+}
+
+/// Load and compile the packs of `dir`, or the built-in ones.
+pub fn load(dir: Option<&Path>) -> Result<RuleSet, InputError> {
+    let packs = match dir {
+        Some(d) => Packs::load_dir(d)?,
+        None => Packs::builtin(),
+    };
+    RuleSet::compile(packs)
+}
