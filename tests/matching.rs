@@ -1,0 +1,500 @@
+//! Behaviour of the rule engine: folding, evasions, allow, context,
+//! min_distinct, validators, boundaries, blocks, fields, hidden text.
+
+use proptest::prelude::*;
+use sitesweep::page::{Block, Field, Page};
+use sitesweep::rules::fold::{fold_term, FoldOptions};
+use sitesweep::rules::{Packs, Reason, RuleSet};
+use std::path::Path;
+
+fn set(toml: &str) -> RuleSet {
+    RuleSet::compile(Packs::from_text(Path::new("t.toml"), toml).expect("pack loads"))
+        .expect("pack compiles")
+}
+
+fn rule(body: &str) -> RuleSet {
+    set(&format!(
+        "[[rule]]\nid = \"r\"\ntitle = \"T\"\ncategory = \"c\"\nseverity = \"high\"\n{body}\n"
+    ))
+}
+
+/// Original texts of the hits on a one-block page.
+fn hits(set: &RuleSet, text: &str) -> Vec<String> {
+    let page = Page::from_text(text);
+    set.match_page(&page)
+        .iter()
+        .map(|h| h.matched(&page).to_string())
+        .collect()
+}
+
+#[test]
+fn every_evasion_named_in_the_spec_hits() {
+    let s = rule(r#"keywords = ["百家乐", "赌博", "bet365", "1号"]"#);
+    for (text, matched) in [
+        ("百.家.乐", "百.家.乐"),
+        ("百 家 乐", "百 家 乐"),
+        ("百*家*乐", "百*家*乐"),
+        ("百\u{200b}家乐", "百\u{200b}家乐"),
+        ("百 \n\t 家乐", "百 \n\t 家乐"),
+        ("百.-*家乐", "百.-*家乐"),
+        ("賭博", "賭博"),
+        ("ｂｅｔ３６５", "ｂｅｔ３６５"),
+        ("BET365", "BET365"),
+        ("①号", "①号"),
+        ("❶号", "❶号"),
+    ] {
+        assert_eq!(hits(&s, text), vec![matched.to_string()], "text {text:?}");
+    }
+}
+
+#[test]
+fn separators_are_limited_and_letters_digits_cjk_never_skip() {
+    let s = rule(r#"keywords = ["百家乐"]"#);
+    assert!(hits(&s, "百....家乐").is_empty(), "4 separators in a row");
+    assert!(hits(&s, "百a家乐").is_empty());
+    assert!(hits(&s, "百1家乐").is_empty());
+    assert!(hits(&s, "百万家乐").is_empty());
+    assert_eq!(
+        hits(&s, "百. .家乐").len(),
+        1,
+        "whitespace run counts once: 3 in all"
+    );
+}
+
+#[test]
+fn separator_skipping_can_be_switched_off() {
+    let s =
+        rule("keywords = [\"百家乐\"]\n[rule.normalize]\nseparators = false\ntraditional = false");
+    assert!(hits(&s, "百.家.乐").is_empty());
+    assert!(hits(&s, "百家樂").is_empty(), "traditional folding off");
+    assert_eq!(
+        hits(&s, "百\u{200b}家乐").len(),
+        1,
+        "zero-width is not a separator"
+    );
+    assert_eq!(hits(&s, "百家乐").len(), 1);
+}
+
+#[test]
+fn width_and_case_can_be_switched_off() {
+    let s = rule("keywords = [\"bet365\"]\n[rule.normalize]\nwidth = false\ncase = false");
+    assert!(hits(&s, "ｂｅｔ３６５").is_empty());
+    assert!(hits(&s, "BET365").is_empty());
+    assert_eq!(hits(&s, "bet365").len(), 1);
+}
+
+#[test]
+fn latin_terms_need_whole_words_judged_in_the_original() {
+    let s = rule(r#"keywords = ["sex", "bet365"]"#);
+    assert_eq!(hits(&s, "SEX videos"), vec!["SEX"]);
+    assert!(hits(&s, "Essex").is_empty());
+    assert!(hits(&s, "this exam").is_empty());
+    assert_eq!(hits(&s, "bet365官网"), vec!["bet365"]);
+    assert_eq!(hits(&s, "www.bet365.com"), vec!["bet365"]);
+    assert!(hits(&s, "abet365").is_empty());
+    assert!(hits(&s, "bet3650").is_empty());
+}
+
+#[test]
+fn terms_written_in_traditional_or_with_separators_fold_too() {
+    let s = rule(r#"keywords = ["賭 博"]"#);
+    assert_eq!(hits(&s, "赌博"), vec!["赌博"]);
+}
+
+#[test]
+fn allow_phrases_drop_hits_inside_them_including_separated_forms() {
+    let s = rule(
+        r#"keywords = ["赌博"]
+allow = ["打击赌博"]"#,
+    );
+    assert!(hits(&s, "严厉打击赌博违法犯罪").is_empty());
+    assert!(
+        hits(&s, "严厉打击 赌博").is_empty(),
+        "`打击 赌博` is an occurrence of `打击赌博`"
+    );
+    assert!(hits(&s, "打擊賭博").is_empty());
+    assert_eq!(
+        hits(&s, "打击赌博，也有人赌博"),
+        vec!["赌博"],
+        "the second one is outside"
+    );
+    let page = Page::from_text("打击赌博");
+    let explained = s.match_page_with(
+        &page,
+        sitesweep::rules::MatchOptions {
+            explain: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        explained.rejected[0].reason,
+        Reason::Allow("打击赌博".to_string())
+    );
+}
+
+#[test]
+fn min_distinct_counts_distinct_terms_after_the_other_filters() {
+    let s = rule(
+        r#"keywords = ["百家乐", "六合彩", "赌球"]
+min_distinct = 2
+allow = ["打击赌球"]"#,
+    );
+    assert!(
+        hits(&s, "百家乐 百家乐 百家乐").is_empty(),
+        "one term three times"
+    );
+    assert_eq!(hits(&s, "百家乐 六合彩").len(), 2);
+    assert!(
+        hits(&s, "百家乐 打击赌球").is_empty(),
+        "allowed hit does not count"
+    );
+}
+
+#[test]
+fn regex_hits_count_distinct_by_folded_text() {
+    let s = rule(
+        r#"regex = ['1[3-9]\d{9}']
+validate = "cn-mobile"
+min_distinct = 3"#,
+    );
+    assert!(hits(&s, "13800138000 13800138000 13800138000").is_empty());
+    assert_eq!(hits(&s, "13800138000 13912345678 15012345678").len(), 3);
+    assert_eq!(
+        hits(&s, "１３８００１３８０００ 13912345678 +8615012345678").len(),
+        3,
+        "full-width digits fold; +86 may precede"
+    );
+}
+
+#[test]
+fn validators_accept_valid_and_refuse_invalid_and_masked_numbers() {
+    let id = rule(
+        r#"regex = ['\d{17}[\dX]']
+validate = "cn-id""#,
+    );
+    assert_eq!(
+        hits(&id, "身份证 510107198008123459"),
+        vec!["510107198008123459"]
+    );
+    assert!(
+        hits(&id, "身份证 510107198008123458").is_empty(),
+        "bad checksum"
+    );
+    assert!(
+        hits(&id, "身份证 510107199913453452").is_empty(),
+        "impossible birth date"
+    );
+    assert!(hits(&id, "110101********1234").is_empty(), "masked");
+    assert!(
+        hits(&id, "5101071980081234590").is_empty(),
+        "touches a digit"
+    );
+    assert_eq!(
+        hits(&id, "ID:510107198008123459号"),
+        vec!["510107198008123459"]
+    );
+
+    let card = rule(
+        r#"regex = ['\d{16}']
+validate = "luhn""#,
+    );
+    assert_eq!(hits(&card, "4111111111111111").len(), 1);
+    assert!(hits(&card, "4111111111111112").is_empty());
+    assert!(hits(&card, "4111 **** **** 1111").is_empty());
+}
+
+#[test]
+fn context_words_must_be_near_within_the_window_across_blocks() {
+    let s = rule(
+        r#"regex = ['\d{16}']
+validate = "luhn"
+context = ["卡号"]
+context_window = 10"#,
+    );
+    assert_eq!(hits(&s, "卡号：4111111111111111").len(), 1);
+    assert!(hits(&s, "4111111111111111").is_empty());
+    let far = format!("卡号{}4111111111111111", "这是一些很长的无关文字".repeat(3));
+    assert!(hits(&s, &far).is_empty(), "context too far");
+    // The context word may sit in another block (a label cell beside it).
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "卡 号"),
+            Block::new(Field::Text, "4111111111111111"),
+        ],
+    };
+    assert_eq!(s.match_page(&page).len(), 1);
+}
+
+#[test]
+fn a_column_header_counts_as_context_for_its_cells() {
+    let s = rule(
+        r#"regex = ['\d{16}']
+validate = "luhn"
+context = ["卡号"]
+context_window = 5"#,
+    );
+    let mut blocks = vec![Block::new(Field::Text, "银行卡号")];
+    for _ in 0..20 {
+        blocks.push(Block::new(Field::Text, "张三"));
+        blocks.push(Block::new(Field::Text, "4111111111111111").with_header("银行卡号"));
+    }
+    let page = Page { blocks };
+    assert_eq!(
+        s.match_page(&page).len(),
+        20,
+        "every row, however far from the header"
+    );
+}
+
+#[test]
+fn no_hit_crosses_a_block() {
+    let s = rule(r#"keywords = ["时时彩"]"#);
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "时时"),
+            Block::new(Field::Text, "彩色打印"),
+        ],
+    };
+    assert!(s.match_page(&page).is_empty());
+    assert_eq!(
+        hits(&s, "时时彩色打印").len(),
+        1,
+        "within one block it would"
+    );
+}
+
+#[test]
+fn fields_and_hidden_only_filter_hits() {
+    let s = rule(
+        r#"keywords = ["百家乐"]
+fields = ["anchor"]
+hidden_only = true"#,
+    );
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "百家乐").hidden(true),
+            Block::new(Field::Anchor, "百家乐"),
+            Block::new(Field::Anchor, "百家乐").hidden(true),
+        ],
+    };
+    let found = s.match_page(&page);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].block, 2);
+}
+
+#[test]
+fn hits_report_original_text_range_and_snippet() {
+    let s = rule(r#"keywords = ["百家乐"]"#);
+    let text = "友情链接：ＡＢＣ 百.家.乐 澳门";
+    let page = Page::from_text(text);
+    let found = s.match_page(&page);
+    assert_eq!(found.len(), 1);
+    let h = &found[0];
+    assert_eq!(&text[h.start..h.end], "百.家.乐");
+    assert_eq!(s.term(h), "百家乐");
+    assert!(h.snippet(&page).contains("百.家.乐 澳门"));
+}
+
+#[test]
+fn expansions_map_back_to_the_whole_original_character() {
+    let s = rule(r#"keywords = ["会社"]"#);
+    assert_eq!(hits(&s, "㍿"), vec!["㍿"]);
+}
+
+#[test]
+fn regex_errors_name_their_line() {
+    let err = RuleSet::compile(
+        Packs::from_text(
+            Path::new("t.toml"),
+            "[[rule]]\nid = \"r\"\ntitle = \"T\"\ncategory = \"c\"\nseverity = \"high\"\nregex = [\n  '(unclosed',\n]\n",
+        )
+        .unwrap(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.starts_with("t.toml:7: invalid regex `(unclosed`"),
+        "{err}"
+    );
+    let empty = RuleSet::compile(
+        Packs::from_text(
+            Path::new("t.toml"),
+            "[[rule]]\nid = \"r\"\ntitle = \"T\"\ncategory = \"c\"\nseverity = \"high\"\nregex = ['a*']\n",
+        )
+        .unwrap(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        empty.starts_with("t.toml:6: regex `a*` matches the empty string"),
+        "{empty}"
+    );
+}
+
+#[test]
+fn a_term_that_folds_to_nothing_is_refused() {
+    let err = RuleSet::compile(
+        Packs::from_text(
+            Path::new("t.toml"),
+            "[[rule]]\nid = \"r\"\ntitle = \"T\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"ok\",\n \"...\"]\n",
+        )
+        .unwrap(),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(err.starts_with("t.toml:7:"), "{err}");
+}
+
+#[test]
+fn a_missing_keywords_file_names_the_pack_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "[[rule]]\nid = \"r\"\ntitle = \"T\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords_file = \"missing.txt\"\n",
+    )
+    .unwrap();
+    let err = Packs::load_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("p.toml:6: keywords_file"), "{err}");
+}
+
+#[test]
+fn rule_sets_are_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<RuleSet>();
+}
+
+#[test]
+fn every_bundled_rule_passes_its_own_tests_and_has_both_kinds() {
+    let set = RuleSet::compile(Packs::builtin()).unwrap();
+    assert!(set.rules.len() >= 15);
+    for r in &set.rules {
+        assert!(
+            !r.tests_hit.is_empty() && !r.tests_miss.is_empty(),
+            "rule {} needs hit and miss tests",
+            r.id
+        );
+    }
+    let report = sitesweep::rules::tooling::run_tests(&set);
+    let failures: Vec<String> = report
+        .failures
+        .iter()
+        .map(|f| format!("{} {:?}: {:?}", set.rules[f.rule].id, f.text, f.detail))
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(
+        sitesweep::rules::tooling::lint(&set).is_empty(),
+        "bundled packs lint clean"
+    );
+}
+
+#[test]
+fn bundled_packs_leave_anti_gambling_news_alone_and_catch_spam() {
+    let set = RuleSet::compile(Packs::builtin()).unwrap();
+    let news = Page {
+        blocks: vec![
+            Block::new(Field::Title, "我区召开打击网络赌博专项工作会议"),
+            Block::new(
+                Field::Text,
+                "会议指出，要严厉打击网络赌博违法犯罪，警惕“百家乐”等网络赌博陷阱，远离网络赌博。",
+            ),
+        ],
+    };
+    assert!(
+        set.match_page(&news).is_empty(),
+        "{:?}",
+        set.match_page(&news)
+    );
+    let spam = Page {
+        blocks: vec![
+            Block::new(Field::Text, "区政府工作动态"),
+            Block::new(Field::Anchor, "澳门新葡京").hidden(true),
+            Block::new(Field::Anchor, "皇冠體育").hidden(true),
+        ],
+    };
+    let found = set.match_page(&spam);
+    let ids: Vec<&str> = found
+        .iter()
+        .map(|h| set.rules[h.rule].id.as_str())
+        .collect();
+    assert!(ids.contains(&"gambling-hidden"), "{ids:?}");
+}
+
+#[test]
+fn builtin_file_list_matches_the_rules_directory() {
+    let mut on_disk: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    on_disk.sort();
+    let mut built_in: Vec<String> = sitesweep::rules::builtin::FILES
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    built_in.sort();
+    assert_eq!(
+        on_disk, built_in,
+        "every file of rules/ must be listed in src/rules/builtin.rs"
+    );
+}
+
+const TERMS: [&str; 6] = ["百家乐", "赌博", "bet365", "澳门葡京", "时时彩", "sex"];
+
+fn disguise() -> impl Strategy<Value = (usize, String, String)> {
+    // A term, a disguised copy of it, and noise around it.
+    let noise = "[a-z 。，、！\u{4e00}-\u{4e20}]{0,6}";
+    (
+        0..TERMS.len(),
+        noise,
+        noise,
+        prop::collection::vec(0..6u8, 12),
+    )
+        .prop_map(|(t, before, after, picks)| {
+            let term = TERMS[t];
+            let mut out = String::new();
+            for (i, c) in term.chars().enumerate() {
+                let c = match picks[i % picks.len()] {
+                    1 if c.is_ascii_alphanumeric() => {
+                        char::from_u32(c as u32 - 0x20 + 0xFF00).unwrap_or(c)
+                    }
+                    2 if c == '赌' => '賭',
+                    3 if c.is_ascii_lowercase() => c.to_ascii_uppercase(),
+                    _ => c,
+                };
+                out.push(c);
+                if i + 1 < term.chars().count() {
+                    match picks[(i + 5) % picks.len()] {
+                        1 => out.push('.'),
+                        2 => out.push_str(" \u{200b} "),
+                        3 => out.push_str("**"),
+                        _ => {}
+                    }
+                }
+            }
+            (t, format!("{before} {out} {after}"), out)
+        })
+}
+
+proptest! {
+    /// Every hit's original range, folded with separators dropped, equals
+    /// the folded term; and a disguised term is always found.
+    #[test]
+    fn hits_map_back_to_text_that_folds_to_the_term((t, text, disguised) in disguise()) {
+        let s = rule(&format!("keywords = {:?}", TERMS));
+        let page = Page::from_text(text.clone());
+        let found = s.match_page(&page);
+        for h in &found {
+            let original = &text[h.start..h.end];
+            prop_assert_eq!(
+                fold_term(original, FoldOptions::ALL),
+                fold_term(s.term(h), FoldOptions::ALL)
+            );
+        }
+        prop_assert!(
+            found.iter().any(|h| s.term(h) == TERMS[t] && h.matched(&page) == disguised),
+            "{:?} not found in {:?}: {:?}", TERMS[t], text, found
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! The `rules` commands as a user runs them: exit codes and output.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn sitesweep(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const RULE_HEAD: &str =
+    "[[rule]]\nid = \"r\"\ntitle = \"T\"\ncategory = \"c\"\nseverity = \"high\"\n";
+
+#[test]
+fn rules_test_passes_on_the_built_in_packs_outside_a_project() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = sitesweep(&["rules", "test"], empty.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains(" passed, 0 failed"));
+    assert!(
+        stderr(&out).contains("from the built-in packs"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn rules_test_reports_each_failure_with_file_rule_and_string() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        format!("{RULE_HEAD}keywords = [\"百家乐\"]\ntests = {{ hit = [\"百家乐\", \"六合彩\"], miss = [\"百 家 乐\"] }}\n"),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "test", "--rules", "."], dir.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("mine.toml:1 rule `r`: a `hit` string did not hit: \"六合彩\""),
+        "{text}"
+    );
+    assert!(text.contains("a `miss` string hit: \"百 家 乐\""), "{text}");
+    assert!(text.contains("1 passed, 2 failed"), "{text}");
+}
+
+#[test]
+fn a_bad_pack_is_refused_with_file_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        format!("{RULE_HEAD}keywords = [\"x\"]\nseverty = \"low\"\n"),
+    )
+    .unwrap();
+    for cmd in ["test", "lint"] {
+        let out = sitesweep(&["rules", cmd, "--rules", "."], dir.path());
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.contains("bad.toml:7: unknown field `severty`"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn rules_beside_the_working_directory_are_used_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/only.toml"),
+        format!("{RULE_HEAD}keywords = [\"百家乐\"]\ntests = {{ hit = [\"百家乐\"], miss = [\"百家\"] }}\n"),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "test"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("loaded 1 rule packs, 1 rules from rules"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn lint_warns_about_risky_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        "[[rule]]\nid = \"a\"\ntitle = \"A\"\ncategory = \"c\"\nseverity = \"low\"\n\
+         keywords = [\"赌\", \"av\", \"百家乐\", \"百家乐平台\"]\nallow = [\"禁毒宣传\"]\n\
+         tests = { hit = [\"百家乐\"], miss = [\"x\"] }\n\n\
+         [[rule]]\nid = \"b\"\ntitle = \"B\"\ncategory = \"c\"\nseverity = \"low\"\n\
+         keywords = [\"百家樂\"]\n",
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "lint", "--rules", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for want in [
+        "p.toml:6: warning: term `赌` is too short",
+        "p.toml:6: warning: term `av` is too short",
+        "p.toml:6: warning: term `百家乐平台` contains `百家乐`",
+        "p.toml:7: warning: allow phrase `禁毒宣传` contains no term",
+        "p.toml:15: warning: term `百家樂` is also in rule `a`",
+        "p.toml:10: warning: rule `b` has no `tests`",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}
+
+#[test]
+fn explain_shows_hits_and_why_matches_were_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitesweep(
+        &[
+            "rules",
+            "explain",
+            "--text",
+            "严厉打击网络赌博。友情链接：百.家.乐 澳门葡京 身份证 510107198008123458",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("HIT  gambling-terms [gambling, high] term `百家乐` matched `百.家.乐` at line 1, column 15"), "{text}");
+    assert!(
+        text.contains("term `网络赌博` matched `网络赌博`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("打击网络赌博`") && text.contains("inside the allow phrase `"),
+        "{text}"
+    );
+    assert!(text.contains("refused by validator cn-id"), "{text}");
+    assert!(
+        text.contains("visible text, rule counts hidden text only"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_reads_a_file_and_needs_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("page.txt"), "第一行\n新 葡 京 ｂｅｔ３６５").unwrap();
+    let out = sitesweep(&["rules", "explain", "--file", "page.txt"], dir.path());
+    let text = stdout(&out);
+    assert!(
+        text.contains("matched `ｂｅｔ３６５` at line 2, column 7"),
+        "{text}"
+    );
+    let none = sitesweep(&["rules", "explain"], dir.path());
+    assert_eq!(none.status.code(), Some(2));
+}
+
+#[test]
+fn init_writes_the_built_in_packs_which_then_pass_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitesweep(&["rules", "init", "myrules"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.path().join("myrules/gambling.toml").is_file());
+    assert!(dir.path().join("myrules/gambling.txt").is_file());
+    let test = sitesweep(&["rules", "test", "--rules", "myrules"], dir.path());
+    assert_eq!(test.status.code(), Some(0), "{}", stdout(&test));
+    let again = sitesweep(&["rules", "init", "myrules"], dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("would overwrite"));
+}
+
+#[test]
+fn a_missing_rules_directory_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitesweep(&["rules", "test", "--rules", "nope"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nope: rules directory not found"));
+}
