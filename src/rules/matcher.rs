@@ -6,6 +6,11 @@
 //! it is searched with overlapping matches, so an allow phrase and the term
 //! inside it are both seen and the term can be dropped by containment.
 //!
+//! The automaton is daachorse's character-wise double array: on Chinese text
+//! it steps once per character instead of once per byte, and measured 3x the
+//! throughput of the `aho-corasick` crate's overlapping search on the same
+//! 10,000 terms (README "Performance").
+//!
 //! Matching a page:
 //! 1. fold each block once per fold group and search the automaton; check
 //!    each raw match against its owner rule (separator gap, word boundary);
@@ -23,7 +28,7 @@ use super::pack::{Loc, PackInfo, Packs, RuleSpec};
 use super::validate::Validator;
 use crate::error::InputError;
 use crate::page::{Field, Page};
-use aho_corasick::{AhoCorasick, MatchKind};
+use daachorse::CharwiseDoubleArrayAhoCorasick;
 use regex::{Regex, RegexBuilder};
 use std::collections::{HashMap, HashSet};
 
@@ -156,7 +161,7 @@ struct Pattern {
 
 struct Group {
     opts: FoldOptions,
-    ac: Option<AhoCorasick>,
+    ac: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     patterns: Vec<Pattern>,
     has_context: bool,
 }
@@ -286,9 +291,9 @@ impl RuleSet {
         }
         for (group, patterns) in groups.iter_mut().zip(&group_patterns) {
             if !patterns.is_empty() {
-                let ac = AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .build(patterns)
+                let ac = CharwiseDoubleArrayAhoCorasick::with_values(
+                    patterns.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)),
+                )
                     .map_err(|e| {
                         InputError::plain(format!("cannot build the term automaton: {e}"))
                     })?;
@@ -437,7 +442,7 @@ impl Scan<'_> {
                 fold_into(&block.text, group.opts, &mut folded);
                 for m in ac.find_overlapping_iter(&folded.text) {
                     let (s, e) = (m.start(), m.end());
-                    let pattern = &group.patterns[m.pattern().as_usize()];
+                    let pattern = &group.patterns[m.value() as usize];
                     let gap = folded.max_gap(s, e);
                     let (os, oe) = folded.original_range(&block.text, s, e);
                     let boundary_ok = (!pattern.left_word || !word_char_before(&block.text, os))

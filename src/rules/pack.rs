@@ -3,7 +3,7 @@
 
 use super::builtin;
 use super::validate::Validator;
-use crate::error::{line_of, InputError};
+use crate::error::{line_of, InputError, LineIndex};
 use crate::page::Field;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -251,8 +251,9 @@ impl Packs {
             InputError::at(path, line, e.message().trim().to_string())
         })?;
         let count = parsed.rule.len();
+        let lines = LineIndex::new(text);
         for rule in parsed.rule {
-            let spec = convert(path, text, rule, source)?;
+            let spec = convert(path, &lines, rule, source)?;
             if let Some(prev) = self.rules.iter().find(|r| r.id == spec.id) {
                 return Err(spec.loc.error(format!(
                     "duplicate rule id `{}` (first defined at {})",
@@ -283,13 +284,13 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 fn convert(
     path: &Path,
-    text: &str,
+    lines: &LineIndex,
     rule: Spanned<RuleToml>,
     source: &Source,
 ) -> Result<RuleSpec, InputError> {
     let at = |start: usize| Loc {
         file: path.to_path_buf(),
-        line: line_of(text, start),
+        line: lines.line(start),
     };
     let located = |s: Spanned<String>| Located {
         loc: at(s.span().start),
