@@ -43,7 +43,9 @@ pub fn terms(n: usize) -> Vec<String> {
     while out.len() < n {
         let term: String = if rng.below(10) == 0 {
             let len = 4 + rng.below(4);
-            let mut t: String = (0..len).map(|_| (b'a' + rng.below(26) as u8) as char).collect();
+            let mut t: String = (0..len)
+                .map(|_| (b'a' + rng.below(26) as u8) as char)
+                .collect();
             t.push_str(&rng.below(1000).to_string());
             t
         } else {
@@ -79,18 +81,27 @@ pub fn corpus(bytes: usize, terms: &[String]) -> Vec<String> {
         if rng.below(40) == 0 {
             let term = &terms[rng.below(terms.len())];
             let disguised: String = match rng.below(3) {
-                0 => term.chars().map(|c| c.to_string()).collect::<Vec<_>>().join("."),
+                0 => term
+                    .chars()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join("."),
                 1 => term
                     .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() {
-                        char::from_u32(c as u32 - 0x20 + 0xFF00).unwrap_or(c)
-                    } else {
-                        c
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() {
+                            char::from_u32(c as u32 - 0x20 + 0xFF00).unwrap_or(c)
+                        } else {
+                            c
+                        }
                     })
                     .collect(),
                 _ => term.chars().map(|c| format!("{c}\u{200b}")).collect(),
             };
-            let at = p.char_indices().nth(p.chars().count() / 2).map_or(0, |(i, _)| i);
+            let at = p
+                .char_indices()
+                .nth(p.chars().count() / 2)
+                .map_or(0, |(i, _)| i);
             p.insert_str(at, &format!(" {disguised} "));
         }
         total += p.len();

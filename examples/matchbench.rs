@@ -39,7 +39,11 @@ fn main() {
     let mut pages = vec![Page::default()];
     let mut size = 0;
     for p in &paragraphs {
-        pages.last_mut().unwrap().blocks.push(Block::new(Field::Text, p.clone()));
+        pages
+            .last_mut()
+            .unwrap()
+            .blocks
+            .push(Block::new(Field::Text, p.clone()));
         size += p.len();
         if size > 8 * 1024 {
             pages.push(Page::default());

@@ -292,11 +292,12 @@ impl RuleSet {
         for (group, patterns) in groups.iter_mut().zip(&group_patterns) {
             if !patterns.is_empty() {
                 let ac = CharwiseDoubleArrayAhoCorasick::with_values(
-                    patterns.iter().enumerate().map(|(i, p)| (p.as_str(), i as u32)),
+                    patterns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (p.as_str(), i as u32)),
                 )
-                    .map_err(|e| {
-                        InputError::plain(format!("cannot build the term automaton: {e}"))
-                    })?;
+                .map_err(|e| InputError::plain(format!("cannot build the term automaton: {e}")))?;
                 group.ac = Some(ac);
             }
         }
