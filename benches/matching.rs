@@ -11,7 +11,7 @@ use sitesweep::rules::{Packs, RuleSet};
 use std::hint::black_box;
 use std::path::Path;
 
-#[path = "corpus.rs"]
+#[path = "support/corpus.rs"]
 mod corpus;
 
 fn pages(paragraphs: &[String]) -> Vec<Page> {

@@ -8,7 +8,7 @@ use sitesweep::rules::{Packs, RuleSet};
 use std::path::Path;
 use std::time::Instant;
 
-#[path = "../benches/corpus.rs"]
+#[path = "../benches/support/corpus.rs"]
 mod corpus;
 
 fn main() {
