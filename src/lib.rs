@@ -1,12 +1,18 @@
 //! sitesweep: self-inspection scanner for a district's registered websites.
 //!
 //! The modules follow the data flow:
-//! `rules` (packs → compiled rule set) → `page` (text blocks) → matching.
-//! `commands` turns each command-line command into calls on these.
+//! `register` (sites) → `crawl` (fetch, per site, polite, bounded) →
+//! `decode` (charset) → `extract` (text blocks, links) → `rules` (matching)
+//! → `findings` → output. `commands` turns each command-line command into
+//! calls on these; `urls` holds URL identity shared by crawl and findings.
 
 pub mod commands;
+pub mod decode;
 pub mod error;
+pub mod extract;
 pub mod page;
+pub mod register;
 pub mod rules;
+pub mod urls;
 
 pub use error::{Error, InputError};

@@ -1,0 +1,725 @@
+//! HTML → text blocks and links, streaming with lol_html.
+//!
+//! lol_html builds no tree, so we keep our own element stack for the hidden
+//! state, the field (anchor, title …) and table columns. End-tag handlers do
+//! not fire for omitted end tags (`<p>`, `<li>`, `<td>` often are) or void
+//! elements, so an element is also closed when a sibling that implies its end
+//! starts, or when an ancestor ends (NOTES "HTML extraction"); otherwise a
+//! hidden state would leak onto the rest of the page.
+//!
+//! Blocks: block-level elements and `<br>` end a block; inline elements join
+//! with nothing inserted. Text of a different field or hidden state inside a
+//! block (a hidden `<span>` in a paragraph, a link) goes to its own block
+//! without cutting the surrounding text, so `百<span></span>家乐` stays whole.
+
+pub mod css;
+pub mod script;
+
+use crate::page::{Block, Field, Page};
+use crate::urls;
+use css::HiddenSelectors;
+use lol_html::html_content::TextType;
+use lol_html::{doc_text, element, end_tag, HtmlRewriter, MemorySettings, Settings};
+use std::cell::RefCell;
+use std::rc::Rc;
+use url::Url;
+
+/// What a page yields.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub page: Page,
+    /// Links to crawl (a/area href, frame/iframe src, meta refresh), resolved.
+    pub links: Vec<Url>,
+    /// The parser's memory cap cut the page short.
+    pub truncated: bool,
+}
+
+/// Scripts' HTML is extracted again, but not forever.
+const MAX_NESTING: u8 = 2;
+/// lol_html's own buffers (its element stack, a tag split across chunks):
+/// 100,000 nested elements fit; a page past it is cut and marked truncated.
+const PARSER_MEMORY: usize = 32 << 20;
+
+/// Extract a whole page. The page URL itself is the first block (field `url`).
+pub fn extract(html: &str, url: &Url) -> Extracted {
+    let mut out = Extracted::default();
+    out.page.blocks.push(Block::new(Field::Url, url.as_str()));
+    let hidden = HiddenSelectors::scan(html);
+    extract_into(html, url, &hidden, Context::default(), &mut out);
+    out
+}
+
+/// How a fragment is read: its field overrides (script-written HTML is
+/// field `script`) and whether it is hidden as a whole.
+#[derive(Clone, Copy, Default)]
+struct Context {
+    field: Option<Field>,
+    hidden: bool,
+    depth: u8,
+}
+
+fn extract_into(html: &str, base: &Url, hidden: &HiddenSelectors, ctx: Context, out: &mut Extracted) {
+    let state = Rc::new(RefCell::new(State::new(base.clone(), hidden.clone(), ctx)));
+    let on_element = state.clone();
+    let on_text = state.clone();
+    let settings = Settings::new()
+        .append_element_content_handler(element!("*", move |el| {
+            let tag = el.tag_name();
+            let attr = |name: &str| el.get_attribute(name).map(|v| decode_entities(&v));
+            let seq = on_element
+                .borrow_mut()
+                .start(&tag, &attr, el.can_have_content());
+            if let Some(seq) = seq {
+                let st = on_element.clone();
+                el.on_end_tag(end_tag!(move |_end| {
+                    st.borrow_mut().end(seq);
+                    Ok(())
+                }))?;
+            }
+            Ok(())
+        }))
+        .append_document_content_handler(doc_text!(move |t| {
+            on_text
+                .borrow_mut()
+                .text(t.as_str(), t.text_type(), t.last_in_text_node());
+            Ok(())
+        }))
+        .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(PARSER_MEMORY));
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    let ok = rewriter.write(html.as_bytes()).is_ok() && rewriter.end().is_ok();
+    let mut st = state.borrow_mut();
+    st.close_all();
+    out.truncated |= !ok;
+    out.page.blocks.append(&mut st.blocks);
+    out.links.append(&mut st.links);
+    // Script-written HTML and <noscript> content, extracted again.
+    let fragments = std::mem::take(&mut st.fragments);
+    drop(st);
+    for (fragment, field, frag_hidden) in fragments {
+        if ctx.depth < MAX_NESTING {
+            let inner = Context {
+                field,
+                hidden: frag_hidden,
+                depth: ctx.depth + 1,
+            };
+            let inner_hidden = HiddenSelectors::scan(&fragment);
+            let merged = if inner_hidden.is_empty() {
+                hidden.clone()
+            } else {
+                let mut m = hidden.clone();
+                m.ids.extend(inner_hidden.ids);
+                m.classes.extend(inner_hidden.classes);
+                m
+            };
+            extract_into(&fragment, base, &merged, inner, out);
+        }
+    }
+}
+
+fn decode_entities(s: &str) -> String {
+    html_escape::decode_html_entities(s).into_owned()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Block,
+    Inline,
+    Anchor,
+    Title,
+    Script,
+    Style,
+    NoScript,
+    Table,
+    Row,
+    Cell { header: bool },
+    Other,
+}
+
+struct Node {
+    tag: String,
+    seq: u64,
+    kind: Kind,
+    hidden: bool,
+    /// For a table cell: the column it starts at.
+    col: usize,
+}
+
+struct Table {
+    /// Header text per column (from `th` cells, or the first row).
+    headers: Vec<String>,
+    rows: usize,
+    col: usize,
+    has_th: bool,
+}
+
+struct Buffer {
+    field: Field,
+    hidden: bool,
+    text: String,
+}
+
+struct State {
+    base: Url,
+    base_set: bool,
+    hidden_selectors: HiddenSelectors,
+    ctx: Context,
+    stack: Vec<Node>,
+    /// How many elements of each special kind are open (anchor, title,
+    /// script …), and how many `<p>`: answers "inside a …?" without
+    /// walking a stack that may be 100,000 deep.
+    open_kinds: Vec<(Kind, usize)>,
+    open_p: usize,
+    seq: u64,
+    tables: Vec<Table>,
+    /// Open text buffers of the current block, one per (field, hidden).
+    buffers: Vec<Buffer>,
+    /// The column header of the cell being read.
+    header: Option<String>,
+    /// Text of the current text node (chunks), entity-decoded when whole.
+    node_text: String,
+    raw: String,
+    blocks: Vec<Block>,
+    links: Vec<Url>,
+    fragments: Vec<(String, Option<Field>, bool)>,
+}
+
+fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "address" | "article" | "aside" | "blockquote" | "body" | "caption" | "center" | "dd" | "details"
+            | "dialog" | "dir" | "div" | "dl" | "dt" | "fieldset" | "figcaption" | "figure" | "footer"
+            | "form" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "head" | "header" | "hgroup" | "hr"
+            | "html" | "legend" | "li" | "main" | "marquee" | "menu" | "nav" | "ol" | "optgroup"
+            | "option" | "p" | "pre" | "section" | "select" | "summary" | "tbody" | "textarea"
+            | "tfoot" | "thead" | "ul" | "iframe" | "frameset" | "object" | "video" | "audio"
+    )
+}
+
+/// Tags whose start implies the end of an open element of one of these
+/// kinds, searched up to (not past) one of the boundary tags.
+fn implied_end(tag: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    const CELL: &[&str] = &["td", "th"];
+    const ROW: &[&str] = &["td", "th", "tr"];
+    const SECTION: &[&str] = &["td", "th", "tr", "tbody", "thead", "tfoot"];
+    const TABLE: &[&str] = &["table"];
+    const SECTIONS: &[&str] = &["table", "tbody", "thead", "tfoot"];
+    match tag {
+        "li" => Some((&["li"], &["ul", "ol", "menu", "table"])),
+        "dt" | "dd" => Some((&["dt", "dd"], &["dl", "table"])),
+        "td" | "th" => Some((CELL, &["tr", "table"])),
+        "tr" => Some((ROW, SECTIONS)),
+        "tbody" | "thead" | "tfoot" => Some((SECTION, TABLE)),
+        "option" => Some((&["option"], &["select", "datalist"])),
+        _ => None,
+    }
+}
+
+impl State {
+    fn new(base: Url, hidden_selectors: HiddenSelectors, ctx: Context) -> Self {
+        State {
+            base,
+            base_set: false,
+            hidden_selectors,
+            ctx,
+            stack: Vec::new(),
+            open_kinds: Vec::new(),
+            open_p: 0,
+            seq: 0,
+            tables: Vec::new(),
+            buffers: Vec::new(),
+            header: None,
+            node_text: String::new(),
+            raw: String::new(),
+            blocks: Vec::new(),
+            links: Vec::new(),
+            fragments: Vec::new(),
+        }
+    }
+
+    fn hidden(&self) -> bool {
+        self.ctx.hidden || self.stack.last().is_some_and(|n| n.hidden)
+    }
+
+    fn in_kind(&self, kind: Kind) -> bool {
+        self.open_kinds.iter().any(|(k, n)| *k == kind && *n > 0)
+    }
+
+    fn count_kind(&mut self, kind: Kind, delta: isize) {
+        match self.open_kinds.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n = n.saturating_add_signed(delta),
+            None if delta > 0 => self.open_kinds.push((kind, delta as usize)),
+            None => {}
+        }
+    }
+
+    fn field(&self) -> Field {
+        if let Some(f) = self.ctx.field {
+            return f;
+        }
+        if self.in_kind(Kind::Title) {
+            Field::Title
+        } else if self.in_kind(Kind::Anchor) {
+            Field::Anchor
+        } else {
+            Field::Text
+        }
+    }
+
+    /// Element start. Returns the node's sequence number when it was pushed
+    /// (it can have content), for its end-tag handler.
+    fn start(&mut self, tag: &str, attr: &dyn Fn(&str) -> Option<String>, has_content: bool) -> Option<u64> {
+        if let Some((closes, boundary)) = implied_end(tag) {
+            self.close_open(closes, boundary);
+        }
+        if tag == "p" || (is_block(tag) && tag != "li") || matches!(tag, "table" | "tr" | "td" | "th") {
+            // A block start ends an open <p> (through inline elements only).
+            if self.open_p > 0 {
+                if let Some(i) = self.stack.iter().rposition(|n| n.kind != Kind::Inline) {
+                    if self.stack[i].tag == "p" {
+                        self.pop_to(i);
+                    }
+                }
+            }
+        }
+        let kind = match tag {
+            "a" => Kind::Anchor,
+            "title" => Kind::Title,
+            "script" => Kind::Script,
+            "style" => Kind::Style,
+            "noscript" => Kind::NoScript,
+            "table" => Kind::Table,
+            "tr" => Kind::Row,
+            "td" => Kind::Cell { header: false },
+            "th" => Kind::Cell { header: true },
+            "br" | "hr" => Kind::Block,
+            t if is_block(t) => Kind::Block,
+            "head" | "template" | "svg" | "math" => Kind::Other,
+            _ => Kind::Inline,
+        };
+        let mut col = 0;
+        let parent_hidden = self.hidden();
+        let hidden = parent_hidden || self.element_hides(tag, attr);
+        if kind != Kind::Inline {
+            self.flush(kind == Kind::Anchor);
+        }
+        self.links_of(tag, attr, hidden);
+        match kind {
+            Kind::Table => self.tables.push(Table {
+                headers: Vec::new(),
+                rows: 0,
+                col: 0,
+                has_th: false,
+            }),
+            Kind::Row => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.rows += 1;
+                    t.col = 0;
+                }
+            }
+            Kind::Cell { header } => {
+                let span = attr("colspan").and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, 100);
+                if let Some(t) = self.tables.last_mut() {
+                    t.has_th |= header;
+                    col = t.col;
+                    t.col += span;
+                    let is_header_row = header || (!t.has_th && t.rows <= 1);
+                    self.header = if is_header_row { None } else { t.headers.get(col).cloned().filter(|h| !h.is_empty()) };
+                }
+            }
+            _ => {}
+        }
+        if !has_content {
+            return None;
+        }
+        self.seq += 1;
+        if tag == "p" {
+            self.open_p += 1;
+        }
+        if !matches!(kind, Kind::Inline | Kind::Block | Kind::Other) {
+            self.count_kind(kind, 1);
+        }
+        self.stack.push(Node {
+            tag: tag.to_string(),
+            seq: self.seq,
+            kind,
+            hidden,
+            col,
+        });
+        Some(self.seq)
+    }
+
+    fn element_hides(&self, tag: &str, attr: &dyn Fn(&str) -> Option<String>) -> bool {
+        if attr("hidden").is_some() {
+            return true;
+        }
+        if let Some(style) = attr("style") {
+            if css::hides(&style) {
+                return true;
+            }
+        }
+        if !self.hidden_selectors.is_empty() {
+            if attr("id").is_some_and(|id| self.hidden_selectors.ids.contains(id.trim())) {
+                return true;
+            }
+            if attr("class").is_some_and(|c| c.split_whitespace().any(|c| self.hidden_selectors.classes.contains(c))) {
+                return true;
+            }
+        }
+        if tag == "marquee" {
+            let tiny = |name: &str| attr(name).and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok()).is_some_and(|v| v <= 1.0);
+            if tiny("height") || tiny("width") {
+                return true;
+            }
+            if let Some(style) = attr("style") {
+                let lower = style.to_ascii_lowercase().replace(' ', "");
+                if lower.contains("height:1px") || lower.contains("height:0") || lower.contains("width:1px") || lower.contains("width:0") {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn links_of(&mut self, tag: &str, attr: &dyn Fn(&str) -> Option<String>, hidden: bool) {
+        let (name, crawl) = match tag {
+            "a" | "area" => ("href", true),
+            "frame" | "iframe" => ("src", true),
+            "link" => ("href", false),
+            "img" | "script" | "embed" | "source" => ("src", false),
+            "base" => {
+                if let (false, Some(href)) = (self.base_set, attr("href")) {
+                    if let Some(u) = urls::resolve(&self.base, &href) {
+                        self.base = u;
+                        self.base_set = true;
+                    }
+                }
+                return;
+            }
+            "meta" => {
+                let equiv = attr("http-equiv").unwrap_or_default();
+                let name = attr("name").unwrap_or_default().to_ascii_lowercase();
+                if let Some(content) = attr("content") {
+                    if equiv.eq_ignore_ascii_case("refresh") {
+                        let lower = content.to_ascii_lowercase();
+                        if let Some(i) = lower.find("url=") {
+                            let target = content[i + 4..].trim().trim_matches(|c| c == '\'' || c == '"');
+                            self.link(target, true, hidden);
+                        }
+                    } else if name == "description" || name == "keywords" {
+                        self.push_block(Field::Meta, false, content);
+                    }
+                }
+                return;
+            }
+            _ => return,
+        };
+        if let Some(value) = attr(name) {
+            self.link(&value, crawl, hidden);
+        }
+    }
+
+    fn link(&mut self, value: &str, crawl: bool, hidden: bool) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        let field = self.ctx.field.unwrap_or(Field::Link);
+        self.push_block(field, hidden || self.ctx.hidden, value.to_string());
+        if crawl {
+            if let Some(u) = urls::resolve(&self.base, value) {
+                self.links.push(u);
+            }
+        }
+    }
+
+    fn push_block(&mut self, field: Field, hidden: bool, text: String) {
+        if !text.trim().is_empty() {
+            self.blocks.push(Block {
+                field,
+                hidden: hidden || self.ctx.hidden,
+                text,
+                header: None,
+            });
+        }
+    }
+
+    fn text(&mut self, chunk: &str, kind: TextType, last: bool) {
+        match kind {
+            TextType::ScriptData => {
+                if self.in_kind(Kind::Script) {
+                    self.raw.push_str(chunk);
+                }
+            }
+            TextType::RawText => {
+                if self.stack.last().is_some_and(|n| n.kind == Kind::NoScript) {
+                    self.raw.push_str(chunk);
+                }
+                // <style> was read by the prescan; other raw text is not shown.
+            }
+            _ => {
+                self.node_text.push_str(chunk);
+                if last {
+                    let text = decode_entities(&std::mem::take(&mut self.node_text));
+                    self.append(&text);
+                }
+            }
+        }
+    }
+
+    fn append(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let field = self.field();
+        let hidden = self.hidden();
+        match self.buffers.iter_mut().find(|b| b.field == field && b.hidden == hidden) {
+            Some(b) => b.text.push_str(text),
+            None => self.buffers.push(Buffer {
+                field,
+                hidden,
+                text: text.to_string(),
+            }),
+        }
+    }
+
+    /// End the current block; with `anchors_only`, only the anchor text
+    /// (a link's text is a block of its own).
+    fn flush(&mut self, anchors_only: bool) {
+        let header = self.header.clone();
+        let mut i = 0;
+        while i < self.buffers.len() {
+            if anchors_only && self.buffers[i].field != Field::Anchor {
+                i += 1;
+                continue;
+            }
+            let b = self.buffers.remove(i);
+            let text = b.text.trim();
+            if !text.is_empty() {
+                self.blocks.push(Block {
+                    field: b.field,
+                    hidden: b.hidden,
+                    text: text.to_string(),
+                    header: header.clone().filter(|_| b.field == Field::Text || b.field == Field::Anchor),
+                });
+            }
+        }
+    }
+
+    /// Close the nearest open element among `tags`, unless a `boundary`
+    /// element is nearer.
+    fn close_open(&mut self, tags: &[&str], boundary: &[&str]) {
+        for i in (0..self.stack.len()).rev() {
+            let t = self.stack[i].tag.as_str();
+            if boundary.contains(&t) {
+                return;
+            }
+            if tags.contains(&t) {
+                self.pop_to(i);
+                return;
+            }
+        }
+    }
+
+    /// End tag of node `seq`: close it and everything opened inside it.
+    fn end(&mut self, seq: u64) {
+        if let Some(i) = self.stack.iter().rposition(|n| n.seq == seq) {
+            self.pop_to(i);
+        }
+    }
+
+    /// Pop the stack down to and including index `i`.
+    fn pop_to(&mut self, i: usize) {
+        while self.stack.len() > i {
+            let node = self.stack.pop().expect("non-empty");
+            self.closed(node);
+        }
+    }
+
+    fn close_all(&mut self) {
+        self.pop_to(0);
+        self.flush(false);
+    }
+
+    fn closed(&mut self, node: Node) {
+        if node.tag == "p" {
+            self.open_p -= 1;
+        }
+        if !matches!(node.kind, Kind::Inline | Kind::Block | Kind::Other) {
+            self.count_kind(node.kind, -1);
+        }
+        match node.kind {
+            Kind::Inline | Kind::Other => {}
+            Kind::Anchor => self.flush(true),
+            Kind::Script => {
+                let code = std::mem::take(&mut self.raw);
+                for s in script::strings(&code) {
+                    if s.contains('<') && s.contains('>') {
+                        self.fragments.push((s, Some(Field::Script), node.hidden));
+                    } else {
+                        self.push_block(Field::Script, node.hidden, s);
+                    }
+                }
+            }
+            Kind::NoScript => {
+                // Shown only to visitors without scripts: search engines.
+                let html = std::mem::take(&mut self.raw);
+                if !html.trim().is_empty() {
+                    self.fragments.push((html, self.ctx.field, true));
+                }
+            }
+            Kind::Style => self.raw.clear(),
+            Kind::Cell { header } => {
+                let text: String = self
+                    .buffers
+                    .iter()
+                    .filter(|b| !b.hidden)
+                    .map(|b| b.text.trim())
+                    .collect::<Vec<_>>()
+                    .join("");
+                self.flush(false);
+                self.header = None;
+                if let Some(t) = self.tables.last_mut() {
+                    if header || (!t.has_th && t.rows <= 1) {
+                        let col = node.col;
+                        if t.headers.len() <= col {
+                            t.headers.resize(col + 1, String::new());
+                        }
+                        t.headers[col] = text;
+                    }
+                }
+            }
+            Kind::Table => {
+                self.flush(false);
+                self.tables.pop();
+            }
+            Kind::Block | Kind::Title | Kind::Row => self.flush(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(html: &str) -> Vec<(Field, bool, String)> {
+        extract(html, &Url::parse("http://a.cn/").unwrap())
+            .page
+            .blocks
+            .into_iter()
+            .filter(|b| b.field != Field::Url)
+            .map(|b| (b.field, b.hidden, b.text))
+            .collect()
+    }
+
+    fn texts(html: &str) -> Vec<String> {
+        blocks(html).into_iter().map(|b| b.2).collect()
+    }
+
+    #[test]
+    fn blocks_end_at_block_elements_and_br_and_inline_tags_join() {
+        assert_eq!(texts("<p>百<span></span>家<b>乐</b></p><p>第二段<br>第三行</p>"), vec!["百家乐", "第二段", "第三行"]);
+        assert_eq!(texts("<table><tr><td>时时</td><td>彩色打印</td></tr></table>"), vec!["时时", "彩色打印"]);
+    }
+
+    #[test]
+    fn omitted_end_tags_do_not_leak_hidden_state() {
+        let b = blocks("<ul><li style='display:none'>隐藏<li>可见</ul><p hidden>甲<p>乙");
+        assert_eq!(
+            b,
+            vec![
+                (Field::Text, true, "隐藏".into()),
+                (Field::Text, false, "可见".into()),
+                (Field::Text, true, "甲".into()),
+                (Field::Text, false, "乙".into()),
+            ]
+        );
+        let b = blocks("<table><tr><td style='display:none'>x<td>y</table><div>z</div>");
+        assert_eq!(b.iter().map(|x| x.1).collect::<Vec<_>>(), vec![true, false, false]);
+    }
+
+    #[test]
+    fn fields_title_meta_anchor_link() {
+        let b = blocks("<html><head><title>区政府</title><meta name=keywords content='政务,公开'></head><body><p>友情链接：<a href='/x.html'>百家乐</a>、其他</p></body></html>");
+        assert_eq!(
+            b,
+            vec![
+                (Field::Title, false, "区政府".into()),
+                (Field::Meta, false, "政务,公开".into()),
+                (Field::Link, false, "/x.html".into()),
+                (Field::Anchor, false, "百家乐".into()),
+                (Field::Text, false, "友情链接：、其他".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn hidden_inline_text_splits_off_without_cutting_visible_text() {
+        let b = blocks("<p>正文<span style='display:none'>隐藏</span>继续</p>");
+        assert!(b.contains(&(Field::Text, false, "正文继续".into())));
+        assert!(b.contains(&(Field::Text, true, "隐藏".into())));
+    }
+
+    #[test]
+    fn entities_are_decoded() {
+        assert_eq!(texts("<p>&#30334;&#x5BB6;&#20048; &amp; &lt;b&gt;</p>"), vec!["百家乐 & <b>"]);
+    }
+
+    #[test]
+    fn every_hiding_technique() {
+        for html in [
+            "<div style='display:none'><a href='/a'>百家乐</a></div>",
+            "<div style='position:absolute;top:-999px'><a href='/a'>百家乐</a></div>",
+            "<div hidden><a href='/a'>百家乐</a></div>",
+            "<marquee height=1 width=1><a href='/a'>百家乐</a></marquee>",
+            "<style>.lnk{height:0;overflow:hidden}</style><div class='x lnk'><a href='/a'>百家乐</a></div>",
+            "<div id='d1'><a href='/a'>百家乐</a></div><style>#d1{visibility:hidden}</style>",
+            "<div style='opacity:0'><a href='/a'>百家乐</a></div>",
+            "<div style='font-size:0'><a href='/a'>百家乐</a></div>",
+            "<div style='text-indent:-9999px'><a href='/a'>百家乐</a></div>",
+        ] {
+            let b = blocks(html);
+            let anchor = b.iter().find(|x| x.0 == Field::Anchor).unwrap_or_else(|| panic!("{html}: {b:?}"));
+            assert!(anchor.1, "{html}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn document_write_html_is_extracted_as_script_field() {
+        let b = blocks("<p>正文</p><script>document.write('<div style=\"display:none\"><a href=\"http://spam.example/\">' + '\\u767e\\u5bb6\\u4e50</a></div>');var u='baidu.com';</script>");
+        assert!(b.contains(&(Field::Script, true, "百家乐".into())), "{b:?}");
+        assert!(b.contains(&(Field::Script, false, "baidu.com".into())), "{b:?}");
+        let hidden_script = blocks("<div style='display:none'><script>document.write('<a href=/x>六合彩</a>')</script></div>");
+        assert!(hidden_script.contains(&(Field::Script, true, "六合彩".into())), "{hidden_script:?}");
+    }
+
+    #[test]
+    fn table_headers_reach_their_cells() {
+        let page = extract(
+            "<table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>张三</td><td>510107198008123459</td></tr></table>\
+             <table><tr><td>序号</td><td colspan=2>电话</td><td>卡号</td></tr><tr><td>1</td><td>a</td><td>b</td><td>62220</td></tr></table>",
+            &Url::parse("http://a.cn/").unwrap(),
+        )
+        .page;
+        let id = page.blocks.iter().find(|b| b.text == "510107198008123459").unwrap();
+        assert_eq!(id.header.as_deref(), Some("身份证号"));
+        let card = page.blocks.iter().find(|b| b.text == "62220").unwrap();
+        assert_eq!(card.header.as_deref(), Some("卡号"));
+    }
+
+    #[test]
+    fn links_resolve_against_base_and_meta_refresh() {
+        let ex = extract(
+            "<base href='http://a.cn/sub/'><a href='x.html#f'>x</a><iframe src='/frame.html'></iframe><meta http-equiv=refresh content='0; url=/moved.html'><a href='javascript:void(0)'>j</a><img src='/i.png'>",
+            &Url::parse("http://a.cn/").unwrap(),
+        );
+        let links: Vec<&str> = ex.links.iter().map(Url::as_str).collect();
+        assert_eq!(links, vec!["http://a.cn/sub/x.html", "http://a.cn/frame.html", "http://a.cn/moved.html"]);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_blow_up() {
+        let html = "<div>".repeat(100_000) + "百家乐" + &"</div>".repeat(100_000);
+        let ex = extract(&html, &Url::parse("http://a.cn/").unwrap());
+        assert!(ex.page.blocks.iter().any(|b| b.text == "百家乐"), "truncated: {}", ex.truncated);
+    }
+}

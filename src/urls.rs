@@ -1,0 +1,124 @@
+//! URL identity: a site's scope, and the canonical form used both to decide
+//! "seen this page already" and in finding fingerprints.
+
+use url::Url;
+
+/// What "the same site" means (SPEC): host and port, with 80 and 443 as one
+/// (a site served on both http and https is one site).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ScopeKey {
+    host: String,
+    /// `None` for the default web ports 80 and 443.
+    port: Option<u16>,
+}
+
+impl ScopeKey {
+    pub fn of(url: &Url) -> ScopeKey {
+        let port = match url.port_or_known_default() {
+            Some(80) | Some(443) | None => None,
+            Some(p) => Some(p),
+        };
+        ScopeKey {
+            host: url.host_str().unwrap_or("").trim_end_matches('.').to_ascii_lowercase(),
+            port,
+        }
+    }
+}
+
+/// Query parameters that carry a session, not content: stripped so that a
+/// session id in every link does not make every page new.
+fn is_session_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "jsessionid" | "phpsessid" | "sid" | "sessionid" | "session_id" | "cfid" | "cftoken"
+    ) || n.starts_with("aspsessionid")
+}
+
+/// The canonical form of a URL: no scheme, no fragment, default port
+/// dropped, `;jsessionid=…` path parameters and session-id query parameters
+/// stripped, query parameters sorted. `edu.example.gov.cn/news/1.html?a=1&b=2`.
+pub fn canonical(url: &Url) -> String {
+    let mut out = String::with_capacity(url.as_str().len());
+    out.push_str(&url.host_str().unwrap_or("").trim_end_matches('.').to_ascii_lowercase());
+    if let Some(p) = ScopeKey::of(url).port {
+        out.push(':');
+        out.push_str(&p.to_string());
+    }
+    let path = url.path();
+    let path = match path.to_ascii_lowercase().find(";jsessionid=") {
+        Some(i) => &path[..i],
+        None => path,
+    };
+    out.push_str(if path.is_empty() { "/" } else { path });
+    if let Some(query) = url.query() {
+        let mut pairs: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .filter(|p| !is_session_param(p.split('=').next().unwrap_or("")))
+            .collect();
+        pairs.sort_unstable();
+        if !pairs.is_empty() {
+            out.push('?');
+            out.push_str(&pairs.join("&"));
+        }
+    }
+    out
+}
+
+/// A link as found in a page, resolved against the page's base, fragment
+/// dropped; only http(s).
+pub fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let lower = href.get(..11).unwrap_or(href).to_ascii_lowercase();
+    if lower.starts_with("javascript:") || lower.starts_with("mailto:") || lower.starts_with("tel:") || lower.starts_with("data:") {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn canonical_drops_scheme_fragment_sessions_and_sorts_the_query() {
+        assert_eq!(
+            canonical(&u("https://Edu.Example.gov.cn/news/1.html?b=2&PHPSESSID=abc&a=1#top")),
+            "edu.example.gov.cn/news/1.html?a=1&b=2"
+        );
+        assert_eq!(
+            canonical(&u("http://edu.example.gov.cn:80/a;jsessionid=XYZ?sid=1")),
+            "edu.example.gov.cn/a"
+        );
+        assert_eq!(canonical(&u("http://127.0.0.1:8080")), "127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn scope_is_host_and_port_with_web_ports_as_one() {
+        assert_eq!(ScopeKey::of(&u("http://a.cn/")), ScopeKey::of(&u("https://a.cn:443/x")));
+        assert_ne!(ScopeKey::of(&u("http://a.cn/")), ScopeKey::of(&u("http://a.cn:8080/")));
+        assert_ne!(ScopeKey::of(&u("http://a.cn/")), ScopeKey::of(&u("http://www.a.cn/")));
+    }
+
+    #[test]
+    fn resolve_keeps_only_web_links() {
+        let base = u("http://a.cn/dir/page.html");
+        assert_eq!(resolve(&base, "../x.html#f").unwrap().as_str(), "http://a.cn/x.html");
+        assert!(resolve(&base, "javascript:void(0)").is_none());
+        assert!(resolve(&base, "mailto:a@b.cn").is_none());
+        assert!(resolve(&base, "#top").is_none());
+    }
+}
