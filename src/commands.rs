@@ -2,11 +2,19 @@
 //! its work through the engine modules, prints for a person, and returns
 //! the exit code. `main.rs` only parses flags and calls these.
 
+use crate::crawl::fetch::{self, Fetcher};
+use crate::crawl::{robots, SiteSummary};
 use crate::error::{Error, InputError};
+use crate::findings::Finding;
 use crate::page::Page;
-use crate::rules::{self, builtin, tooling, RuleSet};
+use crate::register::{self, Register, Settings};
+use crate::rules::{self, builtin, tooling, RuleSet, Severity};
+use crate::scan::{self, ScanOptions, ScanResult};
+use crate::{decode, demo, extract, progress};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use url::Url;
 
 /// Exit codes (SPEC "Commands").
 pub mod exit {
@@ -18,7 +26,12 @@ pub mod exit {
 
 /// Load the rule set a command works with and say which packs it is.
 fn load_rules(dir: Option<&Path>) -> Result<RuleSet, Error> {
-    let dir = rules::resolve_dir(dir, None);
+    load_rules_for(dir, None)
+}
+
+/// Rules for a register: `--rules`, else `rules/` beside the register, else built in.
+fn load_rules_for(dir: Option<&Path>, register: Option<&Path>) -> Result<RuleSet, Error> {
+    let dir = rules::resolve_dir(dir, register);
     let set = rules::load(dir.as_deref())?;
     eprintln!("{}", describe_rules(&set, dir.as_deref()));
     Ok(set)
@@ -104,7 +117,11 @@ pub fn rules_lint(dir: Option<&Path>) -> Result<u8, Error> {
 /// What `rules explain` looks at.
 pub enum ExplainInput {
     Text(String),
+    /// A text file, or an HTML page (by extension or content).
     File(PathBuf),
+    /// A page fetched now (loopback and private addresses allowed: you
+    /// asked for this one URL).
+    Url(String),
 }
 
 /// `sitesweep rules explain`: every hit, and every match that was dropped
@@ -116,8 +133,19 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
         ExplainInput::File(path) => {
             let bytes = std::fs::read(&path)
                 .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
-            Page::from_text(String::from_utf8_lossy(&bytes).into_owned())
+            let by_name = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+            if by_name || fetch::is_html(None, &bytes) {
+                let abs = std::fs::canonicalize(&path).unwrap_or(path.clone());
+                let url = Url::from_file_path(&abs)
+                    .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
+                html_page(&bytes, None, &url)
+            } else {
+                Page::from_text(decode::decode(&bytes, None, None, false).text)
+            }
         }
+        ExplainInput::Url(text) => fetch_page(&text)?,
     };
     let result = tooling::explain(&set, &page);
     let mut out = std::io::stdout().lock();
@@ -155,6 +183,48 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
         result.rejected.len()
     );
     Ok(exit::OK)
+}
+
+/// Decode and extract an HTML page as a scan would.
+fn html_page(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Page {
+    let tld = url.host_str().and_then(|h| h.rsplit('.').next());
+    let text = decode::decode(bytes, content_type, tld, false).text;
+    extract::extract(&text, url).page
+}
+
+fn fetch_page(text: &str) -> Result<Page, Error> {
+    let url = Url::parse(text)
+        .ok()
+        .filter(|u| u.scheme() == "http" || u.scheme() == "https")
+        .ok_or_else(|| InputError::plain(format!("--url {text}: not an http(s) URL")))?;
+    let settings = Settings {
+        allow_private: true,
+        ..Settings::default()
+    };
+    let fetcher = Fetcher::new(&settings).map_err(Error::Failed)?;
+    let runtime = runtime()?;
+    let fetched = runtime
+        .block_on(fetcher.fetch(&url, &|_: &Url| true))
+        .map_err(|e| Error::Failed(format!("{url}: {e}")))?;
+    eprintln!(
+        "fetched {} (HTTP {}, {} bytes)",
+        fetched.final_url,
+        fetched.status,
+        fetched.body.len()
+    );
+    Ok(html_page(
+        &fetched.body,
+        fetched.content_type.as_deref(),
+        &fetched.final_url,
+    ))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))
 }
 
 /// "line 3, column 7 (text)" for a byte offset in a block.
@@ -203,4 +273,309 @@ pub fn rules_init(dir: &Path) -> Result<u8, Error> {
         dir.display()
     );
     Ok(exit::OK)
+}
+
+/// Options of `sitesweep scan`.
+pub struct ScanArgs {
+    pub sites: PathBuf,
+    pub rules: Option<PathBuf>,
+    pub jsonl: Option<PathBuf>,
+    pub site: Vec<String>,
+    pub fail_on: Option<Severity>,
+    pub concurrency: usize,
+    pub quiet: bool,
+}
+
+/// `sitesweep scan`: crawl the register's sites, stream findings, summarise.
+pub fn scan(args: ScanArgs) -> Result<u8, Error> {
+    let mut register = Register::load(&args.sites)?;
+    register.select(&args.site)?;
+    let rules = Arc::new(load_rules_for(args.rules.as_deref(), Some(&args.sites))?);
+    eprintln!(
+        "scanning {} site{} of {}",
+        register.sites.len(),
+        if register.sites.len() == 1 { "" } else { "s" },
+        args.sites.display()
+    );
+    let observer: Arc<dyn progress::Observer> = if args.quiet {
+        Arc::new(progress::Silent)
+    } else {
+        progress::for_stderr(register.sites.len())
+    };
+    let result = scan::run(
+        &register,
+        rules,
+        ScanOptions {
+            jsonl: args.jsonl.clone(),
+            concurrency: args.concurrency,
+            observer,
+        },
+    )?;
+    print_summary(&result);
+    if let Some(path) = &args.jsonl {
+        println!("findings: {}", path.display());
+    }
+    Ok(exit_code(&result.findings, args.fail_on))
+}
+
+/// 1 when a finding is at or above `--fail-on`; otherwise 0.
+pub fn exit_code(findings: &[Finding], fail_on: Option<Severity>) -> u8 {
+    match fail_on {
+        Some(level) if findings.iter().any(|f| f.severity >= level) => exit::FINDINGS,
+        _ => exit::OK,
+    }
+}
+
+/// The per-site table printed at the end of a scan.
+pub fn print_summary(result: &ScanResult) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "\nscan {} ({} → {})",
+        result.scan, result.started_at, result.finished_at
+    );
+    let width = result
+        .sites
+        .iter()
+        .map(|s| s.site.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let _ = writeln!(
+        out,
+        "{:width$}  {:>6} {:>6} {:>7}  {:>4} {:>4} {:>4} {:>4} {:>4}  {}",
+        "site", "pages", "failed", "skipped", "crit", "high", "med", "low", "info", "crawl"
+    );
+    for s in &result.sites {
+        let b = s.by_severity;
+        let _ = writeln!(
+            out,
+            "{:width$}  {:>6} {:>6} {:>7}  {:>4} {:>4} {:>4} {:>4} {:>4}  {}",
+            s.site,
+            s.pages_fetched,
+            s.pages_failed,
+            s.pages_skipped,
+            b[Severity::Critical as usize],
+            b[Severity::High as usize],
+            b[Severity::Medium as usize],
+            b[Severity::Low as usize],
+            b[Severity::Info as usize],
+            crawl_state(s)
+        );
+    }
+    for s in result.sites.iter().filter(|s| !s.notes.is_empty()) {
+        for n in &s.notes {
+            let _ = writeln!(out, "  {}: {n}", s.site);
+        }
+    }
+    let total = result.findings.len();
+    let _ = writeln!(
+        out,
+        "{total} finding{} in {} sites",
+        if total == 1 { "" } else { "s" },
+        result.sites.len()
+    );
+}
+
+fn crawl_state(s: &SiteSummary) -> &'static str {
+    if !s.reachable {
+        "not read"
+    } else if s.complete {
+        "complete"
+    } else {
+        "incomplete"
+    }
+}
+
+/// `sitesweep sites check`: validate the register and probe each start URL.
+pub fn sites_check(path: &Path) -> Result<u8, Error> {
+    let register = Register::load(path)?;
+    eprintln!(
+        "{}: {} sites, register is valid; probing start URLs…",
+        path.display(),
+        register.sites.len()
+    );
+    let runtime = runtime()?;
+    let rows: Vec<[String; 7]> = runtime.block_on(async {
+        use futures_util::stream::{self, StreamExt};
+        stream::iter(register.sites.iter())
+            .map(probe)
+            .buffered(8)
+            .collect()
+            .await
+    });
+    let headers = [
+        "site",
+        "status",
+        "final URL",
+        "charset",
+        "robots.txt",
+        "time",
+        "note",
+    ];
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    println!("{}", line(&headers.map(String::from)));
+    for r in &rows {
+        println!("{}", line(r));
+    }
+    Ok(exit::OK)
+}
+
+async fn probe(site: &register::Site) -> [String; 7] {
+    let fetcher = match Fetcher::new(&site.settings) {
+        Ok(f) => f,
+        Err(e) => {
+            return [
+                site.id.clone(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                e,
+            ]
+        }
+    };
+    let mut url = site.url.clone();
+    let any = |_: &Url| true;
+    let mut result = fetcher.fetch(&url, &any).await;
+    if site.try_http && result.is_err() {
+        let mut http = url.clone();
+        let _ = http.set_scheme("http");
+        if let Ok(f) = fetcher.fetch(&http, &any).await {
+            url = http;
+            result = Ok(f);
+        }
+    }
+    match result {
+        Ok(f) => {
+            let charset = if f.is_html() {
+                decode::decode(&f.body, f.content_type.as_deref(), None, f.truncated)
+                    .charset
+                    .to_string()
+            } else {
+                f.content_type.clone().unwrap_or_else(|| "-".into())
+            };
+            let robots =
+                match robots::fetch(&fetcher, &f.final_url, &site.settings.user_agent).await {
+                    Ok(r) if r.present() => "present".to_string(),
+                    Ok(robots::Robots::DisallowAll(cause)) => format!("blocks all ({cause})"),
+                    Ok(_) => "none".to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+            let note = if f.final_url != url {
+                "redirected".to_string()
+            } else {
+                String::new()
+            };
+            [
+                site.id.clone(),
+                f.status.to_string(),
+                f.final_url.to_string(),
+                charset,
+                robots,
+                format!("{} ms", f.elapsed.as_millis()),
+                note,
+            ]
+        }
+        Err(e) => [
+            site.id.clone(),
+            e.kind.name().to_string(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            e.message,
+        ],
+    }
+}
+
+/// `sitesweep demo`: serve the sample sites, scan them, show the results.
+pub fn demo(out: &Path) -> Result<u8, Error> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| InputError::plain(format!("--out {}: cannot create: {e}", out.display())))?;
+    let sites =
+        demo::start().map_err(|e| Error::Failed(format!("cannot start the demo sites: {e}")))?;
+    let rules = Arc::new(RuleSet::compile(rules::Packs::builtin())?);
+    eprintln!("{}", describe_rules(&rules, None));
+    eprintln!(
+        "demo: {} sample sites on 127.0.0.1",
+        sites.register.sites.len()
+    );
+    for s in &sites.register.sites {
+        eprintln!("  {:9} {}  {}", s.id, s.url, s.name);
+    }
+    let jsonl = out.join("findings.jsonl");
+    let result = scan::run(
+        &sites.register,
+        rules,
+        ScanOptions {
+            jsonl: Some(jsonl.clone()),
+            concurrency: scan::DEFAULT_CONCURRENCY,
+            observer: progress::for_stderr(sites.register.sites.len()),
+        },
+    )?;
+    print_findings(&result);
+    print_summary(&result);
+    println!("\nfindings (one JSON object a line): {}", jsonl.display());
+    Ok(exit::OK)
+}
+
+/// A short listing of findings per site, for the demo: findings repeated on
+/// many pages (same rule, term, field and hidden) are one line.
+fn print_findings(result: &ScanResult) {
+    let mut out = std::io::stdout().lock();
+    for s in &result.sites {
+        let mut groups: Vec<(&Finding, usize)> = Vec::new();
+        for f in result.findings.iter().filter(|f| f.site == s.site) {
+            match groups.iter_mut().find(|(g, _)| {
+                g.rule == f.rule && g.term == f.term && g.field == f.field && g.hidden == f.hidden
+            }) {
+                Some((_, n)) => *n += 1,
+                None => groups.push((f, 1)),
+            }
+        }
+        groups.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(a.0.url.cmp(&b.0.url)));
+        let total: usize = groups.iter().map(|g| g.1).sum();
+        let _ = writeln!(out, "\n{} {} ({} findings)", s.site, s.name, total);
+        for (f, pages) in groups {
+            let what = if f.matched.is_empty() {
+                f.snippet.clone()
+            } else {
+                format!(
+                    "`{}` in {}{}: {}",
+                    f.matched,
+                    f.field.map_or("-", |x| x.name()),
+                    if f.hidden { " (hidden)" } else { "" },
+                    f.snippet
+                )
+            };
+            let place = if pages > 1 {
+                format!("{} and {} more pages", f.url, pages - 1)
+            } else {
+                f.url.clone()
+            };
+            let _ = writeln!(
+                out,
+                "  {:8} {:26} {place}  {what}",
+                f.severity.name(),
+                f.rule
+            );
+        }
+    }
 }

@@ -44,7 +44,8 @@ fn strict(enc: &'static Encoding, bytes: &[u8], truncated: bool) -> Option<Strin
 fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
     static META: OnceLock<Regex> = OnceLock::new();
     let re = META.get_or_init(|| {
-        Regex::new(r#"(?i)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_\-:.]+)"#).expect("valid regex")
+        Regex::new(r#"(?i)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_\-:.]+)"#)
+            .expect("valid regex")
     });
     let caps = re.captures(head)?;
     Encoding::for_label(caps.get(1)?.as_bytes())
@@ -55,14 +56,21 @@ pub fn header_charset(content_type: &str) -> Option<&'static Encoding> {
     content_type.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
         (k.trim().eq_ignore_ascii_case("charset"))
-            .then(|| Encoding::for_label(v.trim().trim_matches(|c| c == '"' || c == '\'').as_bytes()))
+            .then(|| {
+                Encoding::for_label(v.trim().trim_matches(|c| c == '"' || c == '\'').as_bytes())
+            })
             .flatten()
     })
 }
 
 /// Decode a page body. `tld` is the host's top-level domain (`cn`), a hint
 /// for the guess.
-pub fn decode(bytes: &[u8], content_type: Option<&str>, tld: Option<&str>, truncated: bool) -> Decoded {
+pub fn decode(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    tld: Option<&str>,
+    truncated: bool,
+) -> Decoded {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return Decoded {
@@ -85,7 +93,11 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, tld: Option<&str>, trunc
     let head = &bytes[..bytes.len().min(8 * 1024)];
     if let Some(enc) = meta_charset(head).map(widen) {
         // A page that says UTF-16 in <meta> cannot be UTF-16 (it was readable as ASCII).
-        let enc = if enc.name().starts_with("UTF-16") { UTF_8 } else { enc };
+        let enc = if enc.name().starts_with("UTF-16") {
+            UTF_8
+        } else {
+            enc
+        };
         if let Some(text) = strict(enc, bytes, truncated) {
             return Decoded {
                 text,

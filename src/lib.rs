@@ -7,12 +7,18 @@
 //! calls on these; `urls` holds URL identity shared by crawl and findings.
 
 pub mod commands;
+pub mod crawl;
 pub mod decode;
+pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod findings;
 pub mod page;
+pub mod progress;
 pub mod register;
 pub mod rules;
+pub mod scan;
+pub mod serve;
 pub mod urls;
 
 pub use error::{Error, InputError};

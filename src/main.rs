@@ -1,8 +1,9 @@
 //! Command-line entry: parse flags, call the library, turn the outcome into
 //! an exit code. No logic lives here.
 
-use clap::{Args, Parser, Subcommand};
-use sitesweep::commands::{self, ExplainInput};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sitesweep::commands::{self, ExplainInput, ScanArgs};
+use sitesweep::rules::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,6 +20,40 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Crawl the register's sites and report findings.
+    Scan {
+        /// Site register, TOML or CSV.
+        #[arg(default_value = "sites.toml")]
+        sites: PathBuf,
+        #[command(flatten)]
+        dir: RulesDir,
+        /// Stream every finding to FILE, one JSON object a line.
+        #[arg(long, value_name = "FILE")]
+        jsonl: Option<PathBuf>,
+        /// Scan only this site (repeatable).
+        #[arg(long = "site", value_name = "ID")]
+        site: Vec<String>,
+        /// Exit 1 when a finding is at or above this severity.
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<Level>,
+        /// Sites crawled at once.
+        #[arg(long, default_value_t = sitesweep::scan::DEFAULT_CONCURRENCY as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
+        concurrency: u64,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a site register and probe each start URL.
+    Sites {
+        #[command(subcommand)]
+        command: SitesCommand,
+    },
+    /// Serve built-in sample sites on 127.0.0.1 and scan them.
+    Demo {
+        /// Where to write the results.
+        #[arg(long, default_value = "sitesweep-demo", value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Work with rule packs: test, lint, explain, init.
     Rules {
         #[command(subcommand)]
@@ -26,9 +61,39 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum Level {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<Level> for Severity {
+    fn from(l: Level) -> Severity {
+        match l {
+            Level::Info => Severity::Info,
+            Level::Low => Severity::Low,
+            Level::Medium => Severity::Medium,
+            Level::High => Severity::High,
+            Level::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum SitesCommand {
+    /// Validate the register, then probe each start URL.
+    Check {
+        #[arg(default_value = "sites.toml")]
+        sites: PathBuf,
+    },
+}
+
 #[derive(Args)]
 struct RulesDir {
-    /// Rule pack directory (default: rules/ here, else the built-in packs).
+    /// Rule pack directory (default: rules/ beside the register, else the built-in packs).
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
 }
@@ -45,14 +110,17 @@ enum RulesCommand {
         #[command(flatten)]
         dir: RulesDir,
     },
-    /// Show every hit in a text, and every match that was dropped and why.
+    /// Show every hit in a text, file or page, and every match that was dropped and why.
     Explain {
         /// The text to explain.
-        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        #[arg(long, group = "input")]
         text: Option<String>,
-        /// A file whose text to explain.
-        #[arg(long, value_name = "FILE")]
+        /// A text or HTML file.
+        #[arg(long, value_name = "FILE", group = "input")]
         file: Option<PathBuf>,
+        /// A page to fetch.
+        #[arg(long, value_name = "URL", group = "input")]
+        url: Option<String>,
         #[command(flatten)]
         dir: RulesDir,
     },
@@ -66,14 +134,44 @@ enum RulesCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Scan {
+            sites,
+            dir,
+            jsonl,
+            site,
+            fail_on,
+            concurrency,
+            quiet,
+        } => commands::scan(ScanArgs {
+            sites,
+            rules: dir.rules,
+            jsonl,
+            site,
+            fail_on: fail_on.map(Severity::from),
+            concurrency: concurrency as usize,
+            quiet,
+        }),
+        Command::Sites {
+            command: SitesCommand::Check { sites },
+        } => commands::sites_check(&sites),
+        Command::Demo { out } => commands::demo(&out),
         Command::Rules { command } => match command {
             RulesCommand::Test { dir } => commands::rules_test(dir.rules.as_deref()),
             RulesCommand::Lint { dir } => commands::rules_lint(dir.rules.as_deref()),
-            RulesCommand::Explain { text, file, dir } => {
-                let input = match (text, file) {
-                    (Some(t), _) => ExplainInput::Text(t),
-                    (None, Some(f)) => ExplainInput::File(f),
-                    (None, None) => unreachable!("clap requires --text or --file"),
+            RulesCommand::Explain {
+                text,
+                file,
+                url,
+                dir,
+            } => {
+                let input = match (text, file, url) {
+                    (Some(t), _, _) => ExplainInput::Text(t),
+                    (_, Some(f), _) => ExplainInput::File(f),
+                    (_, _, Some(u)) => ExplainInput::Url(u),
+                    _ => {
+                        eprintln!("rules explain needs --text, --file or --url");
+                        return ExitCode::from(2);
+                    }
                 };
                 commands::rules_explain(input, dir.rules.as_deref())
             }

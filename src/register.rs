@@ -71,7 +71,10 @@ impl Register {
     /// Read a register; `.csv` files as CSV, anything else as TOML.
     pub fn load(path: &Path) -> Result<Register, InputError> {
         let bytes = std::fs::read(path).map_err(|e| {
-            InputError::plain(format!("{}: cannot read the site register: {e}", path.display()))
+            InputError::plain(format!(
+                "{}: cannot read the site register: {e}",
+                path.display()
+            ))
         })?;
         let text = decode_register(&bytes);
         let is_csv = path
@@ -276,7 +279,10 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
             if !same_site(&url, &extra) {
                 return Err(ctx.err(
                     u.span().start,
-                    format!("extra URL `{extra}` is not on the site's host `{}`", host_port(&url)),
+                    format!(
+                        "extra URL `{extra}` is not on the site's host `{}`",
+                        host_port(&url)
+                    ),
                 ));
             }
             extra_urls.push(extra);
@@ -286,12 +292,20 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
             exclude.push(Regex::new(x.get_ref()).map_err(|e| {
                 ctx.err(
                     x.span().start,
-                    format!("bad exclude regex `{}`: {}", x.get_ref(), last_line(&e.to_string())),
+                    format!(
+                        "bad exclude regex `{}`: {}",
+                        x.get_ref(),
+                        last_line(&e.to_string())
+                    ),
                 )
             })?);
         }
         if s.name.trim().is_empty() || s.operator.trim().is_empty() {
-            return Err(InputError::at(path, line, format!("site `{id}`: name and operator must not be empty")));
+            return Err(InputError::at(
+                path,
+                line,
+                format!("site `{id}`: name and operator must not be empty"),
+            ));
         }
         sites.push(Site {
             id,
@@ -328,14 +342,21 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
             return Err(InputError::at(
                 path,
                 1,
-                format!("unknown column `{h}`: the header row is {}", CSV_COLUMNS.join(",")),
+                format!(
+                    "unknown column `{h}`: the header row is {}",
+                    CSV_COLUMNS.join(",")
+                ),
             ));
         };
         col.insert(known, i);
     }
     for required in ["id", "name", "url", "operator"] {
         if !col.contains_key(required) {
-            return Err(InputError::at(path, 1, format!("missing column `{required}`")));
+            return Err(InputError::at(
+                path,
+                1,
+                format!("missing column `{required}`"),
+            ));
         }
     }
     let mut sites = Vec::new();
@@ -346,7 +367,12 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
             InputError::at(path, line, format!("bad CSV row: {e}"))
         })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let get = |name: &str| col.get(name).and_then(|&i| record.get(i)).unwrap_or("").to_string();
+        let get = |name: &str| {
+            col.get(name)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .to_string()
+        };
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
@@ -359,10 +385,15 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
                 format!("duplicate site id `{id}` (first at line {first})"),
             ));
         }
-        let (url, try_http) = parse_start_url(&get("url")).map_err(|m| InputError::at(path, line, m))?;
+        let (url, try_http) =
+            parse_start_url(&get("url")).map_err(|m| InputError::at(path, line, m))?;
         let (name, operator) = (get("name"), get("operator"));
         if name.is_empty() || operator.is_empty() {
-            return Err(InputError::at(path, line, format!("site `{id}`: name and operator must not be empty")));
+            return Err(InputError::at(
+                path,
+                line,
+                format!("site `{id}`: name and operator must not be empty"),
+            ));
         }
         let contact = get("contact");
         sites.push(Site {
@@ -413,7 +444,9 @@ pub fn parse_start_url(text: &str) -> Result<(Url, bool), String> {
     };
     let url = Url::parse(&candidate).map_err(|e| format!("bad URL `{text}`: {e}"))?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(format!("bad URL `{text}`: only http and https can be scanned"));
+        return Err(format!(
+            "bad URL `{text}`: only http and https can be scanned"
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("bad URL `{text}`: no host"));
@@ -465,16 +498,39 @@ mod tests {
     #[test]
     fn register_errors_name_their_line() {
         let cases = [
-            (format!("{SITE}colour = 1\n"), "sites.toml:6: unknown field `colour`"),
-            (format!("{SITE}\n{SITE}"), "sites.toml:8: duplicate site id `edu` (first at line 1)"),
-            (SITE.replace("https://edu.example.gov.cn/", "ftp://x"), "sites.toml:4: bad URL `ftp://x`"),
-            (SITE.replace("\"edu\"", "\"Edu Site\""), "sites.toml:2: bad site id"),
-            (format!("{SITE}max_pages = 0\n"), "sites.toml:6: max_pages = 0 is out of range"),
-            (format!("{SITE}exclude = [\"(\"]\n"), "sites.toml:6: bad exclude regex"),
-            (format!("{SITE}extra_urls = [\"https://other.example.com/x\"]\n"), "sites.toml:6: extra URL"),
+            (
+                format!("{SITE}colour = 1\n"),
+                "sites.toml:6: unknown field `colour`",
+            ),
+            (
+                format!("{SITE}\n{SITE}"),
+                "sites.toml:8: duplicate site id `edu` (first at line 1)",
+            ),
+            (
+                SITE.replace("https://edu.example.gov.cn/", "ftp://x"),
+                "sites.toml:4: bad URL `ftp://x`",
+            ),
+            (
+                SITE.replace("\"edu\"", "\"Edu Site\""),
+                "sites.toml:2: bad site id",
+            ),
+            (
+                format!("{SITE}max_pages = 0\n"),
+                "sites.toml:6: max_pages = 0 is out of range",
+            ),
+            (
+                format!("{SITE}exclude = [\"(\"]\n"),
+                "sites.toml:6: bad exclude regex",
+            ),
+            (
+                format!("{SITE}extra_urls = [\"https://other.example.com/x\"]\n"),
+                "sites.toml:6: extra URL",
+            ),
         ];
         for (text, want) in cases {
-            let got = load_text("sites.toml", text.as_bytes()).unwrap_err().to_string();
+            let got = load_text("sites.toml", text.as_bytes())
+                .unwrap_err()
+                .to_string();
             assert!(got.starts_with(want), "want {want:?}, got {got:?}");
         }
     }
@@ -490,16 +546,29 @@ mod tests {
         assert!(s.try_http);
         assert_eq!(s.tags, vec!["gov", "edu"]);
         let with_bom = [b"\xEF\xBB\xBF".as_slice(), csv.as_bytes()].concat();
-        assert_eq!(load_text("sites.csv", &with_bom).unwrap().sites[0].operator, "区教育局办公室");
+        assert_eq!(
+            load_text("sites.csv", &with_bom).unwrap().sites[0].operator,
+            "区教育局办公室"
+        );
     }
 
     #[test]
     fn csv_errors_name_their_line() {
         let bad = "id,name,url,operator\nedu,区教育局,https://a.example/,甲\nedu,区教育局,https://b.example/,乙\n";
-        let got = load_text("sites.csv", bad.as_bytes()).unwrap_err().to_string();
-        assert!(got.starts_with("sites.csv:3: duplicate site id `edu`"), "{got}");
+        let got = load_text("sites.csv", bad.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            got.starts_with("sites.csv:3: duplicate site id `edu`"),
+            "{got}"
+        );
         let bad = "id,name,website,operator\n";
-        let got = load_text("sites.csv", bad.as_bytes()).unwrap_err().to_string();
-        assert!(got.starts_with("sites.csv:1: unknown column `website`"), "{got}");
+        let got = load_text("sites.csv", bad.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            got.starts_with("sites.csv:1: unknown column `website`"),
+            "{got}"
+        );
     }
 }

@@ -19,7 +19,11 @@ impl ScopeKey {
             Some(p) => Some(p),
         };
         ScopeKey {
-            host: url.host_str().unwrap_or("").trim_end_matches('.').to_ascii_lowercase(),
+            host: url
+                .host_str()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_ascii_lowercase(),
             port,
         }
     }
@@ -40,7 +44,12 @@ fn is_session_param(name: &str) -> bool {
 /// stripped, query parameters sorted. `edu.example.gov.cn/news/1.html?a=1&b=2`.
 pub fn canonical(url: &Url) -> String {
     let mut out = String::with_capacity(url.as_str().len());
-    out.push_str(&url.host_str().unwrap_or("").trim_end_matches('.').to_ascii_lowercase());
+    out.push_str(
+        &url.host_str()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_ascii_lowercase(),
+    );
     if let Some(p) = ScopeKey::of(url).port {
         out.push(':');
         out.push_str(&p.to_string());
@@ -74,7 +83,11 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
         return None;
     }
     let lower = href.get(..11).unwrap_or(href).to_ascii_lowercase();
-    if lower.starts_with("javascript:") || lower.starts_with("mailto:") || lower.starts_with("tel:") || lower.starts_with("data:") {
+    if lower.starts_with("javascript:")
+        || lower.starts_with("mailto:")
+        || lower.starts_with("tel:")
+        || lower.starts_with("data:")
+    {
         return None;
     }
     let mut url = base.join(href).ok()?;
@@ -96,7 +109,9 @@ mod tests {
     #[test]
     fn canonical_drops_scheme_fragment_sessions_and_sorts_the_query() {
         assert_eq!(
-            canonical(&u("https://Edu.Example.gov.cn/news/1.html?b=2&PHPSESSID=abc&a=1#top")),
+            canonical(&u(
+                "https://Edu.Example.gov.cn/news/1.html?b=2&PHPSESSID=abc&a=1#top"
+            )),
             "edu.example.gov.cn/news/1.html?a=1&b=2"
         );
         assert_eq!(
@@ -108,15 +123,27 @@ mod tests {
 
     #[test]
     fn scope_is_host_and_port_with_web_ports_as_one() {
-        assert_eq!(ScopeKey::of(&u("http://a.cn/")), ScopeKey::of(&u("https://a.cn:443/x")));
-        assert_ne!(ScopeKey::of(&u("http://a.cn/")), ScopeKey::of(&u("http://a.cn:8080/")));
-        assert_ne!(ScopeKey::of(&u("http://a.cn/")), ScopeKey::of(&u("http://www.a.cn/")));
+        assert_eq!(
+            ScopeKey::of(&u("http://a.cn/")),
+            ScopeKey::of(&u("https://a.cn:443/x"))
+        );
+        assert_ne!(
+            ScopeKey::of(&u("http://a.cn/")),
+            ScopeKey::of(&u("http://a.cn:8080/"))
+        );
+        assert_ne!(
+            ScopeKey::of(&u("http://a.cn/")),
+            ScopeKey::of(&u("http://www.a.cn/"))
+        );
     }
 
     #[test]
     fn resolve_keeps_only_web_links() {
         let base = u("http://a.cn/dir/page.html");
-        assert_eq!(resolve(&base, "../x.html#f").unwrap().as_str(), "http://a.cn/x.html");
+        assert_eq!(
+            resolve(&base, "../x.html#f").unwrap().as_str(),
+            "http://a.cn/x.html"
+        );
         assert!(resolve(&base, "javascript:void(0)").is_none());
         assert!(resolve(&base, "mailto:a@b.cn").is_none());
         assert!(resolve(&base, "#top").is_none());

@@ -34,7 +34,11 @@ pub fn hides(declarations: &str) -> bool {
             continue;
         };
         let prop = prop.trim().to_ascii_lowercase();
-        let value = value.trim().trim_end_matches("!important").trim().to_ascii_lowercase();
+        let value = value
+            .trim()
+            .trim_end_matches("!important")
+            .trim()
+            .to_ascii_lowercase();
         match prop.as_str() {
             "display" if value == "none" => return true,
             "visibility" if value == "hidden" || value == "collapse" => return true,
@@ -42,7 +46,9 @@ pub fn hides(declarations: &str) -> bool {
             "font-size" if px(&value).is_some_and(|v| v <= 1.0) => return true,
             "text-indent" if px(&value).is_some_and(|v| v <= -100.0) => return true,
             "clip" if value.replace(' ', "").starts_with("rect(0") => return true,
-            "height" | "width" | "max-height" | "max-width" if px(&value).is_some_and(|v| v <= 1.0) => {
+            "height" | "width" | "max-height" | "max-width"
+                if px(&value).is_some_and(|v| v <= 1.0) =>
+            {
                 tiny_box = true
             }
             "overflow" | "overflow-x" | "overflow-y" if value == "hidden" => overflow_hidden = true,
@@ -71,13 +77,15 @@ impl HiddenSelectors {
     pub fn scan(html: &str) -> HiddenSelectors {
         static STYLE: OnceLock<Regex> = OnceLock::new();
         static SCRIPT_HIDE: OnceLock<Regex> = OnceLock::new();
-        let style = STYLE.get_or_init(|| Regex::new(r"(?is)<style\b[^>]*>(.*?)</style").expect("valid regex"));
+        let style = STYLE
+            .get_or_init(|| Regex::new(r"(?is)<style\b[^>]*>(.*?)</style").expect("valid regex"));
         let script_hide = SCRIPT_HIDE.get_or_init(|| {
             Regex::new(r#"(?i)getElementById\(\s*['"]([^'"]+)['"]\s*\)\.style\.(?:display\s*=\s*['"]none|visibility\s*=\s*['"]hidden)"#)
                 .expect("valid regex")
         });
         let mut found = HiddenSelectors::default();
-        if !html.contains("<style") && !html.contains("<STYLE") && !html.contains("getElementById") {
+        if !html.contains("<style") && !html.contains("<STYLE") && !html.contains("getElementById")
+        {
             return found;
         }
         for cap in style.captures_iter(html) {
@@ -101,7 +109,9 @@ impl HiddenSelectors {
             }
             for sel in selectors.split(',') {
                 let sel = sel.trim();
-                if sel.is_empty() || sel.contains(|c: char| c.is_whitespace() || ">+~[:".contains(c)) {
+                if sel.is_empty()
+                    || sel.contains(|c: char| c.is_whitespace() || ">+~[:".contains(c))
+                {
                     continue;
                 }
                 if let Some(i) = sel.find('#') {
@@ -156,7 +166,13 @@ mod tests {
         ] {
             assert!(hides(s), "{s}");
         }
-        for s in ["display:block", "height:1px", "position:absolute;top:10px", "opacity:0.9", "font-size:14px"] {
+        for s in [
+            "display:block",
+            "height:1px",
+            "position:absolute;top:10px",
+            "opacity:0.9",
+            "font-size:14px",
+        ] {
             assert!(!hides(s), "{s}");
         }
     }
@@ -168,7 +184,9 @@ mod tests {
         assert!(h.ids.contains("a1"));
         assert!(h.classes.contains("lnk") && h.classes.contains("b"));
         assert!(!h.classes.contains("menu") && !h.classes.contains("ok"));
-        let js = HiddenSelectors::scan("<script>document.getElementById('spam').style.display='none';</script>");
+        let js = HiddenSelectors::scan(
+            "<script>document.getElementById('spam').style.display='none';</script>",
+        );
         assert!(js.ids.contains("spam"));
     }
 }

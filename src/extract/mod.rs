@@ -58,7 +58,13 @@ struct Context {
     depth: u8,
 }
 
-fn extract_into(html: &str, base: &Url, hidden: &HiddenSelectors, ctx: Context, out: &mut Extracted) {
+fn extract_into(
+    html: &str,
+    base: &Url,
+    hidden: &HiddenSelectors,
+    ctx: Context,
+    out: &mut Extracted,
+) {
     let state = Rc::new(RefCell::new(State::new(base.clone(), hidden.clone(), ctx)));
     let on_element = state.clone();
     let on_text = state.clone();
@@ -186,12 +192,60 @@ struct State {
 fn is_block(tag: &str) -> bool {
     matches!(
         tag,
-        "address" | "article" | "aside" | "blockquote" | "body" | "caption" | "center" | "dd" | "details"
-            | "dialog" | "dir" | "div" | "dl" | "dt" | "fieldset" | "figcaption" | "figure" | "footer"
-            | "form" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "head" | "header" | "hgroup" | "hr"
-            | "html" | "legend" | "li" | "main" | "marquee" | "menu" | "nav" | "ol" | "optgroup"
-            | "option" | "p" | "pre" | "section" | "select" | "summary" | "tbody" | "textarea"
-            | "tfoot" | "thead" | "ul" | "iframe" | "frameset" | "object" | "video" | "audio"
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "head"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "marquee"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "optgroup"
+            | "option"
+            | "p"
+            | "pre"
+            | "section"
+            | "select"
+            | "summary"
+            | "tbody"
+            | "textarea"
+            | "tfoot"
+            | "thead"
+            | "ul"
+            | "iframe"
+            | "frameset"
+            | "object"
+            | "video"
+            | "audio"
     )
 }
 
@@ -267,11 +321,19 @@ impl State {
 
     /// Element start. Returns the node's sequence number when it was pushed
     /// (it can have content), for its end-tag handler.
-    fn start(&mut self, tag: &str, attr: &dyn Fn(&str) -> Option<String>, has_content: bool) -> Option<u64> {
+    fn start(
+        &mut self,
+        tag: &str,
+        attr: &dyn Fn(&str) -> Option<String>,
+        has_content: bool,
+    ) -> Option<u64> {
         if let Some((closes, boundary)) = implied_end(tag) {
             self.close_open(closes, boundary);
         }
-        if tag == "p" || (is_block(tag) && tag != "li") || matches!(tag, "table" | "tr" | "td" | "th") {
+        if tag == "p"
+            || (is_block(tag) && tag != "li")
+            || matches!(tag, "table" | "tr" | "td" | "th")
+        {
             // A block start ends an open <p> (through inline elements only).
             if self.open_p > 0 {
                 if let Some(i) = self.stack.iter().rposition(|n| n.kind != Kind::Inline) {
@@ -317,13 +379,20 @@ impl State {
                 }
             }
             Kind::Cell { header } => {
-                let span = attr("colspan").and_then(|s| s.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, 100);
+                let span = attr("colspan")
+                    .and_then(|s| s.trim().parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 100);
                 if let Some(t) = self.tables.last_mut() {
                     t.has_th |= header;
                     col = t.col;
                     t.col += span;
                     let is_header_row = header || (!t.has_th && t.rows <= 1);
-                    self.header = if is_header_row { None } else { t.headers.get(col).cloned().filter(|h| !h.is_empty()) };
+                    self.header = if is_header_row {
+                        None
+                    } else {
+                        t.headers.get(col).cloned().filter(|h| !h.is_empty())
+                    };
                 }
             }
             _ => {}
@@ -361,18 +430,29 @@ impl State {
             if attr("id").is_some_and(|id| self.hidden_selectors.ids.contains(id.trim())) {
                 return true;
             }
-            if attr("class").is_some_and(|c| c.split_whitespace().any(|c| self.hidden_selectors.classes.contains(c))) {
+            if attr("class").is_some_and(|c| {
+                c.split_whitespace()
+                    .any(|c| self.hidden_selectors.classes.contains(c))
+            }) {
                 return true;
             }
         }
         if tag == "marquee" {
-            let tiny = |name: &str| attr(name).and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok()).is_some_and(|v| v <= 1.0);
+            let tiny = |name: &str| {
+                attr(name)
+                    .and_then(|v| v.trim().trim_end_matches("px").parse::<f64>().ok())
+                    .is_some_and(|v| v <= 1.0)
+            };
             if tiny("height") || tiny("width") {
                 return true;
             }
             if let Some(style) = attr("style") {
                 let lower = style.to_ascii_lowercase().replace(' ', "");
-                if lower.contains("height:1px") || lower.contains("height:0") || lower.contains("width:1px") || lower.contains("width:0") {
+                if lower.contains("height:1px")
+                    || lower.contains("height:0")
+                    || lower.contains("width:1px")
+                    || lower.contains("width:0")
+                {
                     return true;
                 }
             }
@@ -402,7 +482,9 @@ impl State {
                     if equiv.eq_ignore_ascii_case("refresh") {
                         let lower = content.to_ascii_lowercase();
                         if let Some(i) = lower.find("url=") {
-                            let target = content[i + 4..].trim().trim_matches(|c| c == '\'' || c == '"');
+                            let target = content[i + 4..]
+                                .trim()
+                                .trim_matches(|c| c == '\'' || c == '"');
                             self.link(target, true, hidden);
                         }
                     } else if name == "description" || name == "keywords" {
@@ -472,7 +554,11 @@ impl State {
         }
         let field = self.field();
         let hidden = self.hidden();
-        match self.buffers.iter_mut().find(|b| b.field == field && b.hidden == hidden) {
+        match self
+            .buffers
+            .iter_mut()
+            .find(|b| b.field == field && b.hidden == hidden)
+        {
             Some(b) => b.text.push_str(text),
             None => self.buffers.push(Buffer {
                 field,
@@ -499,7 +585,9 @@ impl State {
                     field: b.field,
                     hidden: b.hidden,
                     text: text.to_string(),
-                    header: header.clone().filter(|_| b.field == Field::Text || b.field == Field::Anchor),
+                    header: header
+                        .clone()
+                        .filter(|_| b.field == Field::Text || b.field == Field::Anchor),
                 });
             }
         }
@@ -617,8 +705,14 @@ mod tests {
 
     #[test]
     fn blocks_end_at_block_elements_and_br_and_inline_tags_join() {
-        assert_eq!(texts("<p>百<span></span>家<b>乐</b></p><p>第二段<br>第三行</p>"), vec!["百家乐", "第二段", "第三行"]);
-        assert_eq!(texts("<table><tr><td>时时</td><td>彩色打印</td></tr></table>"), vec!["时时", "彩色打印"]);
+        assert_eq!(
+            texts("<p>百<span></span>家<b>乐</b></p><p>第二段<br>第三行</p>"),
+            vec!["百家乐", "第二段", "第三行"]
+        );
+        assert_eq!(
+            texts("<table><tr><td>时时</td><td>彩色打印</td></tr></table>"),
+            vec!["时时", "彩色打印"]
+        );
     }
 
     #[test]
@@ -634,7 +728,10 @@ mod tests {
             ]
         );
         let b = blocks("<table><tr><td style='display:none'>x<td>y</table><div>z</div>");
-        assert_eq!(b.iter().map(|x| x.1).collect::<Vec<_>>(), vec![true, false, false]);
+        assert_eq!(
+            b.iter().map(|x| x.1).collect::<Vec<_>>(),
+            vec![true, false, false]
+        );
     }
 
     #[test]
@@ -661,7 +758,10 @@ mod tests {
 
     #[test]
     fn entities_are_decoded() {
-        assert_eq!(texts("<p>&#30334;&#x5BB6;&#20048; &amp; &lt;b&gt;</p>"), vec!["百家乐 & <b>"]);
+        assert_eq!(
+            texts("<p>&#30334;&#x5BB6;&#20048; &amp; &lt;b&gt;</p>"),
+            vec!["百家乐 & <b>"]
+        );
     }
 
     #[test]
@@ -687,9 +787,15 @@ mod tests {
     fn document_write_html_is_extracted_as_script_field() {
         let b = blocks("<p>正文</p><script>document.write('<div style=\"display:none\"><a href=\"http://spam.example/\">' + '\\u767e\\u5bb6\\u4e50</a></div>');var u='baidu.com';</script>");
         assert!(b.contains(&(Field::Script, true, "百家乐".into())), "{b:?}");
-        assert!(b.contains(&(Field::Script, false, "baidu.com".into())), "{b:?}");
+        assert!(
+            b.contains(&(Field::Script, false, "baidu.com".into())),
+            "{b:?}"
+        );
         let hidden_script = blocks("<div style='display:none'><script>document.write('<a href=/x>六合彩</a>')</script></div>");
-        assert!(hidden_script.contains(&(Field::Script, true, "六合彩".into())), "{hidden_script:?}");
+        assert!(
+            hidden_script.contains(&(Field::Script, true, "六合彩".into())),
+            "{hidden_script:?}"
+        );
     }
 
     #[test]
@@ -700,7 +806,11 @@ mod tests {
             &Url::parse("http://a.cn/").unwrap(),
         )
         .page;
-        let id = page.blocks.iter().find(|b| b.text == "510107198008123459").unwrap();
+        let id = page
+            .blocks
+            .iter()
+            .find(|b| b.text == "510107198008123459")
+            .unwrap();
         assert_eq!(id.header.as_deref(), Some("身份证号"));
         let card = page.blocks.iter().find(|b| b.text == "62220").unwrap();
         assert_eq!(card.header.as_deref(), Some("卡号"));
@@ -713,13 +823,24 @@ mod tests {
             &Url::parse("http://a.cn/").unwrap(),
         );
         let links: Vec<&str> = ex.links.iter().map(Url::as_str).collect();
-        assert_eq!(links, vec!["http://a.cn/sub/x.html", "http://a.cn/frame.html", "http://a.cn/moved.html"]);
+        assert_eq!(
+            links,
+            vec![
+                "http://a.cn/sub/x.html",
+                "http://a.cn/frame.html",
+                "http://a.cn/moved.html"
+            ]
+        );
     }
 
     #[test]
     fn deep_nesting_does_not_blow_up() {
         let html = "<div>".repeat(100_000) + "百家乐" + &"</div>".repeat(100_000);
         let ex = extract(&html, &Url::parse("http://a.cn/").unwrap());
-        assert!(ex.page.blocks.iter().any(|b| b.text == "百家乐"), "truncated: {}", ex.truncated);
+        assert!(
+            ex.page.blocks.iter().any(|b| b.text == "百家乐"),
+            "truncated: {}",
+            ex.truncated
+        );
     }
 }

@@ -18,7 +18,9 @@ pub fn strings(script: &str) -> Vec<String> {
                 i = script[i..].find('\n').map_or(bytes.len(), |n| i + n);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = script[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
+                i = script[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
             }
             b'\'' | b'"' | b'`' => {
                 let (value, end) = literal(script, i);
@@ -128,12 +130,19 @@ mod tests {
 
     #[test]
     fn literals_with_escapes_and_concatenation() {
-        let s = strings(r#"var a = "baidu.com"; // 'comment'
+        let s = strings(
+            r#"var a = "baidu.com"; // 'comment'
             document.write('<a href="http://x.com">' + "\u767e\u5bb6\u4e50" +
-               '</a>'); /* "c2" */ var t = `tpl`; var e = 'it\'s';"#);
+               '</a>'); /* "c2" */ var t = `tpl`; var e = 'it\'s';"#,
+        );
         assert_eq!(
             s,
-            vec!["baidu.com", "<a href=\"http://x.com\">百家乐</a>", "tpl", "it's"]
+            vec![
+                "baidu.com",
+                "<a href=\"http://x.com\">百家乐</a>",
+                "tpl",
+                "it's"
+            ]
         );
     }
 

@@ -1,0 +1,310 @@
+//! One HTTP fetch, bounded: redirects followed by hand (each hop checked
+//! for scope and by the SSRF guard), body read up to a cap counted after
+//! decompression, non-HTML bodies not read, the real status and error
+//! cause kept.
+
+use super::guard::{self, GuardedResolver, BLOCKED_MARK};
+use crate::register::Settings;
+use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::Client;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// Most redirects followed for one URL (reqwest, lychee, Colly, katana: 10).
+pub const MAX_REDIRECTS: usize = 10;
+/// Most bytes of a body read (after decompression); the rest is cut and the
+/// page marked truncated.
+pub const MAX_BODY: usize = 5 << 20;
+/// URLs longer than this are not fetched (IE's old limit, Heritrix's default).
+pub const MAX_URL_LEN: usize = 2083;
+
+/// What kind of failure, for findings and summaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Dns,
+    Refused,
+    Timeout,
+    Tls,
+    Blocked,
+    RedirectLoop,
+    TooManyRedirects,
+    Body,
+    Other,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Dns => "dns",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Blocked => "blocked",
+            ErrorKind::RedirectLoop => "redirect-loop",
+            ErrorKind::TooManyRedirects => "too-many-redirects",
+            ErrorKind::Body => "body",
+            ErrorKind::Other => "error",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FetchError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A response (any status).
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    pub final_url: Url,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// Empty when the body was not wanted.
+    pub body: Vec<u8>,
+    /// Cut at the body cap.
+    pub truncated: bool,
+    /// The body broke off (reset, bad chunking): what was read is kept.
+    pub body_error: Option<String>,
+    /// A redirect led out of scope and was not followed (final_url is its target).
+    pub redirected_out: bool,
+    pub retry_after: Option<String>,
+    pub elapsed: Duration,
+}
+
+impl Fetched {
+    pub fn is_html(&self) -> bool {
+        is_html(self.content_type.as_deref(), &self.body)
+    }
+}
+
+/// HTML by its Content-Type, or with none, by a sniff of the first bytes.
+pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    match content_type {
+        Some(ct) => {
+            let ct = ct.to_ascii_lowercase();
+            ct.contains("html")
+        }
+        None => {
+            let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+            let head = head.trim_start();
+            head.starts_with("<!doctype html")
+                || head.starts_with("<html")
+                || head.contains("<body")
+                || head.contains("<head")
+        }
+    }
+}
+
+/// Would a body of this type be read? HTML, XML (sitemaps), text, or unknown.
+fn wanted(content_type: Option<&str>) -> bool {
+    match content_type {
+        None => true,
+        Some(ct) => {
+            let ct = ct.to_ascii_lowercase();
+            ct.contains("html") || ct.contains("xml") || ct.starts_with("text/")
+        }
+    }
+}
+
+fn install_crypto() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// An HTTP client for one site's settings.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: Client,
+    allow_private: bool,
+    pub max_body: usize,
+}
+
+impl Fetcher {
+    pub fn new(settings: &Settings) -> Result<Fetcher, String> {
+        install_crypto();
+        let total = Duration::from_secs(settings.timeout_s);
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(total)
+            .connect_timeout(total.min(Duration::from_secs(10)))
+            .read_timeout(total.min(Duration::from_secs(20)))
+            .user_agent(settings.user_agent.clone())
+            .no_proxy()
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .pool_max_idle_per_host(settings.per_host_concurrency)
+            .tls_danger_accept_invalid_certs(settings.insecure_tls)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: settings.allow_private,
+            }))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Fetcher {
+            client,
+            allow_private: settings.allow_private,
+            max_body: MAX_BODY,
+        })
+    }
+
+    /// Fetch `url`, following redirects while `follow` accepts the target.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        follow: &(dyn Fn(&Url) -> bool + Sync),
+    ) -> Result<Fetched, FetchError> {
+        let started = Instant::now();
+        let mut current = url.clone();
+        let mut visited = vec![current.clone()];
+        loop {
+            if current.as_str().len() > MAX_URL_LEN {
+                return Err(FetchError {
+                    kind: ErrorKind::Other,
+                    message: format!("URL longer than {MAX_URL_LEN} characters"),
+                });
+            }
+            guard::check_url(&current, self.allow_private).map_err(|message| FetchError {
+                kind: ErrorKind::Blocked,
+                message,
+            })?;
+            let resp = self
+                .client
+                .get(current.clone())
+                .send()
+                .await
+                .map_err(classify)?;
+            let status = resp.status().as_u16();
+            let header = |name| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let content_type = header(CONTENT_TYPE);
+            let retry_after = header(RETRY_AFTER);
+            if (300..400).contains(&status) {
+                if let Some(next) =
+                    header(LOCATION).and_then(|l| crate::urls::resolve(&current, &l))
+                {
+                    if visited.contains(&next) {
+                        return Err(FetchError {
+                            kind: ErrorKind::RedirectLoop,
+                            message: format!("redirect loop at {next}"),
+                        });
+                    }
+                    if visited.len() > MAX_REDIRECTS {
+                        return Err(FetchError {
+                            kind: ErrorKind::TooManyRedirects,
+                            message: format!("more than {MAX_REDIRECTS} redirects"),
+                        });
+                    }
+                    if !follow(&next) {
+                        return Ok(Fetched {
+                            final_url: next,
+                            status,
+                            content_type,
+                            body: Vec::new(),
+                            truncated: false,
+                            body_error: None,
+                            redirected_out: true,
+                            retry_after,
+                            elapsed: started.elapsed(),
+                        });
+                    }
+                    visited.push(next.clone());
+                    current = next;
+                    continue;
+                }
+            }
+            let mut body = Vec::new();
+            let mut truncated = false;
+            let mut body_error = None;
+            if wanted(content_type.as_deref()) {
+                let mut resp = resp;
+                loop {
+                    match resp.chunk().await {
+                        Ok(Some(chunk)) => {
+                            let room = self.max_body - body.len();
+                            if chunk.len() > room {
+                                body.extend_from_slice(&chunk[..room]);
+                                truncated = true;
+                                break;
+                            }
+                            body.extend_from_slice(&chunk);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            body_error = Some(classify(e).message);
+                            break;
+                        }
+                    }
+                }
+            }
+            return Ok(Fetched {
+                final_url: current,
+                status,
+                content_type,
+                body,
+                truncated,
+                body_error,
+                redirected_out: false,
+                retry_after,
+                elapsed: started.elapsed(),
+            });
+        }
+    }
+}
+
+/// Name the cause of a reqwest error from its whole source chain.
+pub fn classify(e: reqwest::Error) -> FetchError {
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !chain.iter().any(|c: &String| c.contains(&text)) {
+            chain.push(text);
+        }
+        source = s.source();
+    }
+    let all = chain.join(": ");
+    let lower = all.to_ascii_lowercase();
+    let kind = if all.contains(BLOCKED_MARK) {
+        ErrorKind::Blocked
+    } else if lower.contains("certificate")
+        || lower.contains("invalidcertificate")
+        || lower.contains("tls handshake")
+        || lower.contains("unknownissuer")
+    {
+        ErrorKind::Tls
+    } else if e.is_timeout() || lower.contains("timed out") {
+        ErrorKind::Timeout
+    } else if lower.contains("dns error")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+        || lower.contains("no address")
+    {
+        ErrorKind::Dns
+    } else if lower.contains("connection refused") {
+        ErrorKind::Refused
+    } else if e.is_body() || e.is_decode() {
+        ErrorKind::Body
+    } else {
+        ErrorKind::Other
+    };
+    // The innermost cause says what happened ("Connection refused (os
+    // error 111)"); the outer links only wrap it.
+    FetchError {
+        kind,
+        message: chain.last().cloned().unwrap_or(all),
+    }
+}

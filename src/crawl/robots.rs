@@ -1,0 +1,83 @@
+//! robots.txt per RFC 9309: fetched once per host, size-capped; a 4xx
+//! answer means everything is allowed, a 5xx or an unreachable robots.txt
+//! means nothing is (the site cannot be inspected politely).
+
+use super::fetch::{ErrorKind, FetchError, Fetcher};
+use texting_robots::Robot;
+use url::Url;
+
+/// robots.txt bodies beyond this are cut (RFC 9309 asks for at least 500 KiB).
+const MAX_ROBOTS: usize = 512 * 1024;
+
+pub enum Robots {
+    /// No rules (missing, 4xx, or `respect_robots = false`).
+    AllowAll,
+    Rules(Box<Robot>),
+    /// 5xx or unreachable: disallow all, with the cause.
+    DisallowAll(String),
+}
+
+impl Robots {
+    pub fn allowed(&self, url: &Url) -> bool {
+        match self {
+            Robots::AllowAll => true,
+            Robots::Rules(r) => r.allowed(url.as_str()),
+            Robots::DisallowAll(_) => false,
+        }
+    }
+
+    pub fn sitemaps(&self) -> Vec<String> {
+        match self {
+            Robots::Rules(r) => r.sitemaps.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Crawl-delay for our agent, in seconds.
+    pub fn delay(&self) -> Option<f32> {
+        match self {
+            Robots::Rules(r) => r.delay,
+            _ => None,
+        }
+    }
+
+    pub fn present(&self) -> bool {
+        matches!(self, Robots::Rules(_))
+    }
+}
+
+/// The product token of a User-Agent (`sitesweep/0.1` → `sitesweep`).
+pub fn agent_token(user_agent: &str) -> &str {
+    user_agent.split(['/', ' ']).next().unwrap_or(user_agent)
+}
+
+/// Fetch and parse the robots.txt of `origin`'s host. A host that cannot
+/// be connected to at all is an error (the start URL will say why the site
+/// is unreachable); a timeout or 5xx disallows all.
+pub async fn fetch(
+    fetcher: &Fetcher,
+    origin: &Url,
+    user_agent: &str,
+) -> Result<Robots, FetchError> {
+    let Ok(robots_url) = origin.join("/robots.txt") else {
+        return Ok(Robots::AllowAll);
+    };
+    let same_host = |u: &Url| u.host_str() == robots_url.host_str();
+    Ok(match fetcher.fetch(&robots_url, &same_host).await {
+        Ok(f) if (200..300).contains(&f.status) => {
+            let body = &f.body[..f.body.len().min(MAX_ROBOTS)];
+            match Robot::new(agent_token(user_agent), body) {
+                Ok(r) => Robots::Rules(Box::new(r)),
+                Err(_) => Robots::AllowAll,
+            }
+        }
+        Ok(f) if f.status >= 500 => {
+            Robots::DisallowAll(format!("robots.txt answered HTTP {}", f.status))
+        }
+        Ok(_) => Robots::AllowAll,
+        Err(e) if e.kind == ErrorKind::Timeout => {
+            Robots::DisallowAll(format!("robots.txt did not answer in time: {e}"))
+        }
+        Err(e) => return Err(e),
+    })
+}

@@ -1,0 +1,71 @@
+//! sitemap.xml: a list of URLs to seed the crawl with (sitemap indexes list
+//! further sitemaps, which are fetched and read the same way).
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use url::Url;
+
+/// At most this many URLs are taken from one sitemap.
+const MAX_URLS: usize = 50_000;
+
+pub fn looks_like_sitemap(url: &Url, content_type: Option<&str>, body: &[u8]) -> bool {
+    let xml_type =
+        content_type.is_some_and(|c| c.to_ascii_lowercase().contains("xml") && !c.contains("html"));
+    let xml_path = url.path().to_ascii_lowercase().ends_with(".xml");
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]);
+    (xml_type || xml_path) && (head.contains("<urlset") || head.contains("<sitemapindex"))
+}
+
+/// The `<loc>` URLs of a sitemap or sitemap index.
+pub fn urls(body: &[u8]) -> Vec<Url> {
+    let mut reader = Reader::from_reader(body);
+    let mut out = Vec::new();
+    let mut in_loc = false;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => in_loc = e.local_name().as_ref() == b"loc",
+            Ok(Event::End(_)) => in_loc = false,
+            Ok(Event::Text(t)) if in_loc => {
+                if let Ok(text) = t.decode() {
+                    if let Ok(u) = Url::parse(text.trim()) {
+                        out.push(u);
+                    }
+                }
+            }
+            Ok(Event::CData(t)) if in_loc => {
+                if let Ok(u) = Url::parse(String::from_utf8_lossy(&t).trim()) {
+                    out.push(u);
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        if out.len() >= MAX_URLS {
+            break;
+        }
+        buf.clear();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_loc_entries() {
+        let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>http://a.cn/1.html</loc></url>
+  <url><loc> http://a.cn/2.html?x=1&amp;y=2 </loc></url>
+</urlset>"#;
+        let u = Url::parse("http://a.cn/sitemap.xml").unwrap();
+        assert!(looks_like_sitemap(&u, Some("application/xml"), xml));
+        let got: Vec<String> = urls(xml).iter().map(Url::to_string).collect();
+        assert_eq!(
+            got,
+            vec!["http://a.cn/1.html", "http://a.cn/2.html?x=1&y=2"]
+        );
+    }
+}
