@@ -343,8 +343,8 @@ pub fn print_summary(result: &ScanResult) {
         .max(4);
     let _ = writeln!(
         out,
-        "{:width$}  {:>6} {:>6} {:>7}  {:>4} {:>4} {:>4} {:>4} {:>4}  {}",
-        "site", "pages", "failed", "skipped", "crit", "high", "med", "low", "info", "crawl"
+        "{:width$}   pages failed skipped  crit high  med  low info  crawl",
+        "site"
     );
     for s in &result.sites {
         let b = s.by_severity;

@@ -398,7 +398,7 @@ fn bundled_packs_leave_anti_gambling_news_alone_and_catch_spam() {
             Block::new(Field::Title, "我区召开打击网络赌博专项工作会议"),
             Block::new(
                 Field::Text,
-                "会议指出，要严厉打击网络赌博违法犯罪，警惕“百家乐”等网络赌博陷阱，远离网络赌博。",
+                "会议指出，要严厉打击网络赌博违法犯罪，坚决斩断“百家乐”“六合彩”等网络赌博利益链条，远离网络赌博。",
             ),
         ],
     };

@@ -94,7 +94,7 @@ struct PageWork {
 }
 
 enum Outcome {
-    Fetched(Task, Fetched, PageWork),
+    Fetched(Task, Box<Fetched>, PageWork),
     Failed(Task, FetchError),
 }
 
@@ -336,7 +336,7 @@ impl Crawl<'_> {
             referrer: None,
         };
         let work = self.process(&fetched).await;
-        Some(Outcome::Fetched(task, fetched, work))
+        Some(Outcome::Fetched(task, Box::new(fetched), work))
     }
 
     /// With `insecure_tls`, say whether the certificate would have failed.
@@ -413,7 +413,7 @@ impl Crawl<'_> {
             match fetcher.fetch(&task.url, &in_scope).await {
                 Ok(f) => {
                     let work = process_page(rules, origin, &f).await;
-                    Outcome::Fetched(task, f, work)
+                    Outcome::Fetched(task, Box::new(f), work)
                 }
                 Err(e) => Outcome::Failed(task, e),
             }

@@ -20,22 +20,43 @@ pub fn looks_like_sitemap(url: &Url, content_type: Option<&str>, body: &[u8]) ->
 pub fn urls(body: &[u8]) -> Vec<Url> {
     let mut reader = Reader::from_reader(body);
     let mut out = Vec::new();
-    let mut in_loc = false;
+    let mut loc: Option<String> = None;
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) => in_loc = e.local_name().as_ref() == b"loc",
-            Ok(Event::End(_)) => in_loc = false,
-            Ok(Event::Text(t)) if in_loc => {
-                if let Ok(text) = t.decode() {
-                    if let Ok(u) = Url::parse(text.trim()) {
-                        out.push(u);
-                    }
+            Ok(Event::Start(e)) if e.local_name().as_ref() == b"loc" => loc = Some(String::new()),
+            Ok(Event::End(e)) if e.local_name().as_ref() == b"loc" => {
+                if let Some(u) = loc.take().and_then(|t| Url::parse(t.trim()).ok()) {
+                    out.push(u);
                 }
             }
-            Ok(Event::CData(t)) if in_loc => {
-                if let Ok(u) = Url::parse(String::from_utf8_lossy(&t).trim()) {
-                    out.push(u);
+            Ok(Event::Text(t)) => {
+                if let (Some(l), Ok(text)) = (loc.as_mut(), t.decode()) {
+                    l.push_str(&text);
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if let Some(l) = loc.as_mut() {
+                    l.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            // `&amp;` and friends arrive as references of their own.
+            Ok(Event::GeneralRef(r)) => {
+                if let Some(l) = loc.as_mut() {
+                    let name = String::from_utf8_lossy(&r);
+                    let c = match name.as_ref() {
+                        "amp" => Some('&'),
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        n => n
+                            .strip_prefix("#x")
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                            .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
+                            .and_then(char::from_u32),
+                    };
+                    l.extend(c);
                 }
             }
             Ok(Event::Eof) | Err(_) => break,

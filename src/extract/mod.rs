@@ -161,6 +161,8 @@ struct Table {
 struct Buffer {
     field: Field,
     hidden: bool,
+    /// Link text: a block of its own, ended by the link's end.
+    anchor: bool,
     text: String,
 }
 
@@ -554,15 +556,17 @@ impl State {
         }
         let field = self.field();
         let hidden = self.hidden();
+        let anchor = self.in_kind(Kind::Anchor);
         match self
             .buffers
             .iter_mut()
-            .find(|b| b.field == field && b.hidden == hidden)
+            .find(|b| b.field == field && b.hidden == hidden && b.anchor == anchor)
         {
             Some(b) => b.text.push_str(text),
             None => self.buffers.push(Buffer {
                 field,
                 hidden,
+                anchor,
                 text: text.to_string(),
             }),
         }
@@ -574,7 +578,7 @@ impl State {
         let header = self.header.clone();
         let mut i = 0;
         while i < self.buffers.len() {
-            if anchors_only && self.buffers[i].field != Field::Anchor {
+            if anchors_only && !self.buffers[i].anchor {
                 i += 1;
                 continue;
             }

@@ -24,7 +24,7 @@ pub fn strings(script: &str) -> Vec<String> {
             }
             b'\'' | b'"' | b'`' => {
                 let (value, end) = literal(script, i);
-                if joinable {
+                if joinable && !out.is_empty() {
                     if let Some(last) = out.last_mut() {
                         last.push_str(&value);
                     }
@@ -43,6 +43,18 @@ pub fn strings(script: &str) -> Vec<String> {
             }
             b' ' | b'\t' | b'\r' | b'\n' => {
                 i += 1;
+                continue;
+            }
+            // `'<a>' + name + '</a>'`: the variable's value is unknown, but
+            // the literals around it are still one string.
+            c if joinable && (c.is_ascii_alphabetic() || c == b'_' || c == b'$') => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || b"_$.".contains(&bytes[i]))
+                {
+                    i += 1;
+                }
+                last_was_literal = true;
+                joinable = false;
                 continue;
             }
             _ => {}
@@ -127,6 +139,15 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_joined_across_variables() {
+        let s = strings("document.write('<div style=\"display:none\"><a>' + _x + '新葡京' + '</a></div>'); f(a + 'b');");
+        assert_eq!(
+            s,
+            vec!["<div style=\"display:none\"><a>新葡京</a></div>", "b"]
+        );
+    }
 
     #[test]
     fn literals_with_escapes_and_concatenation() {
