@@ -440,6 +440,18 @@ pub fn parse_start_url(text: &str) -> Result<(Url, bool), String> {
     let (candidate, bare) = if text.contains("://") {
         (text.to_string(), false)
     } else {
+        // A bare host: letters, digits, dots and dashes, maybe a port and a path.
+        let host_port = text.split('/').next().unwrap_or("");
+        let (host, port) = host_port.split_once(':').unwrap_or((host_port, "0"));
+        let host_ok = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        if !host_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "bad URL `{text}`: give http(s)://host/… or a bare host name"
+            ));
+        }
         (format!("https://{text}"), true)
     };
     let url = Url::parse(&candidate).map_err(|e| format!("bad URL `{text}`: {e}"))?;

@@ -1,0 +1,508 @@
+//! The scan pipeline against in-process servers on 127.0.0.1: charsets,
+//! hiding techniques, scripts, scope, depth, limits, broken links,
+//! unreachable and refused sites, robots.txt, the JSONL stream.
+
+use sitesweep::findings::Finding;
+use sitesweep::page::Field;
+use sitesweep::progress::Silent;
+use sitesweep::register::Register;
+use sitesweep::rules::{Packs, RuleSet};
+use sitesweep::scan::{self, ScanOptions, ScanResult};
+use sitesweep::serve::{Reply, Request, Server};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// A server answering from a path → reply map, logging every request path.
+struct Site {
+    server: Server,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Site {
+    fn new(routes: Vec<(&str, Reply)>) -> Site {
+        let map: HashMap<String, Reply> = routes
+            .into_iter()
+            .map(|(p, r)| (p.to_string(), r))
+            .collect();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let seen = log.clone();
+        let server = Server::start(Arc::new(move |req: &Request| {
+            seen.lock().unwrap().push(req.target.clone());
+            map.get(&req.target)
+                .cloned()
+                .unwrap_or_else(|| Reply::status(404))
+        }))
+        .unwrap();
+        Site { server, log }
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Requests other than robots.txt.
+    fn pages(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p != "/robots.txt")
+            .cloned()
+            .collect()
+    }
+}
+
+fn register(dir: &Path, toml: &str) -> Register {
+    let path = dir.join("sites.toml");
+    std::fs::write(&path, toml).unwrap();
+    Register::load(&path).unwrap()
+}
+
+fn site_entry(id: &str, url: &str, extra: &str) -> String {
+    format!(
+        "[[site]]\nid = \"{id}\"\nname = \"站点{id}\"\nurl = \"{url}\"\noperator = \"运维{id}\"\nallow_private = true\ntimeout_s = 5\n{extra}\n"
+    )
+}
+
+fn run(reg: &Register, jsonl: Option<&Path>) -> ScanResult {
+    let rules = Arc::new(RuleSet::compile(Packs::builtin()).unwrap());
+    scan::run(
+        reg,
+        rules,
+        ScanOptions {
+            jsonl: jsonl.map(Path::to_path_buf),
+            concurrency: 4,
+            observer: Arc::new(Silent),
+        },
+    )
+    .unwrap()
+}
+
+fn of<'a>(r: &'a ScanResult, rule: &str) -> Vec<&'a Finding> {
+    r.findings.iter().filter(|f| f.rule == rule).collect()
+}
+
+fn page(body: &str) -> Reply {
+    Reply::html(format!(
+        "<html><head><meta charset=utf-8><title>区政府</title></head><body>{body}</body></html>"
+    ))
+}
+
+#[test]
+fn gbk_page_with_charset_only_in_meta_is_read() {
+    let html = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\"></head>\
+                <body><p>欢迎访问城南区第一中学</p><div style=\"display:none\"><a href=\"http://x.example/\">澳门葡京</a></div></body></html>";
+    let gbk = encoding_rs::GBK.encode(html).0.into_owned();
+    let site = Site::new(vec![("/", Reply::with_type(200, "text/html", gbk))]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("school", &site.url("/"), "")),
+        None,
+    );
+    let hidden = of(&r, "gambling-hidden");
+    assert_eq!(hidden.len(), 1, "{:#?}", r.findings);
+    assert_eq!(hidden[0].matched, "澳门葡京");
+    assert!(hidden[0].hidden);
+    assert_eq!(hidden[0].field, Some(Field::Anchor));
+    assert!(of(&r, "page.decode").is_empty());
+}
+
+#[test]
+fn every_hiding_technique_is_marked_hidden() {
+    let techniques = [
+        "<div style='display:none'>{}</div>",
+        "<div style='visibility:hidden'>{}</div>",
+        "<div style='position:absolute;left:-9999px'>{}</div>",
+        "<div style='height:1px;overflow:hidden'>{}</div>",
+        "<div hidden>{}</div>",
+        "<marquee height=1 width=1>{}</marquee>",
+        "<style>.f1{display:none}</style><div class='f1'>{}</div>",
+        "<div id='f2'>{}</div><style>#f2{font-size:0}</style>",
+        "<ul><li style='display:none'>{}<li>可见的栏目</ul>",
+    ];
+    let mut routes = vec![];
+    let mut links = String::new();
+    let bodies: Vec<String> = techniques
+        .iter()
+        .map(|t| page(&t.replace("{}", "<a href='http://spam.example/'>六合彩</a>")))
+        .map(|r| match r {
+            Reply::Full { body, .. } => String::from_utf8(body).unwrap(),
+            _ => unreachable!(),
+        })
+        .collect();
+    let paths: Vec<String> = (0..techniques.len())
+        .map(|i| format!("/t{i}.html"))
+        .collect();
+    for (p, b) in paths.iter().zip(&bodies) {
+        links.push_str(&format!("<a href='{p}'>栏目</a>"));
+        routes.push((p.as_str(), Reply::html(b.clone())));
+    }
+    routes.push(("/", page(&links)));
+    let site = Site::new(routes);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let hidden = of(&r, "gambling-hidden");
+    for p in &paths {
+        assert!(
+            hidden
+                .iter()
+                .any(|f| f.url.ends_with(p.as_str()) && f.hidden && f.field == Some(Field::Anchor)),
+            "{p}: {hidden:#?}"
+        );
+    }
+    // The visible item after a hidden <li> with no end tag stays visible.
+    assert!(of(&r, "gambling-promo").is_empty());
+}
+
+#[test]
+fn document_write_spam_is_found_with_field_script() {
+    let body = "<p>新闻</p><script>var h='<div style=\"display:none\">'; document.write(h + '<a href=\"http://x.example/\">' + '\\u5929\\u4e0a\\u4eba\\u95f4 \\u65b0\\u8461\\u4eac</a>' + '<a>真人荷官</a></div>');</script>";
+    let site = Site::new(vec![("/", page(body))]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let promo = of(&r, "gambling-promo");
+    assert_eq!(promo.len(), 2, "{:#?}", r.findings);
+    assert!(promo.iter().all(|f| f.field == Some(Field::Script)));
+    assert!(promo.iter().any(|f| f.matched == "新葡京"));
+}
+
+#[test]
+fn nothing_outside_the_scope_is_requested() {
+    let other = Site::new(vec![("/", page("<p>别的网站</p>"))]);
+    let port = {
+        // Same host name, other port: another site. localhost: another host.
+        other.server.addr.port()
+    };
+    let body = format!(
+        "<a href='http://127.0.0.1:{port}/'>外站</a><iframe src='http://127.0.0.1:{port}/frame'></iframe><a href='/in.html'>站内</a>"
+    );
+    let site = Site::new(vec![
+        ("/", page(&body)),
+        ("/in.html", page("<a href='http://localhost/'>x</a>")),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    assert!(
+        other.log.lock().unwrap().is_empty(),
+        "off-scope requests: {:?}",
+        other.log.lock().unwrap()
+    );
+    assert_eq!(site.pages(), vec!["/", "/in.html"]);
+    assert_eq!(r.sites[0].pages_fetched, 2);
+}
+
+#[test]
+fn depth_is_counted_in_link_hops_not_path_segments() {
+    let site = Site::new(vec![
+        ("/", page("<a href='/a/b/c/deep.html'>一跳</a>")),
+        ("/a/b/c/deep.html", page("<a href='/two.html'>两跳</a>")),
+        ("/two.html", page("<a href='/three.html'>三跳</a>")),
+        ("/three.html", page("<p>三跳</p>")),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(
+            dir.path(),
+            &site_entry("gov", &site.url("/"), "max_depth = 2"),
+        ),
+        None,
+    );
+    assert_eq!(site.pages(), vec!["/", "/a/b/c/deep.html", "/two.html"]);
+    let cut = of(&r, "crawl.truncated");
+    assert_eq!(cut.len(), 1);
+    assert!(
+        cut[0].snippet.contains("max_depth (2)") && cut[0].snippet.contains("/three.html"),
+        "{}",
+        cut[0].snippet
+    );
+    assert!(!r.sites[0].complete);
+}
+
+#[test]
+fn max_pages_stops_the_crawl_and_says_so() {
+    let links: String = (0..10)
+        .map(|i| format!("<a href='/p{i}.html'>{i}</a>"))
+        .collect();
+    let mut routes = vec![("/", page(&links))];
+    let paths: Vec<String> = (0..10).map(|i| format!("/p{i}.html")).collect();
+    for p in &paths {
+        routes.push((p.as_str(), page("<p>页面</p>")));
+    }
+    let site = Site::new(routes);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(
+            dir.path(),
+            &site_entry("gov", &site.url("/"), "max_pages = 3"),
+        ),
+        None,
+    );
+    assert_eq!(site.pages().len(), 3, "{:?}", site.pages());
+    assert_eq!(r.sites[0].pages_fetched, 3);
+    assert_eq!(r.sites[0].pages_skipped, 8);
+    let cut = of(&r, "crawl.truncated");
+    assert_eq!(cut.len(), 1);
+    assert!(
+        cut[0].snippet.starts_with("max_pages (3) reached"),
+        "{}",
+        cut[0].snippet
+    );
+    assert_eq!(cut[0].severity, sitesweep::rules::Severity::Info);
+}
+
+#[test]
+fn broken_links_name_the_page_that_links_to_them() {
+    let site = Site::new(vec![
+        ("/", page("<a href='/news/'>新闻</a>")),
+        (
+            "/news/",
+            page("<a href='/news/gone.html'>旧闻</a><a href='/news/err.html'>错误</a>"),
+        ),
+        ("/news/err.html", Reply::status(500)),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let broken = of(&r, "link.broken");
+    assert_eq!(broken.len(), 2, "{broken:#?}");
+    let gone = broken
+        .iter()
+        .find(|f| f.url.ends_with("/news/gone.html"))
+        .unwrap();
+    assert_eq!(gone.referrer.as_deref(), Some(site.url("/news/").as_str()));
+    assert_eq!(gone.snippet, "HTTP 404");
+    assert!(broken.iter().any(|f| f.snippet == "HTTP 500"));
+    assert_eq!(r.sites[0].pages_failed, 2);
+}
+
+#[test]
+fn an_unreachable_site_is_a_finding_and_others_are_unaffected() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let ok = Site::new(vec![("/", page("<p>正常</p>"))]);
+    let dir = tempfile::tempdir().unwrap();
+    let toml =
+        site_entry("down", &format!("http://{closed}/"), "") + &site_entry("up", &ok.url("/"), "");
+    let r = run(&register(dir.path(), &toml), None);
+    let down = of(&r, "site.unreachable");
+    assert_eq!(down.len(), 1);
+    assert_eq!(down[0].site, "down");
+    assert!(down[0].snippet.contains("refused"), "{}", down[0].snippet);
+    assert!(!r.sites[0].reachable);
+    assert!(r.sites[1].reachable && r.sites[1].complete);
+    assert_eq!(r.sites[1].findings, 0, "a clean site: read and no findings");
+}
+
+#[test]
+fn private_targets_are_refused_by_default_without_a_packet() {
+    let site = Site::new(vec![("/", page("<p>内网</p>"))]);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[[site]]\nid = \"intranet\"\nname = \"内网\"\nurl = \"{}\"\noperator = \"运维\"\n",
+        site.url("/")
+    );
+    let r = run(&register(dir.path(), &toml), None);
+    let f = of(&r, "site.unreachable");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].snippet.contains("blocked target") && f[0].snippet.contains("loopback"),
+        "{}",
+        f[0].snippet
+    );
+    assert!(
+        site.log.lock().unwrap().is_empty(),
+        "{:?}",
+        site.log.lock().unwrap()
+    );
+}
+
+#[test]
+fn redirects_into_private_space_are_refused() {
+    let site = Site::new(vec![
+        ("/", page("<a href='/go'>跳转</a>")),
+        (
+            "/go",
+            Reply::redirect(302, "http://169.254.169.254/latest/meta-data/"),
+        ),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    // The start host is allowed (private), but the redirect leaves the scope
+    // and is not followed; nothing is sent to the metadata address.
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    assert!(
+        r.findings.iter().all(|f| !f.url.contains("169.254")),
+        "{:#?}",
+        r.findings
+    );
+    assert_eq!(site.pages(), vec!["/", "/go"]);
+}
+
+#[test]
+fn robots_txt_is_respected() {
+    let blocked = Site::new(vec![
+        (
+            "/robots.txt",
+            Reply::with_type(200, "text/plain", "User-agent: *\nDisallow: /\n"),
+        ),
+        ("/", page("<p>首页</p>")),
+    ]);
+    let partial = Site::new(vec![
+        (
+            "/robots.txt",
+            Reply::with_type(
+                200,
+                "text/plain",
+                "User-agent: sitesweep\nDisallow: /private/\n",
+            ),
+        ),
+        (
+            "/",
+            page("<a href='/private/x.html'>x</a><a href='/open.html'>y</a>"),
+        ),
+        ("/open.html", page("<p>公开</p>")),
+    ]);
+    let failing = Site::new(vec![
+        ("/robots.txt", Reply::status(503)),
+        ("/", page("<p>首页</p>")),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = site_entry("blocked", &blocked.url("/"), "")
+        + &site_entry("partial", &partial.url("/"), "")
+        + &site_entry("failing", &failing.url("/"), "");
+    let r = run(&register(dir.path(), &toml), None);
+    let mut rb: Vec<&str> = of(&r, "crawl.robots-blocked")
+        .iter()
+        .map(|f| f.site.as_str())
+        .collect();
+    rb.sort();
+    assert_eq!(rb, vec!["blocked", "failing"]);
+    assert!(blocked.pages().is_empty() && failing.pages().is_empty());
+    assert_eq!(partial.pages(), vec!["/", "/open.html"]);
+    assert_eq!(r.sites[1].pages_skipped, 1);
+}
+
+#[test]
+fn jsonl_streams_every_finding_with_every_field() {
+    let site = Site::new(vec![(
+        "/",
+        page("<table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>张三</td><td>510107198008123459</td></tr></table><a href='/x'>x</a>"),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("f.jsonl");
+    let r = run(
+        &register(dir.path(), &site_entry("shebao", &site.url("/"), "")),
+        Some(&out),
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), r.findings.len());
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let id = lines.iter().find(|l| l["rule"] == "pii-cn-id").unwrap();
+    for key in [
+        "scan",
+        "site",
+        "operator",
+        "url",
+        "rule",
+        "category",
+        "severity",
+        "field",
+        "hidden",
+        "matched",
+        "term",
+        "snippet",
+        "fingerprint",
+        "count",
+        "status",
+        "first_seen",
+        "fetched_at",
+    ] {
+        assert!(id.get(key).is_some(), "missing {key}: {id}");
+    }
+    assert_eq!(
+        id["matched"], "510107198008123459",
+        "JSONL keeps personal data whole"
+    );
+    assert_eq!(id["operator"], "运维shebao");
+    assert_eq!(id["status"], "new");
+    assert_eq!(id["fingerprint"].as_str().unwrap().len(), 16);
+    let broken = lines.iter().find(|l| l["rule"] == "link.broken").unwrap();
+    assert_eq!(broken["referrer"], site.url("/"));
+}
+
+#[test]
+fn fingerprints_are_stable_across_scans() {
+    let site = Site::new(vec![(
+        "/",
+        page("<div hidden><a href='http://x.example/'>六合彩</a></div>"),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let reg = register(dir.path(), &site_entry("gov", &site.url("/"), ""));
+    let a: Vec<String> = run(&reg, None)
+        .findings
+        .into_iter()
+        .map(|f| f.fingerprint)
+        .collect();
+    let b: Vec<String> = run(&reg, None)
+        .findings
+        .into_iter()
+        .map(|f| f.fingerprint)
+        .collect();
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn sitemaps_seed_the_crawl() {
+    // The sitemap names the orphan page with the server's own address,
+    // taken from the Host header since the port is random.
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    let server = Server::start(Arc::new(move |req: &Request| {
+        seen.lock().unwrap().push(req.target.clone());
+        let host = req.headers.get("host").cloned().unwrap_or_default();
+        match req.target.as_str() {
+            "/" => page("<p>首页没有链接</p>"),
+            "/sitemap.xml" => Reply::with_type(
+                200,
+                "application/xml",
+                format!("<?xml version=\"1.0\"?><urlset><url><loc>http://{host}/orphan.html?a=1&amp;b=2</loc></url></urlset>"),
+            ),
+            "/orphan.html?a=1&b=2" => page("<div hidden><a href='http://x.example/'>六合彩</a></div>"),
+            _ => Reply::status(404),
+        }
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!("extra_urls = [\"{}\"]", server.url("/sitemap.xml"));
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &server.url("/"), &extra)),
+        None,
+    );
+    let requested = log.lock().unwrap().clone();
+    assert!(
+        requested.contains(&"/orphan.html?a=1&b=2".to_string()),
+        "{requested:?}"
+    );
+    assert_eq!(of(&r, "gambling-hidden").len(), 1);
+}

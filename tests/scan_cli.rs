@@ -1,0 +1,234 @@
+//! `scan`, `sites check`, `rules explain --url/--file` and `demo` as a user
+//! runs them: exit codes, selection, register errors, output files.
+
+use sitesweep::serve::{Reply, Request, Server};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+fn sitesweep(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+struct Logged {
+    server: Server,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+fn spam_site() -> Logged {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    let server = Server::start(Arc::new(move |req: &Request| {
+        seen.lock().unwrap().push(req.target.clone());
+        match req.target.as_str() {
+            "/" => Reply::html(
+                "<html><head><title>区政府</title></head><body><p>政务公开</p>\
+                 <div style='display:none'><a href='http://x.example/'>澳门葡京</a><a href='http://x.example/'>真人荷官</a></div></body></html>",
+            ),
+            _ => Reply::status(404),
+        }
+    }))
+    .unwrap();
+    Logged { server, log }
+}
+
+fn entry(id: &str, url: &str) -> String {
+    format!("[[site]]\nid = \"{id}\"\nname = \"站点\"\nurl = \"{url}\"\noperator = \"办公室\"\nallow_private = true\n\n")
+}
+
+#[test]
+fn scan_selects_sites_streams_jsonl_and_fails_on_severity() {
+    let a = spam_site();
+    let b = spam_site();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sites.toml"),
+        entry("a", &a.server.url("/")) + &entry("b", &b.server.url("/")),
+    )
+    .unwrap();
+
+    let out = sitesweep(
+        &["scan", "--site", "a", "--jsonl", "a.jsonl", "-q"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(b.log.lock().unwrap().is_empty(), "site b was not selected");
+    let jsonl = std::fs::read_to_string(dir.path().join("a.jsonl")).unwrap();
+    assert!(jsonl.lines().count() >= 3, "{jsonl}");
+    assert!(jsonl.lines().all(|l| l.contains("\"site\":\"a\"")));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("complete"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("loaded 6 rule packs"),
+        "prints which packs it loaded"
+    );
+
+    let fail = sitesweep(&["scan", "--fail-on", "critical", "-q"], dir.path());
+    assert_eq!(
+        fail.status.code(),
+        Some(1),
+        "hidden gambling links are critical"
+    );
+    let b_only = sitesweep(
+        &["scan", "--site", "b", "--fail-on", "info", "-q"],
+        dir.path(),
+    );
+    assert_eq!(b_only.status.code(), Some(1));
+}
+
+#[test]
+fn fail_on_below_nothing_exits_0() {
+    let clean = Server::routes(vec![("/", Reply::html("<p>政务公开</p>"))]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sites.toml"), entry("c", &clean.url("/"))).unwrap();
+    let out = sitesweep(&["scan", "--fail-on", "info", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_bad_register_is_refused_before_any_request() {
+    let a = spam_site();
+    let dir = tempfile::tempdir().unwrap();
+    let toml = entry("a", &a.server.url("/"))
+        + "[[site]]\nid = \"b\"\nname = \"x\"\nurl = \"notaurl:\"\noperator = \"y\"\n";
+    std::fs::write(dir.path().join("sites.toml"), toml).unwrap();
+    let out = sitesweep(&["scan"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("sites.toml:11: bad URL `notaurl:`"), "{err}");
+    assert!(!err.contains("panicked"));
+    assert!(a.log.lock().unwrap().is_empty(), "nothing may be fetched");
+
+    let unknown = sitesweep(&["scan", "--site", "zzz"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    let missing = sitesweep(&["scan", "nope.toml"], dir.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("nope.toml: cannot read the site register"));
+}
+
+#[test]
+fn a_gbk_csv_register_is_read_and_private_targets_are_refused() {
+    let a = spam_site();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = format!(
+        "id,name,url,operator,contact,tags\r\nschool,城南区第一中学,{},城南区教育局,王老师,edu\r\n",
+        a.server.url("/")
+    );
+    std::fs::write(
+        dir.path().join("sites.csv"),
+        encoding_rs::GBK.encode(&csv).0,
+    )
+    .unwrap();
+    let out = sitesweep(
+        &["scan", "sites.csv", "--jsonl", "f.jsonl", "-q"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let jsonl = std::fs::read_to_string(dir.path().join("f.jsonl")).unwrap();
+    assert!(jsonl.contains("\"rule\":\"site.unreachable\""), "{jsonl}");
+    assert!(
+        jsonl.contains("城南区教育局"),
+        "operator read from GBK: {jsonl}"
+    );
+    assert!(jsonl.contains("blocked target"), "{jsonl}");
+    assert!(a.log.lock().unwrap().is_empty());
+}
+
+#[test]
+fn sites_check_probes_each_start_url() {
+    let a = spam_site();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sites.toml"),
+        entry("a", &a.server.url("/")),
+    )
+    .unwrap();
+    let out = sitesweep(&["sites", "check"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let table = text(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("a "))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        row.contains("200") && row.contains("UTF-8") && row.contains("none"),
+        "{row}"
+    );
+    assert!(row.contains(" ms"), "{row}");
+}
+
+#[test]
+fn explain_fetches_a_url_and_reads_html_files() {
+    let a = spam_site();
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitesweep(
+        &["rules", "explain", "--url", &a.server.url("/")],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("HIT  gambling-hidden") && t.contains("(anchor, hidden)"),
+        "{t}"
+    );
+
+    std::fs::write(
+        dir.path().join("page.html"),
+        "<html><body><marquee height=1><a href='/x'>六合彩</a></marquee><p>正文</p></body></html>",
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "explain", "--file", "page.html"], dir.path());
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("HIT  gambling-hidden [gambling, critical] term `六合彩`"),
+        "{t}"
+    );
+}
+
+#[test]
+fn demo_runs_without_setup() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitesweep(&["demo", "--out", "out"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let jsonl = std::fs::read_to_string(dir.path().join("out/findings.jsonl")).unwrap();
+    let findings: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let has = |site: &str, rule: &str| {
+        findings
+            .iter()
+            .any(|f| f["site"] == site && f["rule"] == rule)
+    };
+    assert!(has("gov", "gambling-hidden"));
+    assert!(has("gov", "link.broken"));
+    assert!(
+        has("school", "porn-hidden"),
+        "GBK school site with a 1px marquee"
+    );
+    assert!(has("shebao", "pii-cn-id"));
+    assert!(has("archive", "site.unreachable"));
+    assert!(
+        !findings.iter().any(|f| f["site"] == "hospital"),
+        "the hospital site is clean"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["url"].as_str().unwrap().ends_with("/news/1.html") && f["hidden"] == false),
+        "the anti-gambling article's own text is not flagged (only the hacked footer is)"
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("out/findings.jsonl") || stdout.contains("out\\findings.jsonl"),
+        "{stdout}"
+    );
+}
