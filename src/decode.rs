@@ -63,6 +63,17 @@ pub fn header_charset(content_type: &str) -> Option<&'static Encoding> {
     })
 }
 
+/// A declared charset that decodes all but this share of characters (one
+/// in a hundred) is taken, bad bytes and all: a few corrupt bytes do not make
+/// a label wrong, while a wrong label (UTF-8 in front of GBK) fails on every
+/// Chinese character.
+fn mostly(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
+    let (text, _) = enc.decode_without_bom_handling(bytes);
+    let chars = text.chars().count().max(1);
+    let bad = text.chars().filter(|&c| c == '\u{FFFD}').count();
+    (bad * 100 <= chars).then(|| text.into_owned())
+}
+
 /// Decode a page body. `tld` is the host's top-level domain (`cn`), a hint
 /// for the guess.
 pub fn decode(
@@ -71,6 +82,12 @@ pub fn decode(
     tld: Option<&str>,
     truncated: bool,
 ) -> Decoded {
+    let clean = |text: String, enc: &'static Encoding, source: &'static str| Decoded {
+        text,
+        charset: enc.name(),
+        source,
+        errors: false,
+    };
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         return Decoded {
@@ -80,51 +97,43 @@ pub fn decode(
             errors,
         };
     }
-    if let Some(enc) = content_type.and_then(header_charset).map(widen) {
-        if let Some(text) = strict(enc, bytes, truncated) {
-            return Decoded {
-                text,
-                charset: enc.name(),
-                source: "header",
-                errors: false,
-            };
-        }
-    }
+    let header = content_type.and_then(header_charset).map(widen);
     let head = &bytes[..bytes.len().min(8 * 1024)];
-    if let Some(enc) = meta_charset(head).map(widen) {
-        // A page that says UTF-16 in <meta> cannot be UTF-16 (it was readable as ASCII).
-        let enc = if enc.name().starts_with("UTF-16") {
+    // A page that says UTF-16 in <meta> cannot be UTF-16 (it was readable as ASCII).
+    let meta = meta_charset(head).map(widen).map(|enc| {
+        if enc.name().starts_with("UTF-16") {
             UTF_8
         } else {
             enc
-        };
-        if let Some(text) = strict(enc, bytes, truncated) {
-            return Decoded {
-                text,
-                charset: enc.name(),
-                source: "meta",
-                errors: false,
-            };
+        }
+    });
+    let declared = [(header, "header"), (meta, "meta")];
+    for (enc, source) in declared {
+        if let Some(text) = enc.and_then(|e| strict(e, bytes, truncated)) {
+            return clean(text, enc.expect("some"), source);
         }
     }
     if let Some(text) = strict(UTF_8, bytes, truncated) {
-        return Decoded {
-            text,
-            charset: UTF_8.name(),
-            source: "utf-8",
-            errors: false,
-        };
+        return clean(text, UTF_8, "utf-8");
+    }
+    // Nothing declared decodes cleanly. A declared charset that fails on a
+    // few bytes only is still the page's charset: decode with replacement
+    // and say so.
+    for (enc, source) in declared {
+        if let Some(text) = enc.and_then(|e| mostly(e, bytes)) {
+            return Decoded {
+                text,
+                charset: enc.expect("some").name(),
+                source,
+                errors: true,
+            };
+        }
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = widen(detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Allow));
     if let Some(text) = strict(guess, bytes, truncated) {
-        return Decoded {
-            text,
-            charset: guess.name(),
-            source: "guess",
-            errors: false,
-        };
+        return clean(text, guess, "guess");
     }
     let (text, errors) = guess.decode_without_bom_handling(bytes);
     Decoded {

@@ -2,7 +2,7 @@
 //! every finding streamed to the JSONL file as soon as it is known (one line
 //! each, flushed), and a summary per site at the end.
 
-use crate::crawl::{self, CrawlEnv, SiteSummary};
+use crate::crawl::{self, CrawlEnv, Event, PageRecord, SiteSummary};
 use crate::error::{Error, InputError};
 use crate::findings::{self, Finding};
 use crate::progress::Observer;
@@ -34,6 +34,8 @@ pub struct ScanResult {
     pub sites: Vec<SiteSummary>,
     /// In the order they were found.
     pub findings: Vec<Finding>,
+    /// Every URL requested, in the order the answers came.
+    pub pages: Vec<PageRecord>,
 }
 
 /// Run a scan to the end. Bad pages and unreachable sites are findings; an
@@ -62,12 +64,20 @@ pub fn run(
 
     // Findings flow through a bounded channel to one writer: a slow disk
     // slows the crawl down instead of losing findings.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Finding>(1024);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(1024);
     let writer = std::thread::Builder::new()
         .name("findings-writer".into())
-        .spawn(move || -> Result<Vec<Finding>, String> {
+        .spawn(move || -> Result<(Vec<Finding>, Vec<PageRecord>), String> {
             let mut all = Vec::new();
-            while let Some(f) = rx.blocking_recv() {
+            let mut pages = Vec::new();
+            while let Some(event) = rx.blocking_recv() {
+                let f = match event {
+                    Event::Finding(f) => *f,
+                    Event::Page(p) => {
+                        pages.push(*p);
+                        continue;
+                    }
+                };
                 if let Some(w) = jsonl.as_mut() {
                     let line = serde_json::to_string(&f).map_err(|e| e.to_string())?;
                     w.write_all(line.as_bytes())
@@ -77,7 +87,7 @@ pub fn run(
                 }
                 all.push(f);
             }
-            Ok(all)
+            Ok((all, pages))
         })
         .map_err(|e| Error::Failed(format!("cannot start the writer: {e}")))?;
 
@@ -89,20 +99,34 @@ pub fn run(
     });
     let sites: Vec<_> = register.sites.iter().cloned().map(Arc::new).collect();
     let concurrency = opts.concurrency.max(1);
-    let mut summaries: Vec<SiteSummary> = runtime.block_on(async {
-        stream::iter(sites)
+    let crawled: Option<Vec<SiteSummary>> = runtime.block_on(async {
+        let all = stream::iter(sites)
             .map(|site| crawl::crawl_site(site, env.clone()))
             .buffer_unordered(concurrency)
-            .collect()
-            .await
+            .collect::<Vec<_>>();
+        tokio::select! {
+            done = all => Some(done),
+            _ = tokio::signal::ctrl_c() => None,
+        }
     });
     drop(env);
+    // Dropping the runtime cancels crawls still running after an interrupt.
     drop(runtime);
     opts.observer.finish();
-    let found = writer
+    let (found, pages) = writer
         .join()
         .map_err(|_| Error::Failed("the findings writer stopped".into()))?
         .map_err(Error::Failed)?;
+    let Some(mut summaries) = crawled else {
+        return Err(Error::Failed(format!(
+            "interrupted: {} findings were reported before the stop{}",
+            found.len(),
+            opts.jsonl
+                .as_ref()
+                .map(|p| format!(" (in {})", p.display()))
+                .unwrap_or_default()
+        )));
+    };
     let order: std::collections::HashMap<&str, usize> = register
         .sites
         .iter()
@@ -116,5 +140,6 @@ pub fn run(
         finished_at: findings::now_rfc3339(),
         sites: summaries,
         findings: found,
+        pages,
     })
 }

@@ -506,3 +506,116 @@ fn sitemaps_seed_the_crawl() {
     );
     assert_eq!(of(&r, "gambling-hidden").len(), 1);
 }
+
+#[test]
+fn a_failing_start_page_is_an_http_error() {
+    let site = Site::new(vec![("/", Reply::status(503))]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let f = of(&r, "site.http-error");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].snippet, "the start page answered HTTP 503");
+    assert_eq!(f[0].severity, sitesweep::rules::Severity::High);
+    assert!(!r.sites[0].complete);
+}
+
+#[test]
+fn a_firewall_refusing_most_pages_is_reported() {
+    let links: String = (0..6)
+        .map(|i| format!("<a href='/p{i}.html'>{i}</a>"))
+        .collect();
+    let mut routes = vec![("/", page(&links))];
+    let paths: Vec<String> = (0..6).map(|i| format!("/p{i}.html")).collect();
+    for p in &paths {
+        routes.push((p.as_str(), Reply::status(403)));
+    }
+    let site = Site::new(routes);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let f = of(&r, "crawl.blocked");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert!(
+        f[0].snippet.starts_with("6 of 7 pages answered 403 or 429"),
+        "{}",
+        f[0].snippet
+    );
+    assert!(!r.sites[0].complete);
+}
+
+#[test]
+fn every_requested_url_is_recorded_with_status_type_size_and_referrer() {
+    let site = Site::new(vec![
+        (
+            "/",
+            page("<a href='/a.html'>a</a><a href='/old'>old</a><a href='/doc.pdf'>pdf</a>"),
+        ),
+        ("/a.html", page("<p>a</p>")),
+        ("/old", Reply::redirect(301, "/a.html")),
+        (
+            "/doc.pdf",
+            Reply::with_type(200, "application/pdf", vec![0u8; 2048]),
+        ),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let rec = |path: &str| {
+        r.pages
+            .iter()
+            .find(|p| p.url == site.url(path))
+            .unwrap_or_else(|| panic!("{path}: {:#?}", r.pages))
+    };
+    assert_eq!(rec("/").status, Some(200));
+    assert!(rec("/").size > 0);
+    assert_eq!(
+        rec("/a.html").referrer.as_deref(),
+        Some(site.url("/").as_str())
+    );
+    assert_eq!(rec("/a.html").depth, 1);
+    assert_eq!(
+        rec("/old").final_url.as_deref(),
+        Some(site.url("/a.html").as_str())
+    );
+    let pdf = rec("/doc.pdf");
+    assert_eq!(pdf.content_type.as_deref(), Some("application/pdf"));
+    assert_eq!(pdf.size, 0, "non-HTML bodies are not read");
+    assert_eq!(r.pages.len(), 4);
+}
+
+#[test]
+fn an_undecodable_page_is_reported_and_still_scanned() {
+    // A GBK page with one corrupt byte sequence in it.
+    let text = "<html><body><p>城南区人民政府关于开展冬季安全生产检查的通知。</p>".repeat(20)
+        + "<p hidden>六合彩";
+    let body: Vec<u8> = [
+        encoding_rs::GBK.encode(&text).0.as_ref(),
+        &[0x81, 0x20],
+        b"</p></body></html>",
+    ]
+    .concat();
+    let site = Site::new(vec![(
+        "/",
+        Reply::with_type(200, "text/html; charset=gbk", body),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let f = of(&r, "page.decode");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert!(f[0].snippet.contains("gb18030"), "{}", f[0].snippet);
+    assert_eq!(
+        of(&r, "gambling-hidden").len(),
+        1,
+        "the readable part is still matched"
+    );
+}

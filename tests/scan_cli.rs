@@ -232,3 +232,37 @@ fn demo_runs_without_setup() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_interrupted_scan_exits_3_and_keeps_what_it_streamed() {
+    // One quick page with a finding, then a page that stalls.
+    let server = Server::start(Arc::new(|req: &Request| match req.target.as_str() {
+        "/" => Reply::html("<div hidden><a href='/slow'>六合彩</a></div>"),
+        "/slow" => Reply::Stall(std::time::Duration::from_secs(30)),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sites.toml"), entry("a", &server.url("/"))).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(["scan", "--jsonl", "f.jsonl", "-q"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let jsonl = dir.path().join("f.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_to_string(&jsonl).map_or(true, |s| !s.contains("gambling-hidden")) {
+        assert!(std::time::Instant::now() < deadline, "no finding streamed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // SIGINT, as Ctrl-C sends.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
+    let kept = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(kept.contains("gambling-hidden"), "{kept}");
+}

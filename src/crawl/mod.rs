@@ -34,9 +34,37 @@ use url::Url;
 pub struct CrawlEnv {
     pub scan: String,
     pub rules: Arc<RuleSet>,
-    /// Findings go here as soon as they are known.
-    pub sink: mpsc::Sender<Finding>,
+    /// Findings and page records go here as soon as they are known.
+    pub sink: mpsc::Sender<Event>,
     pub observer: Arc<dyn Observer>,
+}
+
+/// What a crawl reports while it runs.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Finding(Box<Finding>),
+    Page(Box<PageRecord>),
+}
+
+/// Every URL the crawl requested, and how it went.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PageRecord {
+    pub site: String,
+    pub url: String,
+    /// After redirects (absent when the request failed).
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    /// Body bytes read (after decompression; 0 for bodies not read).
+    pub size: usize,
+    /// The first page that linked to it (absent for seeds).
+    pub referrer: Option<String>,
+    pub depth: u32,
+    /// `kind: message` when the request failed.
+    pub error: Option<String>,
+    /// The body cap cut it.
+    pub truncated: bool,
+    pub fetched_at: String,
 }
 
 /// How a site's crawl went (SPEC "Reports": pages fetched, skipped, failed,
@@ -173,7 +201,7 @@ impl Crawl<'_> {
         self.summary.count(&f);
         // The receiver lives as long as the scan; a closed channel means the
         // scan is being torn down and there is nobody left to tell.
-        let _ = self.env.sink.send(f).await;
+        let _ = self.env.sink.send(Event::Finding(Box::new(f))).await;
     }
 
     async fn site_finding(
@@ -186,6 +214,23 @@ impl Crawl<'_> {
     ) {
         let f = self.origin.site_finding(rule, url, key, cause, referrer);
         self.emit(f).await;
+    }
+
+    async fn record(&mut self, task: &Task, fetched: Option<&Fetched>, error: Option<&FetchError>) {
+        let record = PageRecord {
+            site: self.site.id.clone(),
+            url: task.url.to_string(),
+            final_url: fetched.map(|f| f.final_url.to_string()),
+            status: fetched.map(|f| f.status),
+            content_type: fetched.and_then(|f| f.content_type.clone()),
+            size: fetched.map_or(0, |f| f.body.len()),
+            referrer: task.referrer.as_ref().map(Url::to_string),
+            depth: task.depth,
+            error: error.map(|e| format!("{}: {e}", e.kind.name())),
+            truncated: fetched.is_some_and(|f| f.truncated),
+            fetched_at: crate::findings::now_rfc3339(),
+        };
+        let _ = self.env.sink.send(Event::Page(Box::new(record))).await;
     }
 
     async fn truncate(&mut self, cause: &'static str, detail: String) {
@@ -290,9 +335,15 @@ impl Crawl<'_> {
             }
         }
         self.summary.pages_fetched += 1;
+        let task = Task {
+            url: url.clone(),
+            depth: 0,
+            referrer: None,
+        };
         let fetched = match result {
             Ok(f) => f,
             Err(e) => {
+                self.record(&task, None, Some(&e)).await;
                 self.summary.pages_failed += 1;
                 let (rule, note) = if e.kind == ErrorKind::Tls {
                     (SiteRule::TlsInvalid, format!("certificate problem: {e}"))
@@ -322,6 +373,7 @@ impl Crawl<'_> {
             }
         }
         if fetched.status >= 400 {
+            self.record(&task, Some(&fetched), None).await;
             self.summary.pages_failed += 1;
             let note = format!("the start page answered HTTP {}", fetched.status);
             self.summary.notes.push(note.clone());
@@ -330,11 +382,6 @@ impl Crawl<'_> {
                 .await;
             return None;
         }
-        let task = Task {
-            url,
-            depth: 0,
-            referrer: None,
-        };
         let work = self.process(&fetched).await;
         Some(Outcome::Fetched(task, Box::new(fetched), work))
     }
@@ -427,6 +474,7 @@ impl Crawl<'_> {
     async fn handle(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Failed(task, e) => {
+                self.record(&task, None, Some(&e)).await;
                 self.summary.pages_failed += 1;
                 self.env.observer.page_done(
                     &self.site.id,
@@ -446,6 +494,7 @@ impl Crawl<'_> {
                 .await;
             }
             Outcome::Fetched(task, fetched, work) => {
+                self.record(&task, Some(&fetched), None).await;
                 let status = fetched.status;
                 let redirected = fetched.final_url != task.url && !fetched.redirected_out;
                 if redirected && !self.seen.insert(urls::canonical(&fetched.final_url)) {
