@@ -619,3 +619,45 @@ fn an_undecodable_page_is_reported_and_still_scanned() {
         "the readable part is still matched"
     );
 }
+
+#[test]
+fn exclude_delay_and_user_agent_are_honoured() {
+    let agents = Arc::new(Mutex::new(Vec::new()));
+    let seen_agents = agents.clone();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    let server = Server::start(Arc::new(move |req: &Request| {
+        seen.lock().unwrap().push(req.target.clone());
+        seen_agents.lock().unwrap().push(req.headers.get("user-agent").cloned().unwrap_or_default());
+        match req.target.as_str() {
+            "/" => page("<a href='/calendar/2026-11.html'>日历</a><a href='/a.html'>a</a><a href='/b.html'>b</a>"),
+            "/a.html" | "/b.html" => page("<p>页面</p>"),
+            _ => Reply::status(404),
+        }
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "exclude = [\"/calendar/\"]\ndelay_ms = 150\nuser_agent = \"sitesweep-test/9 (district office)\"\nper_host_concurrency = 2";
+    let started = std::time::Instant::now();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &server.url("/"), extra)),
+        None,
+    );
+    let elapsed = started.elapsed();
+    let requested = log.lock().unwrap().clone();
+    assert!(
+        !requested.iter().any(|p| p.contains("calendar")),
+        "{requested:?}"
+    );
+    assert_eq!(r.sites[0].pages_skipped, 1);
+    assert!(agents
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|a| a == "sitesweep-test/9 (district office)"));
+    // Three pages after the first request, each at least 150 ms after the last.
+    assert!(
+        elapsed >= std::time::Duration::from_millis(300),
+        "{elapsed:?}"
+    );
+}

@@ -255,6 +255,7 @@ impl Crawl<'_> {
         if self.robots.contains_key(&key) {
             return Ok(());
         }
+        wait_turn(&self.next_slot, self.delay).await;
         let robots = robots::fetch(&self.fetcher, url, &self.site.settings.user_agent).await?;
         if let Some(secs) = robots.delay() {
             // Crawl-delay honoured up to 30 s (Nutch's cap).
@@ -321,6 +322,7 @@ impl Crawl<'_> {
             return None;
         }
         let any = |_: &Url| true;
+        wait_turn(&self.next_slot, self.delay).await;
         let mut result = self.fetcher.fetch(&url, &any).await;
         if site.try_http {
             if let Err(e) = &result {
@@ -446,16 +448,7 @@ impl Crawl<'_> {
         let rules = self.env.rules.clone();
         let origin = self.origin.clone();
         async move {
-            if !delay.is_zero() {
-                let wait = {
-                    let mut slot = next_slot.lock().await;
-                    let now = Instant::now();
-                    let at = (*slot).max(now);
-                    *slot = at + delay;
-                    at - now
-                };
-                tokio::time::sleep(wait).await;
-            }
+            wait_turn(&next_slot, delay).await;
             let in_scope = move |u: &Url| scope.contains(&ScopeKey::of(u));
             match fetcher.fetch(&task.url, &in_scope).await {
                 Ok(f) => {
@@ -612,6 +605,21 @@ impl Crawl<'_> {
                 .await;
         }
     }
+}
+
+/// Politeness: requests to one site are at least `delay` apart.
+async fn wait_turn(next_slot: &Mutex<Instant>, delay: Duration) {
+    if delay.is_zero() {
+        return;
+    }
+    let wait = {
+        let mut slot = next_slot.lock().await;
+        let now = Instant::now();
+        let at = (*slot).max(now);
+        *slot = at + delay;
+        at - now
+    };
+    tokio::time::sleep(wait).await;
 }
 
 /// Decode, extract and match one fetched page on the rayon pool.
