@@ -369,12 +369,24 @@ pub fn print_summary(result: &ScanResult) {
         }
     }
     let total = result.findings.len();
+    let pages: usize = result.sites.iter().map(|s| s.pages_fetched).sum();
+    let memory = peak_memory_mib()
+        .map(|m| format!(", peak memory {m} MiB"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{total} finding{} in {} sites",
+        "{total} finding{} in {} sites, {pages} pages{memory}",
         if total == 1 { "" } else { "s" },
         result.sites.len()
     );
+}
+
+/// Peak resident memory of this process (Linux), in MiB.
+pub fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 fn crawl_state(s: &SiteSummary) -> &'static str {

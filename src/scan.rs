@@ -96,6 +96,7 @@ pub fn run(
         rules,
         sink: tx,
         observer: opts.observer.clone(),
+        pages_in_flight: Arc::new(tokio::sync::Semaphore::new(crawl::PAGES_IN_FLIGHT)),
     });
     let sites: Vec<_> = register.sites.iter().cloned().map(Arc::new).collect();
     let concurrency = opts.concurrency.max(1);

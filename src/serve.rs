@@ -45,6 +45,13 @@ pub enum Reply {
         chunk: usize,
         pause: Duration,
     },
+    /// A long body made of `chunk` sent `repeat` times, as fast as the
+    /// reader takes it (a 200 MB page without 200 MB in memory).
+    Stream {
+        content_type: String,
+        chunk: Vec<u8>,
+        repeat: usize,
+    },
     /// Accept, read the request, then say nothing for this long.
     Stall(Duration),
     /// Close the connection without answering.
@@ -267,6 +274,19 @@ async fn write_reply(
                 stream.write_all(piece).await?;
                 stream.flush().await?;
                 tokio::time::sleep(pause).await;
+            }
+        }
+        Reply::Stream {
+            content_type,
+            chunk,
+            repeat,
+        } => {
+            let headers = vec![("Content-Type".to_string(), content_type)];
+            stream
+                .write_all(&head(200, &headers, Some(chunk.len() * repeat)))
+                .await?;
+            for _ in 0..repeat {
+                stream.write_all(&chunk).await?;
             }
         }
         Reply::Stall(d) => tokio::time::sleep(d).await,

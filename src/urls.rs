@@ -39,9 +39,42 @@ fn is_session_param(name: &str) -> bool {
     ) || n.starts_with("aspsessionid")
 }
 
+/// `%41` → `A` for unreserved characters, upper-case hex for the rest, so
+/// that one resource spelled two ways is one URL (RFC 3986 6.2.2).
+fn normalize_escapes(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let hex = |c: u8| (c as char).to_digit(16);
+    while i < b.len() {
+        if b[i] == b'%' {
+            if let (Some(h), Some(l)) = (
+                b.get(i + 1).and_then(|&c| hex(c)),
+                b.get(i + 2).and_then(|&c| hex(c)),
+            ) {
+                let v = (h * 16 + l) as u8;
+                if v.is_ascii_alphanumeric() || b"-._~".contains(&v) {
+                    out.push(v as char);
+                } else {
+                    out.push('%');
+                    out.push_str(&format!("{v:02X}"));
+                }
+                i += 3;
+                continue;
+            }
+        }
+        // `%` is ASCII, so `i` is always at a character boundary here.
+        let ch_len = s[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&s[i..i + ch_len]);
+        i += ch_len;
+    }
+    out
+}
+
 /// The canonical form of a URL: no scheme, no fragment, default port
-/// dropped, `;jsessionid=…` path parameters and session-id query parameters
-/// stripped, query parameters sorted. `edu.example.gov.cn/news/1.html?a=1&b=2`.
+/// dropped, percent-escapes normalised, `;jsessionid=…` path parameters and
+/// session-id query parameters stripped, query parameters sorted.
+/// `edu.example.gov.cn/news/1.html?a=1&b=2`.
 pub fn canonical(url: &Url) -> String {
     let mut out = String::with_capacity(url.as_str().len());
     out.push_str(
@@ -59,8 +92,9 @@ pub fn canonical(url: &Url) -> String {
         Some(i) => &path[..i],
         None => path,
     };
-    out.push_str(if path.is_empty() { "/" } else { path });
+    out.push_str(&normalize_escapes(if path.is_empty() { "/" } else { path }));
     if let Some(query) = url.query() {
+        let query = normalize_escapes(query);
         let mut pairs: Vec<&str> = query
             .split('&')
             .filter(|p| !p.is_empty())
@@ -73,6 +107,46 @@ pub fn canonical(url: &Url) -> String {
         }
     }
     out
+}
+
+/// The shape of a URL for trap budgets: the path with every run of digits
+/// as `0`, and the query's parameter names without values. An endless
+/// calendar (`/cal?month=2026-11`, `/cal/2026/12/`) has one shape.
+pub fn pattern(url: &Url) -> String {
+    let mut out = String::new();
+    let mut in_digits = false;
+    for c in url.path().chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('0');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    if let Some(q) = url.query() {
+        let mut names: Vec<&str> = q
+            .split('&')
+            .map(|p| p.split('=').next().unwrap_or(""))
+            .filter(|n| !n.is_empty() && !is_session_param(n))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        out.push('?');
+        out.push_str(&names.join("&"));
+    }
+    out
+}
+
+/// A path segment repeated more than twice (`/a/b/a/b/a/b/`): the mark of
+/// relative links that build on themselves (Heritrix's rule).
+pub fn repeats_segments(url: &Url) -> bool {
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+    segments
+        .iter()
+        .any(|s| segments.iter().filter(|t| *t == s).count() > 2)
 }
 
 /// A link as found in a page, resolved against the page's base, fragment
@@ -119,6 +193,32 @@ mod tests {
             "edu.example.gov.cn/a"
         );
         assert_eq!(canonical(&u("http://127.0.0.1:8080")), "127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn escapes_and_case_are_normalised() {
+        assert_eq!(
+            canonical(&u("http://A.cn/%7euser/%e6%94%bf?q=%41%2f")),
+            "a.cn/~user/%E6%94%BF?q=A%2F"
+        );
+        assert_eq!(
+            canonical(&u("http://a.cn/~user/%E6%94%BF?q=A%2F")),
+            "a.cn/~user/%E6%94%BF?q=A%2F"
+        );
+    }
+
+    #[test]
+    fn patterns_and_repeated_segments() {
+        assert_eq!(
+            pattern(&u("http://a.cn/cal/2026/11/?day=3&view=m")),
+            "/cal/0/0/?day&view"
+        );
+        assert_eq!(
+            pattern(&u("http://a.cn/cal/2027/01/?view=x&day=9")),
+            "/cal/0/0/?day&view"
+        );
+        assert!(repeats_segments(&u("http://a.cn/a/b/a/b/a/b/")));
+        assert!(!repeats_segments(&u("http://a.cn/a/b/a/b/")));
     }
 
     #[test]

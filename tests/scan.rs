@@ -509,7 +509,15 @@ fn sitemaps_seed_the_crawl() {
 
 #[test]
 fn a_failing_start_page_is_an_http_error() {
-    let site = Site::new(vec![("/", Reply::status(503))]);
+    // Retried as Retry-After says (immediately), then reported.
+    let site = Site::new(vec![(
+        "/",
+        Reply::Full {
+            status: 503,
+            headers: vec![("Retry-After".into(), "0".into())],
+            body: b"maintenance".to_vec(),
+        },
+    )]);
     let dir = tempfile::tempdir().unwrap();
     let r = run(
         &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
@@ -518,6 +526,7 @@ fn a_failing_start_page_is_an_http_error() {
     let f = of(&r, "site.http-error");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].snippet, "the start page answered HTTP 503");
+    assert_eq!(site.pages().len(), 4, "one try and three retries");
     assert_eq!(f[0].severity, sitesweep::rules::Severity::High);
     assert!(!r.sites[0].complete);
 }

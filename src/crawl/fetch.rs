@@ -15,7 +15,7 @@ use url::Url;
 pub const MAX_REDIRECTS: usize = 10;
 /// Most bytes of a body read (after decompression); the rest is cut and the
 /// page marked truncated.
-pub const MAX_BODY: usize = 5 << 20;
+pub const MAX_BODY: usize = 4 << 20;
 /// URLs longer than this are not fetched (IE's old limit, Heritrix's default).
 pub const MAX_URL_LEN: usize = 2083;
 
@@ -67,22 +67,46 @@ pub struct Fetched {
     pub final_url: Url,
     pub status: u16,
     pub content_type: Option<String>,
-    /// Empty when the body was not wanted.
+    /// Empty when the body was not wanted (and after it was analysed).
     pub body: Vec<u8>,
+    /// Bytes of body read (after decompression).
+    pub size: usize,
     /// Cut at the body cap.
     pub truncated: bool,
     /// The body broke off (reset, bad chunking): what was read is kept.
     pub body_error: Option<String>,
     /// A redirect led out of scope and was not followed (final_url is its target).
     pub redirected_out: bool,
+    /// Labelled text but binary (NUL bytes in the first KiB): not read further.
+    pub binary: bool,
     pub retry_after: Option<String>,
     pub elapsed: Duration,
 }
 
 impl Fetched {
     pub fn is_html(&self) -> bool {
-        is_html(self.content_type.as_deref(), &self.body)
+        !self.binary && is_html(self.content_type.as_deref(), &self.body)
     }
+}
+
+/// How much of a body is sniffed for binary content.
+const SNIFF: usize = 1024;
+
+fn looks_binary(body: &[u8]) -> bool {
+    body[..body.len().min(SNIFF)].contains(&0)
+}
+
+/// How long a `Retry-After` value (seconds or an HTTP date) asks to wait.
+pub fn retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// HTML by its Content-Type, or with none, by a sniff of the first bytes.
@@ -214,9 +238,11 @@ impl Fetcher {
                             status,
                             content_type,
                             body: Vec::new(),
+                            size: 0,
                             truncated: false,
                             body_error: None,
                             redirected_out: true,
+                            binary: false,
                             retry_after,
                             elapsed: started.elapsed(),
                         });
@@ -229,11 +255,13 @@ impl Fetcher {
             let mut body = Vec::new();
             let mut truncated = false;
             let mut body_error = None;
+            let mut binary = false;
             if wanted(content_type.as_deref()) {
                 let mut resp = resp;
                 loop {
                     match resp.chunk().await {
                         Ok(Some(chunk)) => {
+                            let before = body.len();
                             let room = self.max_body - body.len();
                             if chunk.len() > room {
                                 body.extend_from_slice(&chunk[..room]);
@@ -241,8 +269,20 @@ impl Fetcher {
                                 break;
                             }
                             body.extend_from_slice(&chunk);
+                            // Sniff once the first KiB is in: text has no NUL bytes.
+                            if before < SNIFF && (body.len() >= SNIFF) && looks_binary(&body) {
+                                binary = true;
+                                body.clear();
+                                break;
+                            }
                         }
-                        Ok(None) => break,
+                        Ok(None) => {
+                            if body.len() < SNIFF && looks_binary(&body) {
+                                binary = true;
+                                body.clear();
+                            }
+                            break;
+                        }
                         Err(e) => {
                             body_error = Some(classify(e).message);
                             break;
@@ -254,10 +294,12 @@ impl Fetcher {
                 final_url: current,
                 status,
                 content_type,
+                size: body.len(),
                 body,
                 truncated,
                 body_error,
                 redirected_out: false,
+                binary,
                 retry_after,
                 elapsed: started.elapsed(),
             });

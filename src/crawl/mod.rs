@@ -37,7 +37,13 @@ pub struct CrawlEnv {
     /// Findings and page records go here as soon as they are known.
     pub sink: mpsc::Sender<Event>,
     pub observer: Arc<dyn Observer>,
+    /// Pages being fetched or analysed at once, across all sites: bounds
+    /// memory whatever `--concurrency` and `per_host_concurrency` say.
+    pub pages_in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// Pages fetched or analysed at once across a scan (each body ≤ 4 MiB).
+pub const PAGES_IN_FLIGHT: usize = 16;
 
 /// What a crawl reports while it runs.
 #[derive(Clone, Debug)]
@@ -139,6 +145,10 @@ struct Crawl<'a> {
     /// One `crawl.truncated` per cause.
     truncated: HashSet<&'static str>,
     denied: usize,
+    /// Failures in a row (errors, 5xx, 429): the host is given up at MAX_HOST_ERRORS.
+    errors_in_row: usize,
+    /// URLs queued per URL shape (trap budget).
+    patterns: HashMap<String, usize>,
     emitted: HashSet<String>,
     next_slot: Arc<Mutex<Instant>>,
     delay: Duration,
@@ -181,6 +191,8 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
         summary,
         truncated: HashSet::new(),
         denied: 0,
+        errors_in_row: 0,
+        patterns: HashMap::new(),
         emitted: HashSet::new(),
         next_slot: Arc::new(Mutex::new(Instant::now())),
         delay: Duration::from_millis(site.settings.delay_ms),
@@ -223,7 +235,7 @@ impl Crawl<'_> {
             final_url: fetched.map(|f| f.final_url.to_string()),
             status: fetched.map(|f| f.status),
             content_type: fetched.and_then(|f| f.content_type.clone()),
-            size: fetched.map_or(0, |f| f.body.len()),
+            size: fetched.map_or(0, |f| f.size),
             referrer: task.referrer.as_ref().map(Url::to_string),
             depth: task.depth,
             error: error.map(|e| format!("{}: {e}", e.kind.name())),
@@ -313,6 +325,7 @@ impl Crawl<'_> {
     /// when the site cannot be read (the finding is already out).
     async fn fetch_start(&mut self) -> Option<Outcome> {
         let site = self.site;
+        let _permit = self.env.pages_in_flight.clone().acquire_owned().await;
         let mut url = site.url.clone();
         self.seen.insert(urls::canonical(&url));
         if let Err(cause) = self.robots_allow(&url) {
@@ -322,8 +335,8 @@ impl Crawl<'_> {
             return None;
         }
         let any = |_: &Url| true;
-        wait_turn(&self.next_slot, self.delay).await;
-        let mut result = self.fetcher.fetch(&url, &any).await;
+        let mut result =
+            fetch_politely(&self.fetcher, &url, &any, &self.next_slot, self.delay).await;
         if site.try_http {
             if let Err(e) = &result {
                 if e.kind != ErrorKind::Dns && e.kind != ErrorKind::Blocked {
@@ -384,7 +397,8 @@ impl Crawl<'_> {
                 .await;
             return None;
         }
-        let work = self.process(&fetched).await;
+        let mut fetched = fetched;
+        let work = self.process(&mut fetched).await;
         Some(Outcome::Fetched(task, Box::new(fetched), work))
     }
 
@@ -447,12 +461,13 @@ impl Crawl<'_> {
         let delay = self.delay;
         let rules = self.env.rules.clone();
         let origin = self.origin.clone();
+        let permits = self.env.pages_in_flight.clone();
         async move {
-            wait_turn(&next_slot, delay).await;
+            let _permit = permits.acquire_owned().await;
             let in_scope = move |u: &Url| scope.contains(&ScopeKey::of(u));
-            match fetcher.fetch(&task.url, &in_scope).await {
-                Ok(f) => {
-                    let work = process_page(rules, origin, &f).await;
+            match fetch_politely(&fetcher, &task.url, &in_scope, &next_slot, delay).await {
+                Ok(mut f) => {
+                    let work = process_page(rules, origin, &mut f).await;
                     Outcome::Fetched(task, Box::new(f), work)
                 }
                 Err(e) => Outcome::Failed(task, e),
@@ -460,7 +475,7 @@ impl Crawl<'_> {
         }
     }
 
-    async fn process(&self, fetched: &Fetched) -> PageWork {
+    async fn process(&self, fetched: &mut Fetched) -> PageWork {
         process_page(self.env.rules.clone(), self.origin.clone(), fetched).await
     }
 
@@ -468,6 +483,8 @@ impl Crawl<'_> {
         match outcome {
             Outcome::Failed(task, e) => {
                 self.record(&task, None, Some(&e)).await;
+                self.count_error(true, &format!("{}: {e}", e.kind.name()))
+                    .await;
                 self.summary.pages_failed += 1;
                 self.env.observer.page_done(
                     &self.site.id,
@@ -503,6 +520,9 @@ impl Crawl<'_> {
                 if status == 403 || status == 429 {
                     self.denied += 1;
                 }
+                let failed = status >= 500 || status == 429;
+                self.count_error(failed, &format!("HTTP {status} at {}", task.url))
+                    .await;
                 if matches!(status, 404 | 410) || status >= 500 {
                     self.summary.pages_failed += 1;
                     let cause = format!("HTTP {status}");
@@ -545,6 +565,52 @@ impl Crawl<'_> {
         }
     }
 
+    /// Count failures in a row; give the host up after too many.
+    async fn count_error(&mut self, failed: bool, last: &str) {
+        if !failed {
+            self.errors_in_row = 0;
+            return;
+        }
+        self.errors_in_row += 1;
+        if self.errors_in_row == MAX_HOST_ERRORS {
+            let n = self.queue.len();
+            self.summary.pages_skipped += n;
+            self.queue.clear();
+            let detail = format!(
+                "gave up the host after {MAX_HOST_ERRORS} failures in a row ({n} pages not fetched); last: {last}"
+            );
+            self.truncate("host-errors", detail).await;
+        }
+    }
+
+    /// Trap defences for a link about to be queued: `Err(cause, detail)`
+    /// when it must not be.
+    fn trap(&mut self, link: &Url) -> Result<(), (&'static str, String)> {
+        if link.as_str().len() > fetch::MAX_URL_LEN {
+            return Err((
+                "url-length",
+                format!(
+                    "URLs longer than {} characters not fetched, e.g. {}…",
+                    fetch::MAX_URL_LEN,
+                    &link.as_str()[..120]
+                ),
+            ));
+        }
+        if urls::repeats_segments(link) {
+            return Err(("repeated-path", format!("URLs repeating a path segment more than twice not fetched (a link trap), e.g. {link}")));
+        }
+        let budget = (self.site.settings.max_pages / 4).max(50);
+        let n = self.patterns.entry(urls::pattern(link)).or_insert(0);
+        if *n >= budget {
+            return Err(("url-pattern", format!(
+                "more than {budget} URLs of one shape ({}) not fetched (an endless calendar or listing?), e.g. {link}",
+                urls::pattern(link)
+            )));
+        }
+        *n += 1;
+        Ok(())
+    }
+
     async fn follow(&mut self, task: &Task, links: Vec<Url>, sitemap: Vec<Url>) {
         let max_depth = self.site.settings.max_depth;
         let mut too_deep: Option<Url> = None;
@@ -573,6 +639,11 @@ impl Crawl<'_> {
                 self.summary.pages_skipped += 1;
                 too_deep_count += 1;
                 too_deep.get_or_insert(link);
+                continue;
+            }
+            if let Err((cause, detail)) = self.trap(&link) {
+                self.summary.pages_skipped += 1;
+                self.truncate(cause, detail).await;
                 continue;
             }
             self.queue.push_back(Task {
@@ -607,11 +678,9 @@ impl Crawl<'_> {
     }
 }
 
-/// Politeness: requests to one site are at least `delay` apart.
+/// Politeness: requests to one site are at least `delay` apart, and none
+/// goes out before the slot a back-off pushed forward.
 async fn wait_turn(next_slot: &Mutex<Instant>, delay: Duration) {
-    if delay.is_zero() {
-        return;
-    }
     let wait = {
         let mut slot = next_slot.lock().await;
         let now = Instant::now();
@@ -619,11 +688,55 @@ async fn wait_turn(next_slot: &Mutex<Instant>, delay: Duration) {
         *slot = at + delay;
         at - now
     };
-    tokio::time::sleep(wait).await;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Tries after a 429 or 503 before the answer stands.
+const MAX_RETRIES: u32 = 3;
+/// Back-off without Retry-After: 0.5 s, doubling (lychee's schedule).
+const BACKOFF: Duration = Duration::from_millis(500);
+/// A Retry-After longer than this is not waited for.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// Errors in a row after which a host is given up (nuclei: 30).
+const MAX_HOST_ERRORS: usize = 30;
+
+/// Fetch in turn; on 429/503 wait as Retry-After says (or back off) and try
+/// again, holding the whole site back meanwhile.
+async fn fetch_politely(
+    fetcher: &Fetcher,
+    url: &Url,
+    follow: &(dyn Fn(&Url) -> bool + Sync),
+    next_slot: &Mutex<Instant>,
+    delay: Duration,
+) -> Result<Fetched, FetchError> {
+    let mut attempt = 0;
+    loop {
+        wait_turn(next_slot, delay).await;
+        let fetched = fetcher.fetch(url, follow).await?;
+        if !matches!(fetched.status, 429 | 503) || attempt >= MAX_RETRIES {
+            return Ok(fetched);
+        }
+        let wait = fetched
+            .retry_after
+            .as_deref()
+            .and_then(fetch::retry_after)
+            .unwrap_or(BACKOFF * 2u32.pow(attempt));
+        if wait > MAX_RETRY_WAIT {
+            return Ok(fetched);
+        }
+        {
+            let mut slot = next_slot.lock().await;
+            *slot = (*slot).max(Instant::now() + wait);
+        }
+        attempt += 1;
+    }
 }
 
 /// Decode, extract and match one fetched page on the rayon pool.
-async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &Fetched) -> PageWork {
+/// The body moves to the worker: a page is never held twice.
+async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -> PageWork {
     if fetched.body.is_empty() || !(200..300).contains(&fetched.status) {
         return PageWork::default();
     }
@@ -637,7 +750,7 @@ async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &Fetched) ->
         return PageWork::default();
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let body = fetched.body.clone();
+    let body = std::mem::take(&mut fetched.body);
     let content_type = fetched.content_type.clone();
     let url = fetched.final_url.clone();
     let truncated = fetched.truncated;

@@ -23,7 +23,7 @@
 //! All positions used between steps are original byte ranges within a block,
 //! so keyword and regex candidates compare in one coordinate system.
 
-use super::fold::{fold, fold_into, fold_term, FoldOptions, Folded};
+use super::fold::{fold_into, fold_term, FoldOptions, Folded};
 use super::pack::{Loc, PackInfo, Packs, RuleSpec};
 use super::validate::Validator;
 use crate::error::InputError;
@@ -344,10 +344,8 @@ impl RuleSet {
             allows: Vec::new(),
             contexts: Vec::new(),
             rejected: Vec::new(),
-            folds: Vec::with_capacity(self.groups.len()),
         };
-        scan.keywords();
-        scan.regexes();
+        scan.run();
         scan.evaluate()
     }
 }
@@ -360,34 +358,35 @@ struct AllowSpan {
     end: usize,
 }
 
+/// A context word's place: page-level folded character positions in its
+/// rule's fold group.
 struct ContextSpan {
     rule: u32,
-    block: u32,
-    /// Folded byte range within the block (this rule's fold group).
     start: usize,
     end: usize,
 }
 
-/// One group's folds of every block of the page, with page-level character
-/// bases (only kept when the group has context rules).
-struct GroupFolds {
+/// A hit that passed the automaton or regex checks, waiting for the rule
+/// filters; `pos` (page-level folded characters) only for context rules.
+struct Candidate {
+    hit: Hit,
+    pos: Option<(usize, usize)>,
+}
+
+/// The folds of the block being matched, one per fold group, with the
+/// page-level character position where the block starts in each.
+struct BlockFolds {
     folds: Vec<Folded>,
     bases: Vec<usize>,
+    /// Per group, lazily: how many characters start before each byte.
     char_index: Vec<Option<Vec<u32>>>,
 }
 
-impl GroupFolds {
-    /// Page-level folded character position of original offset `orig` in `block`.
-    fn page_pos(&mut self, block: usize, orig: usize) -> usize {
-        let byte = self.folds[block].folded_offset(orig);
-        self.page_pos_folded(block, byte)
-    }
-
-    /// Page-level folded character position of folded byte `byte` in `block`.
-    fn page_pos_folded(&mut self, block: usize, byte: usize) -> usize {
-        let text = &self.folds[block].text;
-        let index = self.char_index[block].get_or_insert_with(|| {
-            // index[i]: how many characters start before byte i.
+impl BlockFolds {
+    /// Page-level folded character position of folded byte `byte` in group `g`.
+    fn pos(&mut self, g: usize, byte: usize) -> usize {
+        let text = &self.folds[g].text;
+        let index = self.char_index[g].get_or_insert_with(|| {
             let mut idx = Vec::with_capacity(text.len() + 1);
             let mut n = 0u32;
             for b in text.bytes() {
@@ -399,7 +398,21 @@ impl GroupFolds {
             idx.push(n);
             idx
         });
-        self.bases[block] + index[byte] as usize
+        self.bases[g] + index[byte] as usize
+    }
+
+    /// Page-level position of original offset `orig` of the block in group `g`.
+    fn pos_of_original(&mut self, g: usize, orig: usize) -> usize {
+        let byte = self.folds[g].folded_offset(orig);
+        self.pos(g, byte)
+    }
+
+    /// Move on to the next block: bases advance past this one.
+    fn advance(&mut self) {
+        for (g, fold) in self.folds.iter().enumerate() {
+            self.bases[g] += fold.text.chars().count();
+            self.char_index[g] = None;
+        }
     }
 }
 
@@ -407,11 +420,10 @@ struct Scan<'a> {
     set: &'a RuleSet,
     page: &'a Page,
     opts: MatchOptions,
-    candidates: Vec<Hit>,
+    candidates: Vec<Candidate>,
     allows: Vec<AllowSpan>,
     contexts: Vec<ContextSpan>,
     rejected: Vec<Rejected>,
-    folds: Vec<Option<GroupFolds>>,
 }
 
 impl Scan<'_> {
@@ -425,124 +437,137 @@ impl Scan<'_> {
         }
     }
 
-    fn keywords(&mut self) {
-        let mut scratch = Folded::default();
-        for (gi, group) in self.set.groups.iter().enumerate() {
-            let Some(ac) = &group.ac else {
-                self.folds.push(None);
-                continue;
-            };
-            let mut kept = group.has_context.then(|| GroupFolds {
-                folds: Vec::with_capacity(self.page.blocks.len()),
-                bases: Vec::with_capacity(self.page.blocks.len()),
-                char_index: vec![None; self.page.blocks.len()],
-            });
-            let mut base = 0usize;
-            for (bi, block) in self.page.blocks.iter().enumerate() {
-                let mut folded = std::mem::take(&mut scratch);
-                fold_into(&block.text, group.opts, &mut folded);
-                for m in ac.find_overlapping_iter(&folded.text) {
-                    let (s, e) = (m.start(), m.end());
-                    let pattern = &group.patterns[m.value() as usize];
-                    let gap = folded.max_gap(s, e);
-                    let (os, oe) = folded.original_range(&block.text, s, e);
-                    let boundary_ok = (!pattern.left_word || !word_char_before(&block.text, os))
-                        && (!pattern.right_word || !word_char_after(&block.text, oe));
-                    for owner in &pattern.owners {
-                        if !self.wanted(owner.rule) {
-                            continue;
-                        }
-                        let rule = &self.set.compiled[owner.rule as usize];
-                        let ok = gap <= rule.max_gap && boundary_ok;
-                        match owner.role {
-                            Role::Term(t) => {
-                                let hit = Hit {
-                                    rule: owner.rule as usize,
-                                    term: HitTerm::Keyword(t as usize),
-                                    block: bi,
-                                    start: os,
-                                    end: oe,
-                                };
-                                if gap > rule.max_gap {
-                                    self.reject(hit, Reason::Separators(gap));
-                                } else if !boundary_ok {
-                                    self.reject(hit, Reason::Boundary);
-                                } else {
-                                    self.candidates.push(hit);
-                                }
-                            }
-                            Role::Allow(a) if ok => self.allows.push(AllowSpan {
-                                rule: owner.rule,
-                                allow: a,
-                                block: bi as u32,
-                                start: os,
-                                end: oe,
-                            }),
-                            Role::Context if ok => self.contexts.push(ContextSpan {
-                                rule: owner.rule,
-                                block: bi as u32,
-                                start: s,
-                                end: e,
-                            }),
-                            _ => {}
-                        }
-                    }
-                }
-                match kept.as_mut() {
-                    Some(k) => {
-                        k.bases.push(base);
-                        base += folded.text.chars().count();
-                        k.folds.push(folded);
-                    }
-                    None => scratch = folded,
+    /// Fold and search block by block: memory holds one block's folds, not
+    /// the page's, however large the page.
+    fn run(&mut self) {
+        let groups = &self.set.groups;
+        let mut block_folds = BlockFolds {
+            folds: vec![Folded::default(); groups.len()],
+            bases: vec![0; groups.len()],
+            char_index: vec![None; groups.len()],
+        };
+        let mut regex_folds = [Folded::default(), Folded::default()];
+        for (bi, block) in self.page.blocks.iter().enumerate() {
+            for (gi, group) in groups.iter().enumerate() {
+                if group.ac.is_some() {
+                    fold_into(&block.text, group.opts, &mut block_folds.folds[gi]);
+                    self.keywords(gi, bi, &mut block_folds);
                 }
             }
-            debug_assert_eq!(self.folds.len(), gi);
-            self.folds.push(kept);
+            self.regexes(bi, &mut block_folds, &mut regex_folds);
+            block_folds.advance();
         }
     }
 
-    fn regexes(&mut self) {
-        let mut folds: [Option<Vec<Folded>>; 2] = [None, None];
+    fn keywords(&mut self, gi: usize, bi: usize, folds: &mut BlockFolds) {
+        let group = &self.set.groups[gi];
+        let Some(ac) = &group.ac else {
+            return;
+        };
+        let block = &self.page.blocks[bi];
+        let matches: Vec<(usize, usize, u32)> = ac
+            .find_overlapping_iter(&folds.folds[gi].text)
+            .map(|m| (m.start(), m.end(), m.value()))
+            .collect();
+        for (s, e, pid) in matches {
+            let folded = &folds.folds[gi];
+            let pattern = &group.patterns[pid as usize];
+            let gap = folded.max_gap(s, e);
+            let (os, oe) = folded.original_range(&block.text, s, e);
+            let boundary_ok = (!pattern.left_word || !word_char_before(&block.text, os))
+                && (!pattern.right_word || !word_char_after(&block.text, oe));
+            for owner in &pattern.owners {
+                if !self.wanted(owner.rule) {
+                    continue;
+                }
+                let rule = &self.set.compiled[owner.rule as usize];
+                let ok = gap <= rule.max_gap && boundary_ok;
+                match owner.role {
+                    Role::Term(t) => {
+                        let hit = Hit {
+                            rule: owner.rule as usize,
+                            term: HitTerm::Keyword(t as usize),
+                            block: bi,
+                            start: os,
+                            end: oe,
+                        };
+                        if gap > rule.max_gap {
+                            self.reject(hit, Reason::Separators(gap));
+                        } else if !boundary_ok {
+                            self.reject(hit, Reason::Boundary);
+                        } else {
+                            let pos = (!rule.context.is_empty())
+                                .then(|| (folds.pos(gi, s), folds.pos(gi, e)));
+                            self.candidates.push(Candidate { hit, pos });
+                        }
+                    }
+                    Role::Allow(a) if ok => self.allows.push(AllowSpan {
+                        rule: owner.rule,
+                        allow: a,
+                        block: bi as u32,
+                        start: os,
+                        end: oe,
+                    }),
+                    Role::Context if ok => {
+                        let (start, end) = (folds.pos(gi, s), folds.pos(gi, e));
+                        self.contexts.push(ContextSpan {
+                            rule: owner.rule,
+                            start,
+                            end,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn regexes(&mut self, bi: usize, folds: &mut BlockFolds, regex_folds: &mut [Folded; 2]) {
+        let block = &self.page.blocks[bi];
+        let mut folded_for = [false, false];
         for (ri, rule) in self.set.compiled.iter().enumerate() {
             if rule.regexes.is_empty() || !self.wanted(ri as u32) {
                 continue;
             }
             let spec = &self.set.rules[ri];
-            let width = spec.normalize.width;
-            let page = self.page;
-            let blocks = folds[width as usize].get_or_insert_with(|| {
-                page.blocks
-                    .iter()
-                    .map(|b| fold(&b.text, FoldOptions::for_regex(width)))
-                    .collect()
-            });
-            for (bi, block) in page.blocks.iter().enumerate() {
-                if !self.opts.term_logic_only && !spec.applies_to(block.field) {
-                    continue;
-                }
-                let folded = &blocks[bi];
-                for re in &rule.regexes {
-                    for m in re.find_iter(&folded.text) {
-                        if m.is_empty() {
-                            continue;
+            if !self.opts.term_logic_only && !spec.applies_to(block.field) {
+                continue;
+            }
+            let width = spec.normalize.width as usize;
+            if !folded_for[width] {
+                fold_into(
+                    &block.text,
+                    FoldOptions::for_regex(width == 1),
+                    &mut regex_folds[width],
+                );
+                folded_for[width] = true;
+            }
+            let folded = &regex_folds[width];
+            for re in &rule.regexes {
+                for m in re.find_iter(&folded.text) {
+                    if m.is_empty() {
+                        continue;
+                    }
+                    let (os, oe) = folded.original_range(&block.text, m.start(), m.end());
+                    let hit = Hit {
+                        rule: ri,
+                        term: HitTerm::Folded(m.as_str().to_lowercase()),
+                        block: bi,
+                        start: os,
+                        end: oe,
+                    };
+                    match spec.validate {
+                        Some(v) if touches_digit(&folded.text, m.start(), m.end(), v) => {
+                            self.reject(hit, Reason::DigitNeighbour)
                         }
-                        let (os, oe) = folded.original_range(&block.text, m.start(), m.end());
-                        let hit = Hit {
-                            rule: ri,
-                            term: HitTerm::Folded(m.as_str().to_lowercase()),
-                            block: bi,
-                            start: os,
-                            end: oe,
-                        };
-                        match spec.validate {
-                            Some(v) if touches_digit(&folded.text, m.start(), m.end(), v) => {
-                                self.reject(hit, Reason::DigitNeighbour)
-                            }
-                            Some(v) if !v.check(m.as_str()) => {
-                                self.reject(hit, Reason::Validator(v))
-                            }
-                            _ => self.candidates.push(hit),
+                        Some(v) if !v.check(m.as_str()) => self.reject(hit, Reason::Validator(v)),
+                        _ => {
+                            let g = rule.group;
+                            let pos = (!rule.context.is_empty() && self.set.groups[g].ac.is_some())
+                                .then(|| {
+                                    (folds.pos_of_original(g, os), folds.pos_of_original(g, oe))
+                                });
+                            self.candidates.push(Candidate { hit, pos });
                         }
                     }
                 }
@@ -554,7 +579,7 @@ impl Scan<'_> {
         let candidates = std::mem::take(&mut self.candidates);
         let mut survivors: Vec<Hit> = Vec::with_capacity(candidates.len());
         let mut header_cache: HashMap<(usize, usize), bool> = HashMap::new();
-        for hit in candidates {
+        for Candidate { hit, pos } in candidates {
             let spec = &self.set.rules[hit.rule];
             let block = &self.page.blocks[hit.block];
             if !self.opts.term_logic_only {
@@ -577,7 +602,7 @@ impl Scan<'_> {
                 self.reject(hit, Reason::Allow(phrase));
                 continue;
             }
-            if !spec.context.is_empty() && !self.has_context(&hit, &mut header_cache) {
+            if !spec.context.is_empty() && !self.has_context(&hit, pos, &mut header_cache) {
                 self.reject(hit, Reason::Context);
                 continue;
             }
@@ -610,7 +635,12 @@ impl Scan<'_> {
         }
     }
 
-    fn has_context(&mut self, hit: &Hit, header_cache: &mut HashMap<(usize, usize), bool>) -> bool {
+    fn has_context(
+        &self,
+        hit: &Hit,
+        pos: Option<(usize, usize)>,
+        header_cache: &mut HashMap<(usize, usize), bool>,
+    ) -> bool {
         let rule = &self.set.compiled[hit.rule];
         let group = &self.set.groups[rule.group];
         if let Some(header) = &self.page.blocks[hit.block].header {
@@ -624,22 +654,15 @@ impl Scan<'_> {
                 return true;
             }
         }
-        let window = self.set.rules[hit.rule].context_window;
-        let Some(folds) = self.folds[rule.group].as_mut() else {
+        let Some((start, end)) = pos else {
             return false;
         };
-        let start = folds.page_pos(hit.block, hit.start);
-        let end = folds.page_pos(hit.block, hit.end);
-        for c in self.contexts.iter().filter(|c| c.rule as usize == hit.rule) {
-            let c_start = folds.page_pos_folded(c.block as usize, c.start);
-            let c_end = folds.page_pos_folded(c.block as usize, c.end);
+        let window = self.set.rules[hit.rule].context_window;
+        self.contexts.iter().any(|c| {
             // 0 when they overlap.
-            let distance = start.saturating_sub(c_end).max(c_start.saturating_sub(end));
-            if distance <= window {
-                return true;
-            }
-        }
-        false
+            let distance = start.saturating_sub(c.end).max(c.start.saturating_sub(end));
+            c.rule as usize == hit.rule && distance <= window
+        })
     }
 }
 
