@@ -24,6 +24,10 @@ pub struct Settings {
     pub allow_private: bool,
     pub respect_robots: bool,
     pub insecure_tls: bool,
+    /// Extra CA certificates (PEM) trusted besides the system's: for sites
+    /// whose chain ends in a CA the system does not know, or that miss an
+    /// intermediate (put the intermediate here).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -38,6 +42,7 @@ impl Default for Settings {
             allow_private: false,
             respect_robots: true,
             insecure_tls: false,
+            ca_file: None,
         }
     }
 }
@@ -133,6 +138,7 @@ struct SettingsToml {
     allow_private: Option<bool>,
     respect_robots: Option<bool>,
     insecure_tls: Option<bool>,
+    ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -169,6 +175,7 @@ struct SiteToml {
     allow_private: Option<bool>,
     respect_robots: Option<bool>,
     insecure_tls: Option<bool>,
+    ca_file: Option<Spanned<String>>,
 }
 
 impl SiteToml {
@@ -183,6 +190,7 @@ impl SiteToml {
             allow_private: self.allow_private.take(),
             respect_robots: self.respect_robots.take(),
             insecure_tls: self.insecure_tls.take(),
+            ca_file: self.ca_file.take(),
         }
     }
 }
@@ -242,6 +250,27 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
     s.allow_private = t.allow_private.unwrap_or(s.allow_private);
     s.respect_robots = t.respect_robots.unwrap_or(s.respect_robots);
     s.insecure_tls = t.insecure_tls.unwrap_or(s.insecure_tls);
+    if let Some(ca) = &t.ca_file {
+        // Relative to the register, so the register travels with its CA file.
+        let path = ctx
+            .path
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(ca.get_ref());
+        let pem = std::fs::read(&path).map_err(|e| {
+            ctx.err(
+                ca.span().start,
+                format!("ca_file `{}`: {e}", path.display()),
+            )
+        })?;
+        if reqwest::Certificate::from_pem_bundle(&pem).map_or(true, |c| c.is_empty()) {
+            return Err(ctx.err(
+                ca.span().start,
+                format!("ca_file `{}`: no PEM certificates in it", path.display()),
+            ));
+        }
+        s.ca_file = Some(path);
+    }
     Ok(s)
 }
 

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tokio_rustls::rustls;
 
 /// A request as the handler sees it.
 #[derive(Clone, Debug)]
@@ -102,6 +103,28 @@ pub struct Server {
 impl Server {
     /// Serve `handler` on 127.0.0.1 at a random port, on a thread of its own.
     pub fn start(handler: Handler) -> std::io::Result<Server> {
+        Server::spawn(handler, None)
+    }
+
+    /// The same over HTTPS with this certificate (DER) and PKCS#8 key (DER).
+    pub fn start_tls(
+        handler: Handler,
+        cert_der: Vec<u8>,
+        key_der: Vec<u8>,
+    ) -> std::io::Result<Server> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(key_der.into());
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der.into()], key)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Server::spawn(
+            handler,
+            Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+        )
+    }
+
+    fn spawn(handler: Handler, tls: Option<tokio_rustls::TlsAcceptor>) -> std::io::Result<Server> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -116,7 +139,7 @@ impl Server {
                 rt.block_on(async move {
                     let listener = TcpListener::from_std(listener).expect("listener");
                     tokio::select! {
-                        _ = accept_loop(listener, handler) => {}
+                        _ = accept_loop(listener, handler, tls) => {}
                         _ = stop_rx => {}
                     }
                 });
@@ -144,6 +167,10 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
+
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://{}{}", self.addr, path)
+    }
 }
 
 impl Drop for Server {
@@ -157,24 +184,40 @@ impl Drop for Server {
     }
 }
 
-async fn accept_loop(listener: TcpListener, handler: Handler) {
+async fn accept_loop(
+    listener: TcpListener,
+    handler: Handler,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
+        let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let handler = handler.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let Some(req) = read_request(&mut stream).await else {
-                return;
-            };
-            let reply = handler(&req);
-            let _ = write_reply(&mut stream, &req, reply).await;
-            let _ = stream.shutdown().await;
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(s) = acceptor.accept(stream).await {
+                        answer(s, handler).await;
+                    }
+                }
+                None => answer(stream, handler).await,
+            }
         });
     }
 }
 
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Request> {
+async fn answer<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, handler: Handler) {
+    let Some(req) = read_request(&mut stream).await else {
+        return;
+    };
+    let reply = handler(&req);
+    let _ = write_reply(&mut stream, &req, reply).await;
+    let _ = stream.shutdown().await;
+}
+
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
@@ -242,8 +285,8 @@ fn head(status: u16, headers: &[(String, String)], length: Option<usize>) -> Vec
     out.into_bytes()
 }
 
-async fn write_reply(
-    stream: &mut tokio::net::TcpStream,
+async fn write_reply<S: AsyncWrite + Unpin>(
+    stream: &mut S,
     req: &Request,
     reply: Reply,
 ) -> std::io::Result<()> {

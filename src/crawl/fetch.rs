@@ -157,7 +157,15 @@ impl Fetcher {
     pub fn new(settings: &Settings) -> Result<Fetcher, String> {
         install_crypto();
         let total = Duration::from_secs(settings.timeout_s);
-        let client = Client::builder()
+        let mut builder = Client::builder();
+        if let Some(path) = &settings.ca_file {
+            let pem =
+                std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .timeout(total)
             .connect_timeout(total.min(Duration::from_secs(10)))
@@ -305,6 +313,29 @@ impl Fetcher {
             });
         }
     }
+}
+
+/// A certificate error in words an operator can act on.
+pub fn explain_tls(message: &str) -> String {
+    let reason = if message.contains("UnknownIssuer") {
+        "issued by a CA this machine does not trust, or the server does not send its intermediate \
+         certificate (an incomplete chain: browsers often fetch the missing intermediate themselves, \
+         so the site can look fine in a browser); fix the server's chain, or trust the CA or \
+         intermediate with ca_file"
+    } else if message.contains("Expired") {
+        "the certificate has expired"
+    } else if message.contains("NotValidYet") {
+        "the certificate is not valid yet (or the server's clock is wrong)"
+    } else if message.contains("NotValidForName") {
+        "the certificate is for another host name"
+    } else if message.contains("Revoked") {
+        "the certificate has been revoked"
+    } else if message.contains("SelfSigned") {
+        "the certificate is self-signed"
+    } else {
+        "the certificate could not be verified"
+    };
+    format!("certificate problem: {reason} ({message})")
 }
 
 /// Name the cause of a reqwest error from its whole source chain.

@@ -361,7 +361,7 @@ impl Crawl<'_> {
                 self.record(&task, None, Some(&e)).await;
                 self.summary.pages_failed += 1;
                 let (rule, note) = if e.kind == ErrorKind::Tls {
-                    (SiteRule::TlsInvalid, format!("certificate problem: {e}"))
+                    (SiteRule::TlsInvalid, fetch::explain_tls(&e.message))
                 } else {
                     (SiteRule::Unreachable, format!("{}: {e}", e.kind.name()))
                 };
@@ -411,8 +411,10 @@ impl Crawl<'_> {
         };
         if let Err(e) = verifier.fetch(url, &|_: &Url| false).await {
             if e.kind == ErrorKind::Tls {
-                let note =
-                    format!("certificate problem (scanned anyway, insecure_tls = true): {e}");
+                let note = format!(
+                    "{} (scanned anyway, insecure_tls = true)",
+                    fetch::explain_tls(&e.message)
+                );
                 self.site_finding(SiteRule::TlsInvalid, url, "tls", note, None)
                     .await;
             }

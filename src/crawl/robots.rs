@@ -51,6 +51,15 @@ pub fn agent_token(user_agent: &str) -> &str {
     user_agent.split(['/', ' ']).next().unwrap_or(user_agent)
 }
 
+/// Parse a robots.txt body for our agent (at most 512 KiB of it are read).
+pub fn parse(user_agent: &str, body: &[u8]) -> Robots {
+    let body = &body[..body.len().min(MAX_ROBOTS)];
+    match Robot::new(agent_token(user_agent), body) {
+        Ok(r) => Robots::Rules(Box::new(r)),
+        Err(_) => Robots::AllowAll,
+    }
+}
+
 /// Fetch and parse the robots.txt of `origin`'s host. A host that cannot
 /// be connected to at all is an error (the start URL will say why the site
 /// is unreachable); a timeout or 5xx disallows all.
@@ -64,13 +73,7 @@ pub async fn fetch(
     };
     let same_host = |u: &Url| u.host_str() == robots_url.host_str();
     Ok(match fetcher.fetch(&robots_url, &same_host).await {
-        Ok(f) if (200..300).contains(&f.status) => {
-            let body = &f.body[..f.body.len().min(MAX_ROBOTS)];
-            match Robot::new(agent_token(user_agent), body) {
-                Ok(r) => Robots::Rules(Box::new(r)),
-                Err(_) => Robots::AllowAll,
-            }
-        }
+        Ok(f) if (200..300).contains(&f.status) => parse(user_agent, &f.body),
         Ok(f) if f.status >= 500 => {
             Robots::DisallowAll(format!("robots.txt answered HTTP {}", f.status))
         }

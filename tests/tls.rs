@@ -1,0 +1,121 @@
+//! Certificates: verified by default (`site.tls-invalid`), `insecure_tls`
+//! scans anyway and says so, `ca_file` adds a trusted CA.
+
+use sitesweep::progress::Silent;
+use sitesweep::register::Register;
+use sitesweep::rules::{Packs, RuleSet};
+use sitesweep::scan::{self, ScanOptions, ScanResult};
+use sitesweep::serve::{Reply, Request, Server};
+use std::path::Path;
+use std::sync::Arc;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tls");
+
+fn tls_site() -> Server {
+    let cert = std::fs::read(Path::new(FIXTURES).join("server.der")).unwrap();
+    let key = std::fs::read(Path::new(FIXTURES).join("server.key.der")).unwrap();
+    Server::start_tls(
+        Arc::new(|req: &Request| match req.target.as_str() {
+            "/" => Reply::html(
+                "<p>政务公开</p><div hidden><a href='http://x.example/'>六合彩</a></div>",
+            ),
+            _ => Reply::status(404),
+        }),
+        cert,
+        key,
+    )
+    .unwrap()
+}
+
+fn scan_with(server: &Server, extra: &str) -> ScanResult {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sites.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[site]]\nid = \"tls\"\nname = \"证书\"\nurl = \"{}\"\noperator = \"运维\"\nallow_private = true\ntimeout_s = 5\n{extra}\n",
+            server.https_url("/")
+        ),
+    )
+    .unwrap();
+    let register = Register::load(&path).unwrap();
+    let rules = Arc::new(RuleSet::compile(Packs::builtin()).unwrap());
+    scan::run(
+        &register,
+        rules,
+        ScanOptions {
+            jsonl: None,
+            concurrency: 1,
+            observer: Arc::new(Silent),
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_unknown_issuer_is_tls_invalid_not_unreachable() {
+    let server = tls_site();
+    let r = scan_with(&server, "");
+    let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, vec!["site.tls-invalid"], "{:#?}", r.findings);
+    eprintln!("{}", r.findings[0].snippet);
+    assert!(
+        r.findings[0].snippet.contains("certificate"),
+        "{}",
+        r.findings[0].snippet
+    );
+    assert!(!r.sites[0].reachable);
+}
+
+#[test]
+fn insecure_tls_scans_anyway_and_marks_the_findings() {
+    let server = tls_site();
+    let r = scan_with(&server, "insecure_tls = true");
+    let hidden: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "gambling-hidden")
+        .collect();
+    assert_eq!(hidden.len(), 1, "{:#?}", r.findings);
+    assert!(hidden[0].insecure_tls);
+    let tls: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "site.tls-invalid")
+        .collect();
+    assert_eq!(tls.len(), 1);
+    assert!(
+        tls[0].snippet.contains("scanned anyway"),
+        "{}",
+        tls[0].snippet
+    );
+}
+
+#[test]
+fn an_extra_ca_file_is_trusted() {
+    let server = tls_site();
+    let ca = Path::new(FIXTURES).join("ca.pem");
+    let r = scan_with(
+        &server,
+        &format!("ca_file = {:?}", ca.display().to_string()),
+    );
+    assert!(
+        r.findings.iter().all(|f| f.rule != "site.tls-invalid"),
+        "{:#?}",
+        r.findings
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.rule == "gambling-hidden" && !f.insecure_tls));
+    assert!(r.sites[0].complete);
+}
+
+#[test]
+fn a_missing_ca_file_is_a_register_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sites.toml");
+    std::fs::write(&path, "[defaults]\nca_file = \"nope.pem\"\n\n[[site]]\nid = \"a\"\nname = \"a\"\nurl = \"https://a.example/\"\noperator = \"o\"\n").unwrap();
+    let err = Register::load(&path).unwrap_err().to_string();
+    assert!(err.contains("sites.toml:2: ca_file"), "{err}");
+}
