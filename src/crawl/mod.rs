@@ -601,7 +601,10 @@ impl Crawl<'_> {
         if urls::repeats_segments(link) {
             return Err(("repeated-path", format!("URLs repeating a path segment more than twice not fetched (a link trap), e.g. {link}")));
         }
-        let budget = (self.site.settings.max_pages / 4).max(50);
+        // Half the site's page budget: an endless calendar cannot starve the
+        // rest of the site, and a news section of numbered articles
+        // (`/news/1234.html`, `show.asp?id=1234`) still gets most of it.
+        let budget = (self.site.settings.max_pages / 2).max(50);
         let n = self.patterns.entry(urls::pattern(link)).or_insert(0);
         if *n >= budget {
             return Err(("url-pattern", format!(
