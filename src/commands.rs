@@ -308,6 +308,7 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
         ScanOptions {
             jsonl: args.jsonl.clone(),
             concurrency: args.concurrency,
+            keep_pages: false,
             observer,
         },
     )?;
@@ -539,6 +540,7 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
         ScanOptions {
             jsonl: Some(jsonl.clone()),
             concurrency: scan::DEFAULT_CONCURRENCY,
+            keep_pages: false,
             observer: progress::for_stderr(sites.register.sites.len()),
         },
     )?;

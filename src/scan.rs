@@ -22,6 +22,9 @@ pub struct ScanOptions {
     pub jsonl: Option<PathBuf>,
     /// Sites in flight at once.
     pub concurrency: usize,
+    /// Keep every page record in the result (tests); otherwise they are
+    /// only streamed, so memory does not grow with the number of pages.
+    pub keep_pages: bool,
     pub observer: Arc<dyn Observer>,
 }
 
@@ -34,7 +37,8 @@ pub struct ScanResult {
     pub sites: Vec<SiteSummary>,
     /// In the order they were found.
     pub findings: Vec<Finding>,
-    /// Every URL requested, in the order the answers came.
+    /// Every URL requested, in the order the answers came (only with
+    /// [`ScanOptions::keep_pages`]).
     pub pages: Vec<PageRecord>,
 }
 
@@ -65,6 +69,7 @@ pub fn run(
     // Findings flow through a bounded channel to one writer: a slow disk
     // slows the crawl down instead of losing findings.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(1024);
+    let keep_pages = opts.keep_pages;
     let writer = std::thread::Builder::new()
         .name("findings-writer".into())
         .spawn(move || -> Result<(Vec<Finding>, Vec<PageRecord>), String> {
@@ -74,7 +79,9 @@ pub fn run(
                 let f = match event {
                     Event::Finding(f) => *f,
                     Event::Page(p) => {
-                        pages.push(*p);
+                        if keep_pages {
+                            pages.push(*p);
+                        }
                         continue;
                     }
                 };

@@ -408,10 +408,13 @@ impl BlockFolds {
     }
 
     /// Move on to the next block: bases advance past this one.
-    fn advance(&mut self) {
+    fn advance(&mut self, groups: &[Group]) {
         for (g, fold) in self.folds.iter().enumerate() {
-            self.bases[g] += fold.text.chars().count();
-            self.char_index[g] = None;
+            // Positions matter only to context rules.
+            if groups[g].has_context {
+                self.bases[g] += fold.text.chars().count();
+                self.char_index[g] = None;
+            }
         }
     }
 }
@@ -455,7 +458,7 @@ impl Scan<'_> {
                 }
             }
             self.regexes(bi, &mut block_folds, &mut regex_folds);
-            block_folds.advance();
+            block_folds.advance(groups);
         }
     }
 
