@@ -279,6 +279,7 @@ pub fn rules_init(dir: &Path) -> Result<u8, Error> {
 pub struct ScanArgs {
     pub sites: PathBuf,
     pub rules: Option<PathBuf>,
+    pub db: PathBuf,
     pub jsonl: Option<PathBuf>,
     pub site: Vec<String>,
     pub fail_on: Option<Severity>,
@@ -307,12 +308,14 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
         rules,
         ScanOptions {
             jsonl: args.jsonl.clone(),
+            db: Some(args.db.clone()),
             concurrency: args.concurrency,
             keep_pages: false,
             observer,
         },
     )?;
     print_summary(&result);
+    println!("scan {} stored in {}", result.scan, args.db.display());
     if let Some(path) = &args.jsonl {
         println!("findings: {}", path.display());
     }
@@ -539,6 +542,7 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
         rules,
         ScanOptions {
             jsonl: Some(jsonl.clone()),
+            db: Some(out.join("sitesweep.db")),
             concurrency: scan::DEFAULT_CONCURRENCY,
             keep_pages: false,
             observer: progress::for_stderr(sites.register.sites.len()),

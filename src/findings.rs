@@ -107,6 +107,19 @@ impl SiteRule {
     }
 }
 
+/// 16 hex digits of SHA-256 over the parts, each ended by a NUL byte.
+pub fn short_hash<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// 16 hex digits of SHA-256 over site id, canonical URL, rule, field, term.
 pub fn fingerprint(site: &str, url: &Url, rule: &str, field: Option<Field>, term: &str) -> String {
     let mut h = Sha256::new();

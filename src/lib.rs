@@ -19,6 +19,7 @@ pub mod register;
 pub mod rules;
 pub mod scan;
 pub mod serve;
+pub mod store;
 pub mod urls;
 
 pub use error::{Error, InputError};

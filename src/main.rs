@@ -27,6 +27,9 @@ enum Command {
         sites: PathBuf,
         #[command(flatten)]
         dir: RulesDir,
+        /// Scan history database.
+        #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
+        db: PathBuf,
         /// Stream every finding to FILE, one JSON object a line.
         #[arg(long, value_name = "FILE")]
         jsonl: Option<PathBuf>,
@@ -137,6 +140,7 @@ fn main() -> ExitCode {
         Command::Scan {
             sites,
             dir,
+            db,
             jsonl,
             site,
             fail_on,
@@ -145,6 +149,7 @@ fn main() -> ExitCode {
         } => commands::scan(ScanArgs {
             sites,
             rules: dir.rules,
+            db,
             jsonl,
             site,
             fail_on: fail_on.map(Severity::from),

@@ -8,6 +8,7 @@ use crate::findings::{self, Finding};
 use crate::progress::Observer;
 use crate::register::Register;
 use crate::rules::RuleSet;
+use crate::store::Store;
 use futures_util::stream::{self, StreamExt};
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +21,9 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 pub struct ScanOptions {
     /// Stream every finding here, one JSON object a line.
     pub jsonl: Option<PathBuf>,
+    /// Keep the scan, its pages and findings in this database (history:
+    /// `status`, `first_seen`, `diff`, `report`).
+    pub db: Option<PathBuf>,
     /// Sites in flight at once.
     pub concurrency: usize,
     /// Keep every page record in the result (tests); otherwise they are
@@ -59,43 +63,114 @@ pub fn run(
         None => None,
     };
     let started = SystemTime::now();
-    let scan = findings::scan_id(started);
+    let started_at = findings::rfc3339(started);
+    let mut store = match &opts.db {
+        Some(path) => {
+            let mut store = Store::open(path)?;
+            store.lock()?;
+            Some(store)
+        }
+        None => None,
+    };
+    // Scan ids are the start time; two scans in one second get a suffix.
+    let base_id = findings::scan_id(started);
+    let mut scan = base_id.clone();
+    if let Some(store) = store.as_mut() {
+        let taken: std::collections::HashSet<String> =
+            store.scans()?.into_iter().map(|s| s.id).collect();
+        let mut n = 2;
+        while taken.contains(&scan) {
+            scan = format!("{base_id}-{n}");
+            n += 1;
+        }
+        let rule_hashes: Vec<(String, String)> = rules
+            .rules
+            .iter()
+            .map(|r| (r.id.clone(), r.hash()))
+            .collect();
+        let register_hash = std::fs::read(&register.path)
+            .map(|b| findings::short_hash([String::from_utf8_lossy(&b).as_ref()]))
+            .unwrap_or_default();
+        let site_ids: Vec<String> = register.sites.iter().map(|s| s.id.clone()).collect();
+        store.begin_scan(
+            &scan,
+            &started_at,
+            &register.path.display().to_string(),
+            &register_hash,
+            &rule_hashes,
+            &site_ids,
+        )?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))?;
 
-    // Findings flow through a bounded channel to one writer: a slow disk
-    // slows the crawl down instead of losing findings.
+    // Everything the crawl reports flows through a bounded channel to one
+    // writer: the store and the JSONL stream see the same findings with the
+    // same status, and a slow disk slows the crawl instead of losing data.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(1024);
     let keep_pages = opts.keep_pages;
+    let writer_scan = scan.clone();
     let writer = std::thread::Builder::new()
         .name("findings-writer".into())
-        .spawn(move || -> Result<(Vec<Finding>, Vec<PageRecord>), String> {
-            let mut all = Vec::new();
-            let mut pages = Vec::new();
-            while let Some(event) = rx.blocking_recv() {
-                let f = match event {
-                    Event::Finding(f) => *f,
-                    Event::Page(p) => {
-                        if keep_pages {
-                            pages.push(*p);
-                        }
-                        continue;
+        .spawn(
+            move || -> Result<(Vec<Finding>, Vec<PageRecord>, Option<Store>), String> {
+                let mut all = Vec::new();
+                let mut pages = Vec::new();
+                let mut write_line = |f: &Finding| -> Result<(), String> {
+                    if let Some(w) = jsonl.as_mut() {
+                        let line = serde_json::to_string(f).map_err(|e| e.to_string())?;
+                        w.write_all(line.as_bytes())
+                            .and_then(|_| w.write_all(b"\n"))
+                            .and_then(|_| w.flush())
+                            .map_err(|e| format!("cannot write the JSONL file: {e}"))?;
                     }
+                    Ok(())
                 };
-                if let Some(w) = jsonl.as_mut() {
-                    let line = serde_json::to_string(&f).map_err(|e| e.to_string())?;
-                    w.write_all(line.as_bytes())
-                        .and_then(|_| w.write_all(b"\n"))
-                        .and_then(|_| w.flush())
-                        .map_err(|e| format!("cannot write the JSONL file: {e}"))?;
+                while let Some(event) = rx.blocking_recv() {
+                    match event {
+                        Event::Finding(f) => {
+                            let mut f = *f;
+                            if let Some(st) = store.as_mut() {
+                                st.classify(&mut f).map_err(|e| e.to_string())?;
+                                st.finding(&f).map_err(|e| e.to_string())?;
+                            }
+                            write_line(&f)?;
+                            all.push(f);
+                        }
+                        Event::Page {
+                            record,
+                            mut findings,
+                            links,
+                        } => {
+                            if let Some(st) = store.as_mut() {
+                                for f in &mut findings {
+                                    st.classify(f).map_err(|e| e.to_string())?;
+                                }
+                                st.page(&writer_scan, &record, &links, &findings)
+                                    .map_err(|e| e.to_string())?;
+                            }
+                            for f in findings {
+                                write_line(&f)?;
+                                all.push(f);
+                            }
+                            if keep_pages {
+                                pages.push(*record);
+                            }
+                        }
+                        Event::SiteDone(summary) => {
+                            if let Some(st) = store.as_mut() {
+                                st.site_done(&writer_scan, &summary)
+                                    .map_err(|e| e.to_string())?;
+                            }
+                        }
+                    }
                 }
-                all.push(f);
-            }
-            Ok((all, pages))
-        })
+                Ok((all, pages, store))
+            },
+        )
         .map_err(|e| Error::Failed(format!("cannot start the writer: {e}")))?;
 
     let env = Arc::new(CrawlEnv {
@@ -121,11 +196,15 @@ pub fn run(
     // Dropping the runtime cancels crawls still running after an interrupt.
     drop(runtime);
     opts.observer.finish();
-    let (found, pages) = writer
+    let (found, pages, store) = writer
         .join()
         .map_err(|_| Error::Failed("the findings writer stopped".into()))?
         .map_err(Error::Failed)?;
+    let finished_at = findings::now_rfc3339();
     let Some(mut summaries) = crawled else {
+        if let Some(mut st) = store {
+            st.finish_scan(&scan, &finished_at, "interrupted")?;
+        }
         return Err(Error::Failed(format!(
             "interrupted: {} findings were reported before the stop{}",
             found.len(),
@@ -135,6 +214,9 @@ pub fn run(
                 .unwrap_or_default()
         )));
     };
+    if let Some(mut st) = store {
+        st.finish_scan(&scan, &finished_at, "finished")?;
+    }
     let order: std::collections::HashMap<&str, usize> = register
         .sites
         .iter()
@@ -144,8 +226,8 @@ pub fn run(
     summaries.sort_by_key(|s| order.get(s.site.as_str()).copied().unwrap_or(usize::MAX));
     Ok(ScanResult {
         scan,
-        started_at: findings::rfc3339(started),
-        finished_at: findings::now_rfc3339(),
+        started_at,
+        finished_at,
         sites: summaries,
         findings: found,
         pages,

@@ -72,6 +72,7 @@ fn run(reg: &Register, jsonl: Option<&Path>) -> ScanResult {
         rules,
         ScanOptions {
             jsonl: jsonl.map(Path::to_path_buf),
+            db: None,
             concurrency: 4,
             keep_pages: true,
             observer: Arc::new(Silent),

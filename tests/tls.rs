@@ -45,6 +45,7 @@ fn scan_with(server: &Server, extra: &str) -> ScanResult {
         rules,
         ScanOptions {
             jsonl: None,
+            db: None,
             concurrency: 1,
             keep_pages: false,
             observer: Arc::new(Silent),

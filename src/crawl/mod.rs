@@ -48,8 +48,17 @@ pub const PAGES_IN_FLIGHT: usize = 16;
 /// What a crawl reports while it runs.
 #[derive(Clone, Debug)]
 pub enum Event {
+    /// A site-level finding, not tied to one page.
     Finding(Box<Finding>),
-    Page(Box<PageRecord>),
+    /// A page requested, with the findings on it and the in-scope links it
+    /// has (stored together, in one transaction).
+    Page {
+        record: Box<PageRecord>,
+        findings: Vec<Finding>,
+        links: Vec<String>,
+    },
+    /// A site's crawl ended.
+    SiteDone(Box<SiteSummary>),
 }
 
 /// Every URL the crawl requested, and how it went.
@@ -75,7 +84,7 @@ pub struct PageRecord {
 
 /// How a site's crawl went (SPEC "Reports": pages fetched, skipped, failed,
 /// and whether the crawl completed).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SiteSummary {
     pub site: String,
     pub name: String,
@@ -200,20 +209,30 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
     crawl.run().await;
     crawl.summary.elapsed = started.elapsed();
     env.observer.site_done(&crawl.summary);
+    let _ = env
+        .sink
+        .send(Event::SiteDone(Box::new(crawl.summary.clone())))
+        .await;
     crawl.summary
 }
 
 impl Crawl<'_> {
-    async fn emit(&mut self, f: Finding) {
-        // One finding per fingerprint per scan (a page reached twice, by a
-        // redirect and by a link, is one page).
+    /// One finding per fingerprint per scan (a page reached twice, by a
+    /// redirect and by a link, is one page): `None` for a repeat.
+    fn first_time(&mut self, f: Finding) -> Option<Finding> {
         if !self.emitted.insert(f.fingerprint.clone()) {
-            return;
+            return None;
         }
         self.summary.count(&f);
-        // The receiver lives as long as the scan; a closed channel means the
-        // scan is being torn down and there is nobody left to tell.
-        let _ = self.env.sink.send(Event::Finding(Box::new(f))).await;
+        Some(f)
+    }
+
+    async fn emit(&mut self, f: Finding) {
+        if let Some(f) = self.first_time(f) {
+            // The receiver lives as long as the scan; a closed channel means
+            // the scan is being torn down and nobody is left to tell.
+            let _ = self.env.sink.send(Event::Finding(Box::new(f))).await;
+        }
     }
 
     async fn site_finding(
@@ -228,7 +247,18 @@ impl Crawl<'_> {
         self.emit(f).await;
     }
 
-    async fn record(&mut self, task: &Task, fetched: Option<&Fetched>, error: Option<&FetchError>) {
+    async fn record(
+        &mut self,
+        task: &Task,
+        fetched: Option<&Fetched>,
+        error: Option<&FetchError>,
+        findings: Vec<Finding>,
+        links: Vec<String>,
+    ) {
+        let findings: Vec<Finding> = findings
+            .into_iter()
+            .filter_map(|f| self.first_time(f))
+            .collect();
         let record = PageRecord {
             site: self.site.id.clone(),
             url: task.url.to_string(),
@@ -242,7 +272,15 @@ impl Crawl<'_> {
             truncated: fetched.is_some_and(|f| f.truncated),
             fetched_at: crate::findings::now_rfc3339(),
         };
-        let _ = self.env.sink.send(Event::Page(Box::new(record))).await;
+        let _ = self
+            .env
+            .sink
+            .send(Event::Page {
+                record: Box::new(record),
+                findings,
+                links,
+            })
+            .await;
     }
 
     async fn truncate(&mut self, cause: &'static str, detail: String) {
@@ -358,7 +396,8 @@ impl Crawl<'_> {
         let fetched = match result {
             Ok(f) => f,
             Err(e) => {
-                self.record(&task, None, Some(&e)).await;
+                self.record(&task, None, Some(&e), Vec::new(), Vec::new())
+                    .await;
                 self.summary.pages_failed += 1;
                 let (rule, note) = if e.kind == ErrorKind::Tls {
                     (SiteRule::TlsInvalid, fetch::explain_tls(&e.message))
@@ -388,7 +427,8 @@ impl Crawl<'_> {
             }
         }
         if fetched.status >= 400 {
-            self.record(&task, Some(&fetched), None).await;
+            self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
+                .await;
             self.summary.pages_failed += 1;
             let note = format!("the start page answered HTTP {}", fetched.status);
             self.summary.notes.push(note.clone());
@@ -484,39 +524,28 @@ impl Crawl<'_> {
     async fn handle(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Failed(task, e) => {
-                self.record(&task, None, Some(&e)).await;
                 self.count_error(true, &format!("{}: {e}", e.kind.name()))
                     .await;
                 self.summary.pages_failed += 1;
-                self.env.observer.page_done(
-                    &self.site.id,
-                    &task.url,
-                    self.summary.pages_fetched,
-                    self.summary.findings,
-                );
                 let cause = format!("{}: {e}", e.kind.name());
-                let key = e.kind.name();
-                self.site_finding(
+                let broken = self.origin.site_finding(
                     SiteRule::LinkBroken,
                     &task.url,
-                    key,
+                    e.kind.name(),
                     cause,
                     task.referrer.as_ref(),
-                )
-                .await;
+                );
+                self.record(&task, None, Some(&e), vec![broken], Vec::new())
+                    .await;
             }
             Outcome::Fetched(task, fetched, work) => {
-                self.record(&task, Some(&fetched), None).await;
                 let status = fetched.status;
                 let redirected = fetched.final_url != task.url && !fetched.redirected_out;
                 if redirected && !self.seen.insert(urls::canonical(&fetched.final_url)) {
                     // Redirected to a page this crawl has already reached.
-                    self.env.observer.page_done(
-                        &self.site.id,
-                        &task.url,
-                        self.summary.pages_fetched,
-                        self.summary.findings,
-                    );
+                    self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
+                        .await;
+                    self.progress(&task);
                     return;
                 }
                 if status == 403 || status == 429 {
@@ -525,19 +554,26 @@ impl Crawl<'_> {
                 let failed = status >= 500 || status == 429;
                 self.count_error(failed, &format!("HTTP {status} at {}", task.url))
                     .await;
+                let mut findings = work.findings;
                 if matches!(status, 404 | 410) || status >= 500 {
                     self.summary.pages_failed += 1;
-                    let cause = format!("HTTP {status}");
-                    let key = status.to_string();
-                    self.site_finding(
+                    findings.push(self.origin.site_finding(
                         SiteRule::LinkBroken,
                         &task.url,
-                        &key,
-                        cause,
+                        &status.to_string(),
+                        format!("HTTP {status}"),
                         task.referrer.as_ref(),
-                    )
-                    .await;
+                    ));
                 }
+                let in_scope: Vec<String> = work
+                    .links
+                    .iter()
+                    .chain(&work.sitemap)
+                    .filter(|u| self.in_scope(u))
+                    .map(Url::to_string)
+                    .collect();
+                self.record(&task, Some(&fetched), None, findings, in_scope)
+                    .await;
                 if fetched.truncated {
                     let detail = format!(
                         "body cap ({} MiB) cut a page, e.g. {}",
@@ -553,18 +589,19 @@ impl Crawl<'_> {
                     );
                     self.truncate("body-error", detail).await;
                 }
-                for f in work.findings {
-                    self.emit(f).await;
-                }
                 self.follow(&task, work.links, work.sitemap).await;
-                self.env.observer.page_done(
-                    &self.site.id,
-                    &task.url,
-                    self.summary.pages_fetched,
-                    self.summary.findings,
-                );
+                self.progress(&task);
             }
         }
+    }
+
+    fn progress(&self, task: &Task) {
+        self.env.observer.page_done(
+            &self.site.id,
+            &task.url,
+            self.summary.pages_fetched,
+            self.summary.findings,
+        );
     }
 
     /// Count failures in a row; give the host up after too many.

@@ -126,6 +126,35 @@ impl RuleSpec {
     pub fn applies_to(&self, field: Field) -> bool {
         self.fields & field.bit() != 0
     }
+
+    /// What the rule matches, hashed: a finding of a rule whose hash
+    /// changed between two scans cannot be called resolved. Where the rule
+    /// is written (file, line) and its tests do not count.
+    pub fn hash(&self) -> String {
+        let texts = |v: &[Located]| {
+            v.iter()
+                .map(|l| l.text.clone())
+                .collect::<Vec<_>>()
+                .join("\u{1}")
+        };
+        let n = self.normalize;
+        crate::findings::short_hash([
+            self.id.as_str(),
+            self.severity.name(),
+            &texts(&self.keywords),
+            &texts(&self.regex),
+            self.validate.map_or("", |v| v.name()),
+            &texts(&self.context),
+            &self.context_window.to_string(),
+            &texts(&self.allow),
+            &self.min_distinct.to_string(),
+            &self.fields.to_string(),
+            &format!(
+                "{} {} {} {} {}",
+                self.hidden_only, n.width, n.case, n.traditional, n.separators
+            ),
+        ])
+    }
 }
 
 /// A pack file that was loaded.

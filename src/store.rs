@@ -1,0 +1,509 @@
+//! The store: scan history in SQLite (`--db`, default `sitesweep.db`).
+//!
+//! One database holds every scan: the scan itself (when, which register and
+//! rules, whether it finished), per site how the crawl went, every page
+//! requested, and every finding with its status against the latest earlier
+//! scan that covered the site. WAL mode; one transaction per page (the page
+//! and its findings together), so a killed scan loses nothing it reported.
+//! Schema changes go through numbered migrations (`PRAGMA user_version`).
+
+use crate::crawl::{PageRecord, SiteSummary};
+use crate::error::{Error, InputError};
+use crate::findings::Finding;
+use crate::urls;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Each entry upgrades the schema by one version.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE scans (
+        id TEXT PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        state TEXT NOT NULL,            -- running | finished | interrupted | failed
+        register TEXT NOT NULL,         -- path of the register
+        register_hash TEXT NOT NULL,
+        rules_hash TEXT NOT NULL,
+        sites TEXT NOT NULL              -- JSON list of the site ids selected
+    );
+    CREATE TABLE scan_rules (
+        scan TEXT NOT NULL REFERENCES scans(id),
+        rule TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (scan, rule)
+    );
+    CREATE TABLE sites (
+        scan TEXT NOT NULL REFERENCES scans(id),
+        site TEXT NOT NULL,
+        summary TEXT NOT NULL,           -- JSON SiteSummary
+        PRIMARY KEY (scan, site)
+    );
+    CREATE TABLE pages (
+        scan TEXT NOT NULL REFERENCES scans(id),
+        site TEXT NOT NULL,
+        canonical TEXT NOT NULL,
+        url TEXT NOT NULL,
+        final_url TEXT,
+        status INTEGER,
+        content_type TEXT,
+        size INTEGER NOT NULL,
+        referrer TEXT,
+        depth INTEGER NOT NULL,
+        error TEXT,
+        truncated INTEGER NOT NULL,
+        fetched_at TEXT NOT NULL,
+        links TEXT NOT NULL DEFAULT '[]', -- JSON list of in-scope links (for --resume)
+        PRIMARY KEY (scan, site, canonical)
+    );
+    CREATE TABLE findings (
+        scan TEXT NOT NULL REFERENCES scans(id),
+        fingerprint TEXT NOT NULL,
+        site TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        status TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        finding TEXT NOT NULL,            -- the whole finding, JSON
+        PRIMARY KEY (scan, fingerprint)
+    );
+    CREATE INDEX findings_site ON findings(site, fingerprint);",
+];
+
+/// A scan as listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanRow {
+    pub id: String,
+    pub started: String,
+    pub finished: Option<String>,
+    pub state: String,
+    pub register: String,
+    pub sites: Vec<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+    pub path: PathBuf,
+    /// Per site: previous scan's fingerprints → first_seen, and the earliest
+    /// first_seen of every fingerprint ever seen (loaded once per site).
+    history: HashMap<String, SiteHistory>,
+    lock: Option<PathBuf>,
+}
+
+#[derive(Default)]
+struct SiteHistory {
+    previous: HashMap<String, String>,
+    earliest: HashMap<String, String>,
+}
+
+fn failed(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Failed(format!("{}: {e}", path.display()))
+}
+
+impl Store {
+    /// Open (creating and migrating as needed).
+    pub fn open(path: &Path) -> Result<Store, Error> {
+        let conn = Connection::open(path).map_err(|e| failed(path, e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| failed(path, e))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| failed(path, e))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| failed(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| failed(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            history: HashMap::new(),
+            lock: None,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), Error> {
+        let path = self.path.clone();
+        let version: usize = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+            .map_err(|e| failed(&path, e))? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(Error::Input(InputError::plain(format!(
+                "{}: written by a newer sitesweep (schema {version}, this one knows {})",
+                path.display(),
+                MIGRATIONS.len()
+            ))));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction().map_err(|e| failed(&path, e))?;
+            tx.execute_batch(sql).map_err(|e| failed(&path, e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(|e| failed(&path, e))?;
+            tx.commit().map_err(|e| failed(&path, e))?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> usize {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+            .unwrap_or(0) as usize
+    }
+
+    /// Take the scan lock: two scans never write one database at once. The
+    /// lock is a file beside the database holding the owner's pid; a lock
+    /// whose process is gone is taken over.
+    pub fn lock(&mut self) -> Result<(), Error> {
+        let lock = PathBuf::from(format!("{}.lock", self.path.display()));
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    let _ = write!(f, "{}", std::process::id());
+                    self.lock = Some(lock);
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = std::fs::read_to_string(&lock).unwrap_or_default();
+                    let alive = pid.trim().parse::<u32>().is_ok_and(|p| {
+                        Path::new(&format!("/proc/{p}")).exists() || !cfg!(target_os = "linux")
+                    });
+                    if alive {
+                        return Err(Error::Input(InputError::plain(format!(
+                            "{}: another scan (pid {}) is writing this database; wait for it or use another --db",
+                            self.path.display(),
+                            pid.trim()
+                        ))));
+                    }
+                    let _ = std::fs::remove_file(&lock);
+                }
+                Err(e) => return Err(failed(&lock, e)),
+            }
+        }
+        Err(Error::Failed(format!(
+            "{}: cannot take the lock",
+            lock.display()
+        )))
+    }
+
+    pub fn begin_scan(
+        &mut self,
+        id: &str,
+        started: &str,
+        register: &str,
+        register_hash: &str,
+        rules: &[(String, String)],
+        sites: &[String],
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let rules_hash =
+            crate::findings::short_hash(rules.iter().flat_map(|(r, h)| [r.as_str(), h.as_str()]));
+        let tx = self.conn.transaction().map_err(|e| failed(&path, e))?;
+        tx.execute(
+            "INSERT INTO scans (id, started, state, register, register_hash, rules_hash, sites) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6)",
+            params![id, started, register, register_hash, rules_hash, serde_json::to_string(sites).unwrap_or_default()],
+        )
+        .map_err(|e| failed(&path, e))?;
+        for (rule, hash) in rules {
+            tx.execute(
+                "INSERT INTO scan_rules (scan, rule, hash) VALUES (?1, ?2, ?3)",
+                params![id, rule, hash],
+            )
+            .map_err(|e| failed(&path, e))?;
+        }
+        tx.commit().map_err(|e| failed(&path, e))
+    }
+
+    /// Load what earlier scans knew about a site (once per site and scan).
+    fn history_of(&mut self, scan: &str, site: &str) -> Result<&SiteHistory, Error> {
+        if !self.history.contains_key(site) {
+            let path = self.path.clone();
+            let previous_scan: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT s.id FROM scans s JOIN sites t ON t.scan = s.id
+                     WHERE t.site = ?1 AND s.id <> ?2 AND s.started <= (SELECT started FROM scans WHERE id = ?2)
+                     ORDER BY s.started DESC, s.id DESC LIMIT 1",
+                    params![site, scan],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| failed(&path, e))?;
+            let mut h = SiteHistory::default();
+            if let Some(prev) = previous_scan {
+                let mut st = self
+                    .conn
+                    .prepare("SELECT fingerprint, first_seen FROM findings WHERE scan = ?1 AND site = ?2")
+                    .map_err(|e| failed(&path, e))?;
+                let rows = st
+                    .query_map(params![prev, site], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .map_err(|e| failed(&path, e))?;
+                for row in rows {
+                    let (fp, first) = row.map_err(|e| failed(&path, e))?;
+                    h.previous.insert(fp, first);
+                }
+            }
+            let mut st = self
+                .conn
+                .prepare("SELECT fingerprint, MIN(first_seen) FROM findings WHERE site = ?1 AND scan <> ?2 GROUP BY fingerprint")
+                .map_err(|e| failed(&path, e))?;
+            let rows = st
+                .query_map(params![site, scan], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(|e| failed(&path, e))?;
+            for row in rows {
+                let (fp, first) = row.map_err(|e| failed(&path, e))?;
+                h.earliest.insert(fp, first);
+            }
+            self.history.insert(site.to_string(), h);
+        }
+        Ok(&self.history[site])
+    }
+
+    /// Set `status` and `first_seen` from history.
+    pub fn classify(&mut self, f: &mut Finding) -> Result<(), Error> {
+        let scan = f.scan.clone();
+        let h = self.history_of(&scan, &f.site)?;
+        f.status = if h.previous.contains_key(&f.fingerprint) {
+            "persisting".into()
+        } else {
+            "new".into()
+        };
+        if let Some(first) = h.earliest.get(&f.fingerprint) {
+            if *first < f.first_seen {
+                f.first_seen = first.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// One page and its findings, in one transaction. Findings must have
+    /// been through [`Store::classify`].
+    pub fn page(
+        &mut self,
+        scan: &str,
+        page: &PageRecord,
+        links: &[String],
+        findings: &[Finding],
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| failed(&path, e))?;
+        let canonical = url::Url::parse(&page.url)
+            .map(|u| urls::canonical(&u))
+            .unwrap_or_else(|_| page.url.clone());
+        tx.execute(
+            "INSERT OR REPLACE INTO pages (scan, site, canonical, url, final_url, status, content_type, size, referrer, depth, error, truncated, fetched_at, links)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                scan,
+                page.site,
+                canonical,
+                page.url,
+                page.final_url,
+                page.status,
+                page.content_type,
+                page.size as i64,
+                page.referrer,
+                page.depth,
+                page.error,
+                page.truncated,
+                page.fetched_at,
+                serde_json::to_string(links).unwrap_or_else(|_| "[]".into()),
+            ],
+        )
+        .map_err(|e| failed(&path, e))?;
+        for f in findings {
+            insert_finding(&tx, f).map_err(|e| failed(&path, e))?;
+        }
+        tx.commit().map_err(|e| failed(&path, e))
+    }
+
+    /// A finding not tied to a page (site-level).
+    pub fn finding(&mut self, f: &Finding) -> Result<(), Error> {
+        let path = self.path.clone();
+        insert_finding(&self.conn, f).map_err(|e| failed(&path, e))
+    }
+
+    pub fn site_done(&mut self, scan: &str, summary: &SiteSummary) -> Result<(), Error> {
+        let path = self.path.clone();
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO sites (scan, site, summary) VALUES (?1, ?2, ?3)",
+                params![
+                    scan,
+                    summary.site,
+                    serde_json::to_string(summary).unwrap_or_default()
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| failed(&path, e))
+    }
+
+    pub fn finish_scan(&mut self, scan: &str, finished: &str, state: &str) -> Result<(), Error> {
+        let path = self.path.clone();
+        self.conn
+            .execute(
+                "UPDATE scans SET finished = ?2, state = ?3 WHERE id = ?1",
+                params![scan, finished, state],
+            )
+            .map(|_| ())
+            .map_err(|e| failed(&path, e))
+    }
+
+    /// Every scan, oldest first.
+    pub fn scans(&self) -> Result<Vec<ScanRow>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT id, started, finished, state, register, sites FROM scans ORDER BY started, id")
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(ScanRow {
+                    id: r.get(0)?,
+                    started: r.get(1)?,
+                    finished: r.get(2)?,
+                    state: r.get(3)?,
+                    register: r.get(4)?,
+                    sites: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| failed(&path, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| failed(&path, e))
+    }
+
+    /// The findings of a scan, in the order they were stored.
+    pub fn findings(&self, scan: &str) -> Result<Vec<Finding>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT finding FROM findings WHERE scan = ?1 ORDER BY rowid")
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| r.get::<_, String>(0))
+            .map_err(|e| failed(&path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let json = row.map_err(|e| failed(&path, e))?;
+            out.push(serde_json::from_str(&json).map_err(|e| failed(&path, e))?);
+        }
+        Ok(out)
+    }
+
+    /// How each site's crawl went in a scan, in register order of the scan.
+    pub fn site_summaries(&self, scan: &str) -> Result<Vec<SiteSummary>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT summary FROM sites WHERE scan = ?1 ORDER BY rowid")
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| r.get::<_, String>(0))
+            .map_err(|e| failed(&path, e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let json = row.map_err(|e| failed(&path, e))?;
+            out.push(serde_json::from_str(&json).map_err(|e| failed(&path, e))?);
+        }
+        Ok(out)
+    }
+
+    /// Pages of a scan that answered (status below 400), by site, as
+    /// canonical URLs: what the scan "reached".
+    pub fn reached(
+        &self,
+        scan: &str,
+    ) -> Result<HashMap<String, std::collections::HashSet<String>>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT site, canonical FROM pages WHERE scan = ?1 AND status IS NOT NULL AND status < 400")
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| failed(&path, e))?;
+        let mut out: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+        for row in rows {
+            let (site, canonical) = row.map_err(|e| failed(&path, e))?;
+            out.entry(site).or_default().insert(canonical);
+        }
+        Ok(out)
+    }
+
+    /// Rule hashes of a scan.
+    pub fn rule_hashes(&self, scan: &str) -> Result<HashMap<String, String>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT rule, hash FROM scan_rules WHERE scan = ?1")
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| failed(&path, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| failed(&path, e))
+    }
+
+    /// Total findings per scan for a site, oldest first (report trends).
+    pub fn trend(&self, site: &str, limit: usize) -> Result<Vec<(String, usize)>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT s.id, (SELECT COUNT(*) FROM findings f WHERE f.scan = s.id AND f.site = ?1)
+                 FROM scans s JOIN sites t ON t.scan = s.id AND t.site = ?1
+                 ORDER BY s.started DESC, s.id DESC LIMIT ?2",
+            )
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![site, limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(|e| failed(&path, e))?;
+        let mut out: Vec<(String, usize)> = rows
+            .collect::<Result<_, _>>()
+            .map_err(|e| failed(&path, e))?;
+        out.reverse();
+        Ok(out)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(lock) = self.lock.take() {
+            let _ = std::fs::remove_file(lock);
+        }
+    }
+}
+
+fn insert_finding(conn: &Connection, f: &Finding) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO findings (scan, fingerprint, site, rule, severity, status, first_seen, last_seen, finding)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            f.scan,
+            f.fingerprint,
+            f.site,
+            f.rule,
+            f.severity.name(),
+            f.status,
+            f.first_seen,
+            f.fetched_at,
+            serde_json::to_string(f).unwrap_or_default(),
+        ],
+    )
+    .map(|_| ())
+}
