@@ -15,6 +15,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+/// What the writer thread hands back: every finding, the page records kept,
+/// and the store (closed by the caller once the scan's state is written).
+type Written = (Vec<Finding>, Vec<PageRecord>, Option<Store>);
+
 /// Sites crawled at once unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
@@ -116,7 +120,7 @@ pub fn run(
     let writer = std::thread::Builder::new()
         .name("findings-writer".into())
         .spawn(
-            move || -> Result<(Vec<Finding>, Vec<PageRecord>, Option<Store>), String> {
+            move || -> Result<Written, String> {
                 let mut all = Vec::new();
                 let mut pages = Vec::new();
                 let mut write_line = |f: &Finding| -> Result<(), String> {
