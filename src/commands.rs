@@ -4,12 +4,16 @@
 
 use crate::crawl::fetch::{self, Fetcher};
 use crate::crawl::{robots, SiteSummary};
+use crate::diff::Change;
 use crate::error::{Error, InputError};
 use crate::findings::Finding;
+use crate::ignore::IgnoreList;
 use crate::page::Page;
 use crate::register::{self, Register, Settings};
+use crate::report::{By, Format, Lang, SiteReport};
 use crate::rules::{self, builtin, tooling, RuleSet, Severity};
 use crate::scan::{self, ScanOptions, ScanResult};
+use crate::store::Store;
 use crate::{decode, demo, extract, progress};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -280,6 +284,7 @@ pub struct ScanArgs {
     pub sites: PathBuf,
     pub rules: Option<PathBuf>,
     pub db: PathBuf,
+    pub ignore: Option<PathBuf>,
     pub jsonl: Option<PathBuf>,
     pub site: Vec<String>,
     pub fail_on: Option<Severity>,
@@ -291,6 +296,7 @@ pub struct ScanArgs {
 pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     let mut register = Register::load(&args.sites)?;
     register.select(&args.site)?;
+    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&args.sites))?;
     let rules = Arc::new(load_rules_for(args.rules.as_deref(), Some(&args.sites))?);
     eprintln!(
         "scanning {} site{} of {}",
@@ -315,11 +321,36 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
         },
     )?;
     print_summary(&result);
+    let today = crate::ignore::today();
+    let (kept, ignored) = ignore.split(result.findings.clone(), &today);
+    if !ignored.is_empty() {
+        println!(
+            "{} finding{} ignored by {}",
+            ignored.len(),
+            if ignored.len() == 1 { "" } else { "s" },
+            ignore
+                .path
+                .as_deref()
+                .map_or_else(String::new, |p| p.display().to_string())
+        );
+    }
+    for e in ignore.expired(&today) {
+        println!(
+            "expired ignore entry ({}:{}, expired {}): applies no more: {}",
+            ignore
+                .path
+                .as_deref()
+                .map_or_else(String::new, |p| p.display().to_string()),
+            e.line,
+            e.expires.as_deref().unwrap_or(""),
+            e.reason
+        );
+    }
     println!("scan {} stored in {}", result.scan, args.db.display());
     if let Some(path) = &args.jsonl {
         println!("findings: {}", path.display());
     }
-    Ok(exit_code(&result.findings, args.fail_on))
+    Ok(exit_code(&kept, args.fail_on))
 }
 
 /// 1 when a finding is at or above `--fail-on`; otherwise 0.
@@ -550,7 +581,17 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
     )?;
     print_findings(&result);
     print_summary(&result);
-    println!("\nfindings (one JSON object a line): {}", jsonl.display());
+    let reports = out.join("reports");
+    report(ReportArgs {
+        db: out.join("sitesweep.db"),
+        scan: Some(result.scan.clone()),
+        by: By::Operator,
+        formats: vec![Format::Html, Format::Csv, Format::Json, Format::Md],
+        out: reports,
+        lang: Lang::Zh,
+        ignore: None,
+    })?;
+    println!("findings (one JSON object a line): {}", jsonl.display());
     Ok(exit::OK)
 }
 
@@ -596,4 +637,149 @@ fn print_findings(result: &ScanResult) {
             );
         }
     }
+}
+
+/// Options of `sitesweep report`.
+pub struct ReportArgs {
+    pub db: PathBuf,
+    pub scan: Option<String>,
+    pub by: By,
+    pub formats: Vec<Format>,
+    pub out: PathBuf,
+    pub lang: Lang,
+    pub ignore: Option<PathBuf>,
+}
+
+fn open_existing(db: &Path) -> Result<Store, Error> {
+    if !db.is_file() {
+        return Err(InputError::plain(format!(
+            "{}: no scan database here; run `sitesweep scan` first (or give --db)",
+            db.display()
+        ))
+        .into());
+    }
+    Store::open(db)
+}
+
+/// `sitesweep report`: the per-operator reports of a scan.
+pub fn report(args: ReportArgs) -> Result<u8, Error> {
+    let store = open_existing(&args.db)?;
+    let scans = store.scans()?;
+    let scan = match args.scan.as_deref() {
+        None | Some("latest") => scans.last().cloned(),
+        Some(id) => scans.iter().find(|s| s.id == id).cloned(),
+    }
+    .ok_or_else(|| {
+        InputError::plain(format!(
+            "--scan {}: no such scan in {}",
+            args.scan.as_deref().unwrap_or("latest"),
+            args.db.display()
+        ))
+    })?;
+    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(Path::new(&scan.register)))?;
+    let today = crate::ignore::today();
+    let (kept, ignored) = ignore.split(store.findings(&scan.id)?, &today);
+    let mut sites = Vec::new();
+    for summary in store.site_summaries(&scan.id)? {
+        let findings: Vec<Finding> = kept
+            .iter()
+            .filter(|f| f.site == summary.site)
+            .cloned()
+            .collect();
+        let ignored_here = ignored.iter().filter(|f| f.site == summary.site).count();
+        sites.push(SiteReport {
+            trend: store.trend(&summary.site, 8)?,
+            contact: summary.contact.clone(),
+            summary,
+            findings,
+            ignored: ignored_here,
+        });
+    }
+    let reports = crate::report::build(sites, args.by);
+    let expired: Vec<String> = ignore
+        .expired(&today)
+        .iter()
+        .map(|e| format!("{}（{}）", e.reason, e.expires.as_deref().unwrap_or("")))
+        .collect();
+    let ctx = crate::report::Context {
+        scan: &scan.id,
+        scan_date: scan.started.get(..10).unwrap_or(&scan.started),
+        lang: args.lang,
+        expired,
+    };
+    let index = crate::report::write_all(&args.out, &reports, &args.formats, &ctx)?;
+    println!(
+        "{} report{} for scan {} ({} findings, {} ignored)",
+        reports.len(),
+        if reports.len() == 1 { "" } else { "s" },
+        scan.id,
+        kept.len(),
+        ignored.len()
+    );
+    println!("{}", index.display());
+    Ok(exit::OK)
+}
+
+/// `sitesweep diff`: what changed between two scans.
+pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> Result<u8, Error> {
+    let store = open_existing(db)?;
+    let scans = store.scans()?;
+    let find = |id: &str| {
+        scans.iter().position(|s| s.id == id).ok_or_else(|| {
+            Error::from(InputError::plain(format!(
+                "{id}: no such scan in {}",
+                db.display()
+            )))
+        })
+    };
+    let to_i = match &to {
+        Some(id) => find(id)?,
+        None => scans
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| InputError::plain("no scans yet"))?,
+    };
+    let from_i = match &from {
+        Some(id) => find(id)?,
+        None => to_i
+            .checked_sub(1)
+            .ok_or_else(|| InputError::plain("diff needs two scans; only one is stored"))?,
+    };
+    let (from_id, to_id) = (&scans[from_i].id, &scans[to_i].id);
+    let changes = crate::diff::diff(&store, from_id, to_id)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        for c in &changes {
+            let _ = writeln!(out, "{}", serde_json::to_string(c).unwrap_or_default());
+        }
+        return Ok(exit::OK);
+    }
+    let count = |k: Change| changes.iter().filter(|c| c.change == k).count();
+    let _ = writeln!(
+        out,
+        "{from_id} → {to_id}: {} new, {} persisting, {} resolved, {} unverified",
+        count(Change::New),
+        count(Change::Persisting),
+        count(Change::Resolved),
+        count(Change::Unverified)
+    );
+    for c in &changes {
+        let f = &c.finding;
+        let what = if f.matched.is_empty() {
+            f.snippet.clone()
+        } else {
+            f.matched.clone()
+        };
+        let _ = writeln!(
+            out,
+            "{:10} {:8} {:10} {:26} {}  {}",
+            c.change.name(),
+            f.severity.name(),
+            f.site,
+            f.rule,
+            f.url,
+            crate::report::mask(&what)
+        );
+    }
+    Ok(exit::OK)
 }

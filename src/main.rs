@@ -30,6 +30,9 @@ enum Command {
         /// Scan history database.
         #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
         db: PathBuf,
+        /// Ignore file (default: sitesweep.ignore.toml beside the register).
+        #[arg(long, value_name = "FILE")]
+        ignore: Option<PathBuf>,
         /// Stream every finding to FILE, one JSON object a line.
         #[arg(long, value_name = "FILE")]
         jsonl: Option<PathBuf>,
@@ -45,6 +48,43 @@ enum Command {
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Write per-operator reports (HTML, CSV, JSON, Markdown) of a scan.
+    Report {
+        /// Scan history database.
+        #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
+        db: PathBuf,
+        /// Which scan: an id, or `latest`.
+        #[arg(long, default_value = "latest", value_name = "ID")]
+        scan: String,
+        /// One report per operator or per site.
+        #[arg(long, value_enum, default_value = "operator")]
+        by: ByArg,
+        /// Formats, comma-separated: html,csv,json,md.
+        #[arg(long, default_value = "html,csv,json,md")]
+        format: String,
+        /// Where to write.
+        #[arg(long, default_value = "sitesweep-report", value_name = "DIR")]
+        out: PathBuf,
+        /// Report language.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+        /// Ignore file (default: sitesweep.ignore.toml beside the scan's register).
+        #[arg(long, value_name = "FILE")]
+        ignore: Option<PathBuf>,
+    },
+    /// Compare two scans (default: the last two).
+    Diff {
+        /// Scan history database.
+        #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
+        db: PathBuf,
+        #[arg(long, value_name = "ID")]
+        from: Option<String>,
+        #[arg(long, value_name = "ID")]
+        to: Option<String>,
+        /// One JSON object a line, with `change`.
+        #[arg(long)]
+        json: bool,
     },
     /// Check a site register and probe each start URL.
     Sites {
@@ -83,6 +123,18 @@ impl From<Level> for Severity {
             Level::Critical => Severity::Critical,
         }
     }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ByArg {
+    Operator,
+    Site,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
 }
 
 #[derive(Subcommand)]
@@ -141,6 +193,7 @@ fn main() -> ExitCode {
             sites,
             dir,
             db,
+            ignore,
             jsonl,
             site,
             fail_on,
@@ -150,6 +203,7 @@ fn main() -> ExitCode {
             sites,
             rules: dir.rules,
             db,
+            ignore,
             jsonl,
             site,
             fail_on: fail_on.map(Severity::from),
@@ -159,6 +213,33 @@ fn main() -> ExitCode {
         Command::Sites {
             command: SitesCommand::Check { sites },
         } => commands::sites_check(&sites),
+        Command::Report {
+            db,
+            scan,
+            by,
+            format,
+            out,
+            lang,
+            ignore,
+        } => match sitesweep::report::Format::parse_list(&format) {
+            Err(e) => Err(e.into()),
+            Ok(formats) => commands::report(commands::ReportArgs {
+                db,
+                scan: Some(scan),
+                by: match by {
+                    ByArg::Operator => sitesweep::report::By::Operator,
+                    ByArg::Site => sitesweep::report::By::Site,
+                },
+                formats,
+                out,
+                lang: match lang {
+                    LangArg::Zh => sitesweep::report::Lang::Zh,
+                    LangArg::En => sitesweep::report::Lang::En,
+                },
+                ignore,
+            }),
+        },
+        Command::Diff { db, from, to, json } => commands::diff(&db, from, to, json),
         Command::Demo { out } => commands::demo(&out),
         Command::Rules { command } => match command {
             RulesCommand::Test { dir } => commands::rules_test(dir.rules.as_deref()),

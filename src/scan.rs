@@ -119,62 +119,60 @@ pub fn run(
     let writer_scan = scan.clone();
     let writer = std::thread::Builder::new()
         .name("findings-writer".into())
-        .spawn(
-            move || -> Result<Written, String> {
-                let mut all = Vec::new();
-                let mut pages = Vec::new();
-                let mut write_line = |f: &Finding| -> Result<(), String> {
-                    if let Some(w) = jsonl.as_mut() {
-                        let line = serde_json::to_string(f).map_err(|e| e.to_string())?;
-                        w.write_all(line.as_bytes())
-                            .and_then(|_| w.write_all(b"\n"))
-                            .and_then(|_| w.flush())
-                            .map_err(|e| format!("cannot write the JSONL file: {e}"))?;
+        .spawn(move || -> Result<Written, String> {
+            let mut all = Vec::new();
+            let mut pages = Vec::new();
+            let mut write_line = |f: &Finding| -> Result<(), String> {
+                if let Some(w) = jsonl.as_mut() {
+                    let line = serde_json::to_string(f).map_err(|e| e.to_string())?;
+                    w.write_all(line.as_bytes())
+                        .and_then(|_| w.write_all(b"\n"))
+                        .and_then(|_| w.flush())
+                        .map_err(|e| format!("cannot write the JSONL file: {e}"))?;
+                }
+                Ok(())
+            };
+            while let Some(event) = rx.blocking_recv() {
+                match event {
+                    Event::Finding(f) => {
+                        let mut f = *f;
+                        if let Some(st) = store.as_mut() {
+                            st.classify(&mut f).map_err(|e| e.to_string())?;
+                            st.finding(&f).map_err(|e| e.to_string())?;
+                        }
+                        write_line(&f)?;
+                        all.push(f);
                     }
-                    Ok(())
-                };
-                while let Some(event) = rx.blocking_recv() {
-                    match event {
-                        Event::Finding(f) => {
-                            let mut f = *f;
-                            if let Some(st) = store.as_mut() {
-                                st.classify(&mut f).map_err(|e| e.to_string())?;
-                                st.finding(&f).map_err(|e| e.to_string())?;
+                    Event::Page {
+                        record,
+                        mut findings,
+                        links,
+                    } => {
+                        if let Some(st) = store.as_mut() {
+                            for f in &mut findings {
+                                st.classify(f).map_err(|e| e.to_string())?;
                             }
+                            st.page(&writer_scan, &record, &links, &findings)
+                                .map_err(|e| e.to_string())?;
+                        }
+                        for f in findings {
                             write_line(&f)?;
                             all.push(f);
                         }
-                        Event::Page {
-                            record,
-                            mut findings,
-                            links,
-                        } => {
-                            if let Some(st) = store.as_mut() {
-                                for f in &mut findings {
-                                    st.classify(f).map_err(|e| e.to_string())?;
-                                }
-                                st.page(&writer_scan, &record, &links, &findings)
-                                    .map_err(|e| e.to_string())?;
-                            }
-                            for f in findings {
-                                write_line(&f)?;
-                                all.push(f);
-                            }
-                            if keep_pages {
-                                pages.push(*record);
-                            }
+                        if keep_pages {
+                            pages.push(*record);
                         }
-                        Event::SiteDone(summary) => {
-                            if let Some(st) = store.as_mut() {
-                                st.site_done(&writer_scan, &summary)
-                                    .map_err(|e| e.to_string())?;
-                            }
+                    }
+                    Event::SiteDone(summary) => {
+                        if let Some(st) = store.as_mut() {
+                            st.site_done(&writer_scan, &summary)
+                                .map_err(|e| e.to_string())?;
                         }
                     }
                 }
-                Ok((all, pages, store))
-            },
-        )
+            }
+            Ok((all, pages, store))
+        })
         .map_err(|e| Error::Failed(format!("cannot start the writer: {e}")))?;
 
     let env = Arc::new(CrawlEnv {

@@ -89,6 +89,8 @@ pub struct SiteSummary {
     pub site: String,
     pub name: String,
     pub operator: String,
+    #[serde(default)]
+    pub contact: Option<String>,
     pub start_url: String,
     /// Where the start URL ended up after redirects.
     pub final_url: Option<String>,
@@ -172,6 +174,7 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
         site: site.id.clone(),
         name: site.name.clone(),
         operator: site.operator.clone(),
+        contact: site.contact.clone(),
         start_url: site.url.to_string(),
         ..SiteSummary::default()
     };

@@ -1,0 +1,119 @@
+//! What changed between two scans: findings new, persisting, resolved, or
+//! unverified. A finding is only called resolved when the later scan
+//! reached its page (or site) and judged it with the same rule; otherwise
+//! nothing says it was fixed.
+
+use crate::error::Error;
+use crate::findings::Finding;
+use crate::store::Store;
+use serde::Serialize;
+use std::collections::HashMap;
+use url::Url;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Persisting,
+    Resolved,
+    Unverified,
+}
+
+impl Change {
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Persisting => "persisting",
+            Change::Resolved => "resolved",
+            Change::Unverified => "unverified",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Changed {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub change: Change,
+}
+
+/// Site-level rules are built in: they never change between scans.
+fn built_in(rule: &str) -> bool {
+    ["site.", "link.", "crawl.", "page."]
+        .iter()
+        .any(|p| rule.starts_with(p))
+}
+
+/// Compare scan `from` with the later scan `to`.
+pub fn diff(store: &Store, from: &str, to: &str) -> Result<Vec<Changed>, Error> {
+    let before = store.findings(from)?;
+    let after = store.findings(to)?;
+    let after_by_fp: HashMap<&str, &Finding> =
+        after.iter().map(|f| (f.fingerprint.as_str(), f)).collect();
+    let before_fps: std::collections::HashSet<&str> =
+        before.iter().map(|f| f.fingerprint.as_str()).collect();
+    let reached = store.reached(to)?;
+    let rules_before = store.rule_hashes(from)?;
+    let rules_after = store.rule_hashes(to)?;
+    let sites_after: HashMap<String, bool> = store
+        .site_summaries(to)?
+        .into_iter()
+        .map(|s| (s.site, s.reachable))
+        .collect();
+
+    let mut out = Vec::new();
+    for f in &before {
+        if let Some(now) = after_by_fp.get(f.fingerprint.as_str()) {
+            out.push(Changed {
+                finding: (*now).clone(),
+                change: Change::Persisting,
+            });
+            continue;
+        }
+        let rule_same = built_in(&f.rule)
+            || matches!((rules_before.get(&f.rule), rules_after.get(&f.rule)), (Some(a), Some(b)) if a == b);
+        let site_read = sites_after.get(&f.site).copied().unwrap_or(false);
+        let page_reached = match f.rule.as_str() {
+            // The site answered: an unreachable site or a failing start page is fixed.
+            "site.unreachable"
+            | "site.http-error"
+            | "site.tls-invalid"
+            | "crawl.robots-blocked" => site_read,
+            _ => Url::parse(&f.url)
+                .map(|u| crate::urls::canonical(&u))
+                .is_ok_and(|c| reached.get(&f.site).is_some_and(|set| set.contains(&c))),
+        };
+        let change = if rule_same && site_read && page_reached {
+            Change::Resolved
+        } else {
+            Change::Unverified
+        };
+        out.push(Changed {
+            finding: f.clone(),
+            change,
+        });
+    }
+    for f in &after {
+        if !before_fps.contains(f.fingerprint.as_str()) {
+            out.push(Changed {
+                finding: f.clone(),
+                change: Change::New,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (
+            a.change,
+            std::cmp::Reverse(a.finding.severity),
+            &a.finding.site,
+            &a.finding.url,
+        )
+            .cmp(&(
+                b.change,
+                std::cmp::Reverse(b.finding.severity),
+                &b.finding.site,
+                &b.finding.url,
+            ))
+    });
+    Ok(out)
+}

@@ -1,0 +1,838 @@
+//! Reports for the follow-up meetings: per operator (or per site) a folder
+//! with `report.html`, `findings.csv`, `findings.json` and `report.md`, and
+//! an `index.html` over all of them.
+//!
+//! Every report says per site how much was read (pages fetched, skipped,
+//! failed, crawl complete or not), so a clean site and an unreadable one
+//! never look alike. Findings repeated on many pages of a site (same rule,
+//! term, field and hidden) are one row with a page count and example URLs.
+//! Page text is escaped everywhere; personal data is masked; CSV cells a
+//! spreadsheet would run as formulas are neutralised; HTML carries a
+//! Content-Security-Policy that forbids scripts and loads nothing.
+
+use crate::crawl::SiteSummary;
+use crate::error::{Error, InputError};
+use crate::findings::Finding;
+use crate::rules::Severity;
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    Operator,
+    Site,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Csv,
+    Json,
+    Md,
+}
+
+impl Format {
+    pub fn parse_list(s: &str) -> Result<Vec<Format>, InputError> {
+        s.split(',')
+            .map(|f| match f.trim() {
+                "html" => Ok(Format::Html),
+                "csv" => Ok(Format::Csv),
+                "json" => Ok(Format::Json),
+                "md" => Ok(Format::Md),
+                other => Err(InputError::plain(format!(
+                    "--format {other}: use html, csv, json or md"
+                ))),
+            })
+            .collect()
+    }
+}
+
+/// Labels in the report language.
+struct L {
+    lang: Lang,
+}
+
+impl L {
+    fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    fn severity(&self, s: Severity) -> &'static str {
+        match (self.lang, s) {
+            (Lang::Zh, Severity::Critical) => "严重",
+            (Lang::Zh, Severity::High) => "高",
+            (Lang::Zh, Severity::Medium) => "中",
+            (Lang::Zh, Severity::Low) => "低",
+            (Lang::Zh, Severity::Info) => "提示",
+            (Lang::En, s) => s.name(),
+        }
+    }
+
+    fn status(&self, s: &str) -> String {
+        match (self.lang, s) {
+            (Lang::Zh, "new") => "新发现".into(),
+            (Lang::Zh, "persisting") => "仍存在".into(),
+            (_, other) => other.to_string(),
+        }
+    }
+
+    fn field(&self, f: Option<crate::page::Field>) -> &'static str {
+        use crate::page::Field::*;
+        match (self.lang, f) {
+            (_, None) => "-",
+            (Lang::Zh, Some(Title)) => "标题",
+            (Lang::Zh, Some(Meta)) => "元信息",
+            (Lang::Zh, Some(Text)) => "正文",
+            (Lang::Zh, Some(Anchor)) => "链接文字",
+            (Lang::Zh, Some(Link)) => "链接地址",
+            (Lang::Zh, Some(Script)) => "脚本",
+            (Lang::Zh, Some(Url)) => "网址",
+            (Lang::En, Some(f)) => f.name(),
+        }
+    }
+}
+
+/// Mask personal data: every run of 11 or more digits (an ID number may end
+/// in X) keeps its first 3 (mobile) or 4 characters and its last 4.
+pub fn mask(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j < chars.len() && (chars[j] == 'X' || chars[j] == 'x') && j - i == 17 {
+                j += 1;
+            }
+            let run = j - i;
+            if run >= 11 {
+                let keep_head = if run == 11 { 3 } else { 4 };
+                out.extend(&chars[i..i + keep_head]);
+                out.extend(std::iter::repeat_n('*', run - keep_head - 4));
+                out.extend(&chars[j - 4..j]);
+            } else {
+                out.extend(&chars[i..j]);
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A CSV cell a spreadsheet would run as a formula gets a leading `'`.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+/// A folder name made from an operator's name: no path separators, no
+/// `..`, no names Windows reserves, at most 80 characters.
+pub fn safe_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || "<>:\"/\\|?*".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    s = s.trim().trim_matches('.').trim().to_string();
+    if s.is_empty() || s.chars().all(|c| c == '.' || c == '_') {
+        s = "unnamed".into();
+    }
+    let stem = s.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let reserved = ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        s = format!("_{s}");
+    }
+    s.chars().take(80).collect()
+}
+
+/// One row of a report: findings of one site that share rule, term, field
+/// and hidden, over one or more pages.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub finding: Finding,
+    pub pages: Vec<String>,
+    pub total_hits: u32,
+}
+
+pub fn group_rows(findings: &[Finding]) -> Vec<Row> {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut index: BTreeMap<(String, String, String, bool), usize> = BTreeMap::new();
+    for f in findings {
+        let key = (
+            f.rule.clone(),
+            f.term.clone(),
+            format!("{:?}", f.field),
+            f.hidden,
+        );
+        match index.get(&key) {
+            Some(&i) => {
+                rows[i].pages.push(f.url.clone());
+                rows[i].total_hits += f.count;
+            }
+            None => {
+                index.insert(key, rows.len());
+                rows.push(Row {
+                    finding: f.clone(),
+                    pages: vec![f.url.clone()],
+                    total_hits: f.count,
+                });
+            }
+        }
+    }
+    rows.sort_by(|a, b| {
+        b.finding
+            .severity
+            .cmp(&a.finding.severity)
+            .then(a.finding.rule.cmp(&b.finding.rule))
+    });
+    rows
+}
+
+/// A site in a report.
+#[derive(Clone, Debug)]
+pub struct SiteReport {
+    pub summary: SiteSummary,
+    pub contact: Option<String>,
+    pub findings: Vec<Finding>,
+    pub ignored: usize,
+    /// (scan id, findings) over recent scans, oldest first.
+    pub trend: Vec<(String, usize)>,
+}
+
+/// One report: an operator's (or a site's) sites.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub title: String,
+    pub folder: String,
+    pub contact: Option<String>,
+    pub sites: Vec<SiteReport>,
+}
+
+pub struct Context<'a> {
+    pub scan: &'a str,
+    pub scan_date: &'a str,
+    pub lang: Lang,
+    pub expired: Vec<String>,
+}
+
+fn severity_counts(findings: &[Finding]) -> [usize; 5] {
+    let mut c = [0; 5];
+    for f in findings {
+        c[f.severity as usize] += 1;
+    }
+    c
+}
+
+const COLORS: [&str; 5] = ["#8c8c8c", "#5b8def", "#e0a800", "#e8590c", "#c92a2a"];
+
+fn bar_chart(counts: [usize; 5], l: &L) -> String {
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    let mut svg = String::from(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"260\" height=\"110\" role=\"img\">",
+    );
+    for (i, sev) in Severity::ALL.iter().rev().enumerate() {
+        let n = counts[*sev as usize];
+        let w = (n as f64 / max as f64 * 150.0).round() as usize;
+        let y = i * 21 + 2;
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text><rect x=\"50\" y=\"{y}\" width=\"{w}\" height=\"16\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{n}</text>",
+            y + 13,
+            esc(l.severity(*sev)),
+            COLORS[*sev as usize],
+            55 + w,
+            y + 13
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn trend_chart(trend: &[(String, usize)]) -> String {
+    if trend.len() < 2 {
+        return String::new();
+    }
+    let max = trend.iter().map(|t| t.1).max().unwrap_or(0).max(1);
+    let step = 200.0 / (trend.len() - 1) as f64;
+    let points: Vec<String> = trend
+        .iter()
+        .enumerate()
+        .map(|(i, (_, n))| {
+            format!(
+                "{:.0},{:.0}",
+                10.0 + i as f64 * step,
+                70.0 - *n as f64 / max as f64 * 60.0
+            )
+        })
+        .collect();
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"220\" height=\"80\" role=\"img\"><polyline fill=\"none\" stroke=\"#c92a2a\" stroke-width=\"2\" points=\"{}\"/>",
+        points.join(" ")
+    );
+    for (p, (_, n)) in points.iter().zip(trend) {
+        let (x, y) = p.split_once(',').unwrap_or(("0", "0"));
+        let _ = write!(svg, "<circle cx=\"{x}\" cy=\"{y}\" r=\"3\" fill=\"#c92a2a\"/><text x=\"{x}\" y=\"78\" font-size=\"10\" text-anchor=\"middle\">{n}</text>");
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The snippet, masked and escaped, with the matched text marked.
+fn highlighted(f: &Finding) -> String {
+    let snippet = mask(&f.snippet);
+    let matched = mask(&f.matched);
+    if matched.is_empty() {
+        return esc(&snippet).into_owned();
+    }
+    match snippet.find(&matched) {
+        Some(i) => format!(
+            "{}<mark>{}</mark>{}",
+            esc(&snippet[..i]),
+            esc(&matched),
+            esc(&snippet[i + matched.len()..])
+        ),
+        None => esc(&snippet).into_owned(),
+    }
+}
+
+fn crawl_state(s: &SiteSummary, l: &L) -> &'static str {
+    if !s.reachable {
+        l.t("未能读取", "not read")
+    } else if s.complete {
+        l.t("完整", "complete")
+    } else {
+        l.t("不完整", "incomplete")
+    }
+}
+
+const STYLE: &str = "body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif;margin:2em;color:#222}\
+table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;padding:4px 6px;vertical-align:top;font-size:13px}\
+th{background:#f0f0f0}td.url{word-break:break-all;max-width:28em}mark{background:#ffe066}\
+.sev-critical{color:#c92a2a;font-weight:bold}.sev-high{color:#e8590c;font-weight:bold}.sev-medium{color:#b08900}\
+.fix{min-width:8em}.muted{color:#777}.charts{display:flex;gap:2em}\
+@media print{.site{page-break-before:always}a{color:#000;text-decoration:none}body{margin:0}}";
+
+fn html_head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n",
+        esc(title)
+    )
+}
+
+/// A link only for http(s) URLs; anything else is shown as text.
+fn link(url: &str) -> String {
+    let shown = mask(url);
+    if url.starts_with("http://") || url.starts_with("https://") {
+        format!("<a href=\"{}\">{}</a>", attr(&shown), esc(&shown))
+    } else {
+        esc(&shown).into_owned()
+    }
+}
+
+pub fn html(report: &Report, ctx: &Context) -> String {
+    let l = L { lang: ctx.lang };
+    let mut h = html_head(&format!(
+        "{} {}",
+        report.title,
+        l.t("网站自查报告", "site inspection report")
+    ));
+    let _ = write!(
+        h,
+        "<h1>{} — {}</h1><p>{}：{}　{}：{}　{}：{}</p>",
+        esc(&report.title),
+        l.t("网站安全自查报告", "Website self-inspection report"),
+        l.t("联系人", "Contact"),
+        esc(report.contact.as_deref().unwrap_or("-")),
+        l.t("检查时间", "Scan date"),
+        esc(ctx.scan_date),
+        l.t("检查批次", "Scan"),
+        esc(ctx.scan),
+    );
+    let _ = write!(
+        h,
+        "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        l.t("概况", "Summary"),
+        l.t("网站", "Site"),
+        l.t("抓取页面", "Pages fetched"),
+        l.t("跳过", "Skipped"),
+        l.t("失败", "Failed"),
+        l.t("检查", "Crawl"),
+        l.severity(Severity::Critical),
+        l.severity(Severity::High),
+        l.severity(Severity::Medium),
+        l.severity(Severity::Low),
+        l.severity(Severity::Info),
+        l.t("已忽略", "Ignored"),
+    );
+    for s in &report.sites {
+        let c = severity_counts(&s.findings);
+        let _ = write!(
+            h,
+            "<tr><td>{}（{}）</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.summary.name),
+            esc(&s.summary.site),
+            s.summary.pages_fetched,
+            s.summary.pages_skipped,
+            s.summary.pages_failed,
+            crawl_state(&s.summary, &l),
+            c[4], c[3], c[2], c[1], c[0],
+            s.ignored
+        );
+    }
+    h.push_str("</table>");
+    if !ctx.expired.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"muted\">{}：{}</p>",
+            l.t(
+                "已过期的忽略条目（不再生效）",
+                "Expired ignore entries (no longer applied)"
+            ),
+            esc(&ctx.expired.join("；"))
+        );
+    }
+    for s in &report.sites {
+        let _ = write!(
+            h,
+            "<section class=\"site\"><h2>{}（{}）</h2><p>{}：{}　{}：{}</p>",
+            esc(&s.summary.name),
+            esc(&s.summary.site),
+            l.t("网址", "URL"),
+            link(&s.summary.start_url),
+            l.t("检查情况", "Crawl"),
+            crawl_state(&s.summary, &l)
+        );
+        for note in &s.summary.notes {
+            let _ = write!(h, "<p class=\"muted\">{}</p>", esc(&mask(note)));
+        }
+        let _ = write!(
+            h,
+            "<div class=\"charts\">{}{}</div>",
+            bar_chart(severity_counts(&s.findings), &l),
+            trend_chart(&s.trend)
+        );
+        if s.findings.is_empty() {
+            let msg = if s.summary.reachable {
+                l.t(
+                    "本次检查未发现问题。",
+                    "No findings: the site was read and is clean.",
+                )
+            } else {
+                l.t(
+                    "网站未能读取，见上方原因。",
+                    "The site could not be read; see the cause above.",
+                )
+            };
+            let _ = write!(h, "<p>{msg}</p></section>");
+            continue;
+        }
+        let _ = write!(
+            h,
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"fix\">{}</th></tr>",
+            l.t("级别", "Severity"),
+            l.t("问题", "Issue"),
+            l.t("状态", "Status"),
+            l.t("页面", "Pages"),
+            l.t("位置", "Field"),
+            l.t("隐藏", "Hidden"),
+            l.t("内容", "Evidence"),
+            l.t("首次发现", "First seen"),
+            l.t("整改情况", "Remediation"),
+        );
+        for row in group_rows(&s.findings) {
+            let f = &row.finding;
+            let mut pages = String::new();
+            for u in row.pages.iter().take(3) {
+                let _ = write!(pages, "{}<br>", link(u));
+            }
+            if row.pages.len() > 3 {
+                let _ = write!(
+                    pages,
+                    "{} {} {}",
+                    l.t("等", "and"),
+                    row.pages.len(),
+                    l.t("个页面", "pages in all")
+                );
+            }
+            let referrer = f
+                .referrer
+                .as_deref()
+                .map(|r| {
+                    format!(
+                        "<br><span class=\"muted\">{}: {}</span>",
+                        l.t("来源页", "linked from"),
+                        link(r)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = write!(
+                h,
+                "<tr><td class=\"sev-{}\">{}</td><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"url\">{pages}{referrer}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"fix\"></td></tr>",
+                f.severity.name(),
+                l.severity(f.severity),
+                esc(&f.title),
+                esc(&f.rule),
+                esc(&l.status(&f.status)),
+                l.field(f.field),
+                if f.hidden { l.t("是", "yes") } else { "" },
+                highlighted(f),
+                esc(f.first_seen.get(..10).unwrap_or(&f.first_seen)),
+            );
+        }
+        h.push_str("</table></section>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+pub fn csv(report: &Report, ctx: &Context) -> Result<Vec<u8>, String> {
+    let l = L { lang: ctx.lang };
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let header = [
+            l.t("检查批次", "scan"),
+            l.t("网站", "site"),
+            l.t("网站名称", "site name"),
+            l.t("责任单位", "operator"),
+            l.t("级别", "severity"),
+            l.t("问题", "issue"),
+            l.t("规则", "rule"),
+            l.t("类别", "category"),
+            l.t("状态", "status"),
+            l.t("网址", "url"),
+            l.t("位置", "field"),
+            l.t("隐藏", "hidden"),
+            l.t("命中内容", "matched"),
+            l.t("上下文", "snippet"),
+            l.t("次数", "count"),
+            l.t("来源页", "referrer"),
+            l.t("首次发现", "first seen"),
+            l.t("指纹", "fingerprint"),
+            l.t("整改情况", "remediation"),
+        ];
+        w.write_record(header).map_err(|e| e.to_string())?;
+        for s in &report.sites {
+            for f in &s.findings {
+                let cells = [
+                    f.scan.clone(),
+                    f.site.clone(),
+                    s.summary.name.clone(),
+                    f.operator.clone(),
+                    l.severity(f.severity).to_string(),
+                    f.title.clone(),
+                    f.rule.clone(),
+                    f.category.clone(),
+                    l.status(&f.status),
+                    mask(&f.url),
+                    l.field(f.field).to_string(),
+                    if f.hidden {
+                        l.t("是", "yes").to_string()
+                    } else {
+                        String::new()
+                    },
+                    mask(&f.matched),
+                    mask(&f.snippet),
+                    f.count.to_string(),
+                    f.referrer.as_deref().map(mask).unwrap_or_default(),
+                    f.first_seen.clone(),
+                    f.fingerprint.clone(),
+                    String::new(),
+                ];
+                w.write_record(cells.iter().map(|c| neutralise(c)))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+fn masked(f: &Finding) -> Finding {
+    let mut m = f.clone();
+    m.url = mask(&m.url);
+    m.matched = mask(&m.matched);
+    m.term = mask(&m.term);
+    m.snippet = mask(&m.snippet);
+    m.referrer = m.referrer.as_deref().map(mask);
+    m
+}
+
+pub fn json(report: &Report, ctx: &Context) -> String {
+    let sites: Vec<serde_json::Value> = report
+        .sites
+        .iter()
+        .map(|s| {
+            let c = severity_counts(&s.findings);
+            serde_json::json!({
+                "site": s.summary.site,
+                "name": s.summary.name,
+                "start_url": s.summary.start_url,
+                "pages_fetched": s.summary.pages_fetched,
+                "pages_skipped": s.summary.pages_skipped,
+                "pages_failed": s.summary.pages_failed,
+                "reachable": s.summary.reachable,
+                "complete": s.summary.complete,
+                "notes": s.summary.notes.iter().map(|n| mask(n)).collect::<Vec<_>>(),
+                "findings": {"critical": c[4], "high": c[3], "medium": c[2], "low": c[1], "info": c[0]},
+                "ignored": s.ignored,
+            })
+        })
+        .collect();
+    let findings: Vec<Finding> = report
+        .sites
+        .iter()
+        .flat_map(|s| s.findings.iter().map(masked))
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "scan": ctx.scan,
+        "scan_date": ctx.scan_date,
+        "report": report.title,
+        "contact": report.contact,
+        "sites": sites,
+        "findings": findings,
+    }))
+    .unwrap_or_default()
+}
+
+/// Markdown for pasting into a written notice.
+pub fn markdown(report: &Report, ctx: &Context) -> String {
+    let l = L { lang: ctx.lang };
+    let cell = |s: &str| mask(s).replace('|', "\\|").replace('\n', " ");
+    let mut m = format!(
+        "# {} — {}\n\n{}：{}　{}：{}\n\n",
+        cell(&report.title),
+        l.t("网站安全自查报告", "Website self-inspection report"),
+        l.t("检查时间", "Scan date"),
+        ctx.scan_date,
+        l.t("检查批次", "Scan"),
+        ctx.scan
+    );
+    for s in &report.sites {
+        let c = severity_counts(&s.findings);
+        let _ = write!(
+            m,
+            "## {}（{}）\n\n{}：{}，{}：{}，{}：{}，{}：{}\n\n",
+            cell(&s.summary.name),
+            cell(&s.summary.site),
+            l.t("抓取页面", "pages fetched"),
+            s.summary.pages_fetched,
+            l.t("失败", "failed"),
+            s.summary.pages_failed,
+            l.t("检查", "crawl"),
+            crawl_state(&s.summary, &l),
+            l.t("问题", "findings"),
+            c.iter().sum::<usize>()
+        );
+        if s.findings.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
+            l.t("级别", "Severity"),
+            l.t("问题", "Issue"),
+            l.t("页面", "Pages"),
+            l.t("内容", "Evidence"),
+            l.t("首次发现", "First seen")
+        );
+        for row in group_rows(&s.findings) {
+            let f = &row.finding;
+            let pages = if row.pages.len() > 1 {
+                format!(
+                    "{} {} {}",
+                    cell(&row.pages[0]),
+                    l.t("等", "and"),
+                    row.pages.len()
+                )
+            } else {
+                cell(&row.pages[0])
+            };
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | {} |",
+                l.severity(f.severity),
+                cell(&f.title),
+                pages,
+                cell(&f.snippet),
+                f.first_seen.get(..10).unwrap_or(&f.first_seen)
+            );
+        }
+        m.push('\n');
+    }
+    m
+}
+
+/// Write every report and the index; returns the index path.
+pub fn write_all(
+    out: &Path,
+    reports: &[Report],
+    formats: &[Format],
+    ctx: &Context,
+) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| InputError::plain(format!("--out {}: cannot create: {e}", out.display())))?;
+    let root =
+        std::fs::canonicalize(out).map_err(|e| Error::Failed(format!("{}: {e}", out.display())))?;
+    let io = |p: &Path, e: std::io::Error| Error::Failed(format!("{}: {e}", p.display()));
+    for r in reports {
+        let dir = root.join(&r.folder);
+        // The folder name is made safe; make sure all the same.
+        if dir.parent() != Some(root.as_path()) {
+            return Err(Error::Failed(format!(
+                "refusing to write outside {}",
+                root.display()
+            )));
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        for f in formats {
+            let (name, bytes) = match f {
+                Format::Html => ("report.html", html(r, ctx).into_bytes()),
+                Format::Csv => ("findings.csv", csv(r, ctx).map_err(Error::Failed)?),
+                Format::Json => ("findings.json", json(r, ctx).into_bytes()),
+                Format::Md => ("report.md", markdown(r, ctx).into_bytes()),
+            };
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+        }
+    }
+    let l = L { lang: ctx.lang };
+    let mut h = html_head(l.t("网站自查报告索引", "Site inspection reports"));
+    let _ = write!(
+        h,
+        "<h1>{}</h1><p>{}：{}　{}：{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        l.t("网站自查报告", "Site inspection reports"),
+        l.t("检查时间", "Scan date"),
+        esc(ctx.scan_date),
+        l.t("检查批次", "Scan"),
+        esc(ctx.scan),
+        l.t("责任单位", "Operator"),
+        l.t("网站数", "Sites"),
+        l.t("严重/高", "Critical/high"),
+        l.t("问题总数", "Findings"),
+        l.t("未能读取的网站", "Sites not read"),
+    );
+    for r in reports {
+        let all: Vec<&Finding> = r.sites.iter().flat_map(|s| &s.findings).collect();
+        let serious = all.iter().filter(|f| f.severity >= Severity::High).count();
+        let unread = r.sites.iter().filter(|s| !s.summary.reachable).count();
+        let target = if formats.contains(&Format::Html) {
+            "report.html"
+        } else {
+            ""
+        };
+        let _ = write!(
+            h,
+            "<tr><td><a href=\"{}/{target}\">{}</a></td><td>{}</td><td>{serious}</td><td>{}</td><td>{unread}</td></tr>",
+            attr(&r.folder),
+            esc(&r.title),
+            r.sites.len(),
+            all.len()
+        );
+    }
+    h.push_str("</table></body></html>\n");
+    let index = root.join("index.html");
+    std::fs::write(&index, h).map_err(|e| io(&index, e))?;
+    Ok(index)
+}
+
+/// Group sites into reports, by operator or by site, with unique safe
+/// folder names.
+pub fn build(sites: Vec<SiteReport>, by: By) -> Vec<Report> {
+    let mut groups: BTreeMap<String, Vec<SiteReport>> = BTreeMap::new();
+    for s in sites {
+        let key = match by {
+            By::Operator => s.summary.operator.clone(),
+            By::Site => s.summary.site.clone(),
+        };
+        groups.entry(key).or_default().push(s);
+    }
+    let mut used = std::collections::HashSet::new();
+    groups
+        .into_iter()
+        .map(|(key, sites)| {
+            let base = safe_name(&key);
+            let mut folder = base.clone();
+            let mut n = 2;
+            while !used.insert(folder.to_lowercase()) {
+                folder = format!("{base}-{n}");
+                n += 1;
+            }
+            let title = match by {
+                By::Operator => key.clone(),
+                By::Site => sites[0].summary.name.clone(),
+            };
+            Report {
+                title,
+                folder,
+                contact: sites.iter().find_map(|s| s.contact.clone()),
+                sites,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_keeps_head_and_tail() {
+        assert_eq!(
+            mask("身份证 110101199003071234 电话 13800138000"),
+            "身份证 1101**********1234 电话 138****8000"
+        );
+        assert_eq!(mask("11010519491231002X"), "1101**********002X");
+        assert_eq!(mask("2026年11月 0571-87000000"), "2026年11月 0571-87000000");
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(
+            neutralise("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(neutralise("+1"), "'+1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("正常"), "正常");
+    }
+
+    #[test]
+    fn safe_names() {
+        assert_eq!(safe_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_name("CON"), "_CON");
+        assert_eq!(safe_name("com1.txt"), "_com1.txt");
+        assert_eq!(safe_name("区教育局/办公室"), "区教育局_办公室");
+        assert_eq!(safe_name(".."), "unnamed");
+        assert_eq!(safe_name("a\u{0}b"), "a_b");
+    }
+}
