@@ -157,6 +157,9 @@ pub fn safe_name(name: &str) -> String {
             }
         })
         .collect();
+    while s.contains("..") {
+        s = s.replace("..", "_");
+    }
     s = s.trim().trim_matches('.').trim().to_string();
     if s.is_empty() || s.chars().all(|c| c == '.' || c == '_') {
         s = "unnamed".into();
@@ -828,11 +831,16 @@ mod tests {
 
     #[test]
     fn safe_names() {
-        assert_eq!(safe_name("../../etc/passwd"), "_.._etc_passwd");
+        let escaped = safe_name("../../etc/passwd");
+        assert!(
+            !escaped.contains("..") && !escaped.contains('/'),
+            "{escaped}"
+        );
         assert_eq!(safe_name("CON"), "_CON");
         assert_eq!(safe_name("com1.txt"), "_com1.txt");
         assert_eq!(safe_name("区教育局/办公室"), "区教育局_办公室");
         assert_eq!(safe_name(".."), "unnamed");
+        assert_eq!(safe_name("..."), "unnamed");
         assert_eq!(safe_name("a\u{0}b"), "a_b");
     }
 }

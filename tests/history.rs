@@ -1,0 +1,405 @@
+//! Scan history: migrations, stable fingerprints and status across scans,
+//! diff (new, persisting, resolved, unverified), the scan lock, the ignore
+//! file, and every report format with hostile page text.
+
+use sitesweep::serve::{Reply, Request, Server};
+use sitesweep::store::Store;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+fn sitesweep(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const SPAM: &str = "<div style='display:none'><a href='http://x.example/'>六合彩</a></div>";
+
+/// A site whose pages change between phase 0 and phase 1:
+/// /a keeps its spam, /b is cleaned, /c is no longer linked (not reached),
+/// /d appears with spam.
+fn changing_site(phase: Arc<AtomicUsize>) -> Server {
+    Server::start(Arc::new(move |req: &Request| {
+        let p = phase.load(Ordering::SeqCst);
+        let page = |body: &str| Reply::html(format!("<html><body>{body}</body></html>"));
+        match (req.target.as_str(), p) {
+            ("/", 0) => page("<a href='/a'>a</a><a href='/b'>b</a><a href='/c'>c</a>"),
+            ("/", _) => page("<a href='/a'>a</a><a href='/b'>b</a><a href='/d'>d</a>"),
+            ("/a", _) => page(SPAM),
+            ("/b", 0) => page(SPAM),
+            ("/b", _) => page("<p>已整改</p>"),
+            ("/c", _) => page(SPAM),
+            ("/d", _) => page("<div hidden><a href='http://y.example/'>时时彩</a></div>"),
+            _ => Reply::status(404),
+        }
+    }))
+    .unwrap()
+}
+
+fn register(dir: &Path, url: &str, operator: &str) {
+    std::fs::write(
+        dir.join("sites.toml"),
+        format!(
+            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn migrations_create_the_schema_from_an_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.db");
+    std::fs::write(&path, b"").unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version(), 1);
+    assert!(store.scans().unwrap().is_empty());
+    drop(store);
+    // Opening again migrates nothing and keeps working.
+    assert_eq!(Store::open(&path).unwrap().schema_version(), 1);
+}
+
+#[test]
+fn status_and_diff_across_two_scans_of_a_changing_site() {
+    let phase = Arc::new(AtomicUsize::new(0));
+    let server = changing_site(phase.clone());
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "区政府办公室");
+
+    let first = sitesweep(&["scan", "-q", "--jsonl", "1.jsonl"], dir.path());
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    phase.store(1, Ordering::SeqCst);
+    let second = sitesweep(&["scan", "-q", "--jsonl", "2.jsonl"], dir.path());
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+
+    // The JSONL stream carries the status the database has.
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("2.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let status_of = |suffix: &str| {
+        lines
+            .iter()
+            .find(|f| {
+                f["url"].as_str().unwrap().ends_with(suffix) && f["rule"] == "gambling-hidden"
+            })
+            .map(|f| {
+                (
+                    f["status"].as_str().unwrap().to_string(),
+                    f["first_seen"].as_str().unwrap().to_string(),
+                )
+            })
+    };
+    let first_lines = std::fs::read_to_string(dir.path().join("1.jsonl")).unwrap();
+    let a_first_seen = first_lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|f| f["url"].as_str().unwrap().ends_with("/a"))
+        .unwrap()["first_seen"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        status_of("/a"),
+        Some(("persisting".into(), a_first_seen)),
+        "first_seen carries over"
+    );
+    assert_eq!(status_of("/d").unwrap().0, "new");
+
+    let out = sitesweep(&["diff", "--json"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let changes: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let change_of = |suffix: &str| {
+        changes
+            .iter()
+            .find(|c| {
+                c["url"].as_str().unwrap().ends_with(suffix) && c["rule"] == "gambling-hidden"
+            })
+            .map(|c| c["change"].as_str().unwrap().to_string())
+    };
+    assert_eq!(change_of("/a").as_deref(), Some("persisting"));
+    assert_eq!(change_of("/b").as_deref(), Some("resolved"), "{changes:#?}");
+    assert_eq!(
+        change_of("/c").as_deref(),
+        Some("unverified"),
+        "not reached, so not called fixed"
+    );
+    assert_eq!(change_of("/d").as_deref(), Some("new"));
+
+    let table = sitesweep(&["diff"], dir.path());
+    let t = text(&table.stdout);
+    assert!(
+        t.contains("new,") && t.contains("resolved") && t.contains("unverified"),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_changed_rule_makes_vanished_findings_unverified() {
+    let phase = Arc::new(AtomicUsize::new(0));
+    let server = changing_site(phase.clone());
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "办公室");
+    assert_eq!(
+        sitesweep(&["scan", "-q"], dir.path()).status.code(),
+        Some(0)
+    );
+    // The operator edits the rule between scans.
+    assert_eq!(
+        sitesweep(&["rules", "init", "rules"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let pack = dir.path().join("rules/gambling.toml");
+    let edited = std::fs::read_to_string(&pack)
+        .unwrap()
+        .replace("\"赌球\",", "\"赌球\", \"赌马\",");
+    std::fs::write(&pack, edited).unwrap();
+    phase.store(1, Ordering::SeqCst);
+    assert_eq!(
+        sitesweep(&["scan", "-q"], dir.path()).status.code(),
+        Some(0)
+    );
+    let out = text(&sitesweep(&["diff", "--json"], dir.path()).stdout);
+    let b: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("\"rule\":\"gambling-hidden\"") && l.contains("/b\""))
+        .collect();
+    assert_eq!(b.len(), 1, "{out}");
+    assert!(
+        b[0].contains("\"change\":\"unverified\""),
+        "cleaned page, but the rule changed: {}",
+        b[0]
+    );
+}
+
+#[test]
+fn a_second_scan_on_the_same_database_is_refused() {
+    let server = changing_site(Arc::new(AtomicUsize::new(0)));
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "办公室");
+    let db = dir.path().join("sitesweep.db");
+    let mut holder = Store::open(&db).unwrap();
+    holder.lock().unwrap();
+    let out = sitesweep(&["scan", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("another scan"),
+        "{}",
+        text(&out.stderr)
+    );
+    drop(holder);
+    assert_eq!(
+        sitesweep(&["scan", "-q"], dir.path()).status.code(),
+        Some(0),
+        "the lock is released"
+    );
+}
+
+#[test]
+fn ignored_findings_leave_reports_and_exit_codes_and_expired_entries_say_so() {
+    let server = changing_site(Arc::new(AtomicUsize::new(0)));
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "办公室");
+    assert_eq!(
+        sitesweep(&["scan", "-q", "--jsonl", "f.jsonl"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    std::fs::write(
+        dir.path().join("sitesweep.ignore.toml"),
+        "[[ignore]]\nrule = \"gambling-hidden\"\nurl = \"/\"\nreason = \"已报公安机关处理\"\nexpires = \"2999-12-31\"\n\n\
+         [[ignore]]\nrule = \"gambling-promo\"\nreason = \"旧条目\"\nexpires = \"2000-01-01\"\n",
+    )
+    .unwrap();
+    let out = sitesweep(&["scan", "-q", "--fail-on", "critical"], dir.path());
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "every critical finding is ignored: {stdout}"
+    );
+    assert!(stdout.contains("ignored by"), "{stdout}");
+    assert!(
+        stdout.contains("expired ignore entry") && stdout.contains("旧条目"),
+        "{stdout}"
+    );
+    let rep = sitesweep(&["report", "--out", "rep", "--format", "json"], dir.path());
+    assert_eq!(rep.status.code(), Some(0), "{}", text(&rep.stderr));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("rep/办公室/findings.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "gambling-hidden"));
+    assert!(json["sites"][0]["ignored"].as_u64().unwrap() >= 2);
+
+    std::fs::write(dir.path().join("bad.toml"), "[[ignore]]\nrule = \"x\"\n").unwrap();
+    let bad = sitesweep(&["scan", "-q", "--ignore", "bad.toml"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("bad.toml:1: an ignore entry needs a `reason`"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn reports_escape_mask_neutralise_and_keep_hostile_names_inside() {
+    let server = Server::start(Arc::new(|req: &Request| match req.target.as_str() {
+        "/" => Reply::html(
+            "<html><head><title>公示</title></head><body>\
+             <table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>张三</td><td>510107198008123459</td></tr></table>\
+             <div hidden>=HYPERLINK(\"http://evil.example\") 六合彩 &lt;script&gt;document.title='PWNED'&lt;/script&gt;<img src=x onerror=alert(1)></div>\
+             </body></html>",
+        ),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "../../逃逸/CON");
+    assert_eq!(
+        sitesweep(&["scan", "-q"], dir.path()).status.code(),
+        Some(0)
+    );
+    let out = sitesweep(&["report", "--out", "rep"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rep = dir.path().join("rep");
+    let folders: Vec<String> = std::fs::read_dir(&rep)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(folders.contains(&"index.html".to_string()));
+    let folder = folders.iter().find(|f| *f != "index.html").unwrap();
+    assert!(!folder.contains('/') && !folder.contains(".."), "{folder}");
+    let base = rep.join(folder);
+    for f in ["report.html", "findings.csv", "findings.json", "report.md"] {
+        assert!(base.join(f).is_file(), "{f}");
+    }
+    let html = std::fs::read_to_string(base.join("report.html")).unwrap();
+    assert!(html.contains("Content-Security-Policy") && html.contains("default-src 'none'"));
+    assert!(
+        !html.contains("<script"),
+        "no script tag, escaped or not: {html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;") || !html.contains("script>"),
+        "page text escaped"
+    );
+    assert!(
+        !html.contains("510107198008123459") && html.contains("5101**********3459"),
+        "ID masked"
+    );
+    let csv = std::fs::read(base.join("findings.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "BOM for Excel");
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.contains("整改情况") && csv.contains("身份证"),
+        "Chinese headers"
+    );
+    assert!(!csv.contains("510107198008123459"));
+    for line in csv.lines().skip(1) {
+        for cell in line.split(',') {
+            let c = cell.trim_matches('"');
+            assert!(
+                !c.starts_with('=') && !c.starts_with('+') && !c.starts_with('@'),
+                "formula cell {c:?}"
+            );
+        }
+    }
+    let en = sitesweep(
+        &[
+            "report", "--out", "rep-en", "--lang", "en", "--by", "site", "--format", "html,md",
+        ],
+        dir.path(),
+    );
+    assert_eq!(en.status.code(), Some(0));
+    let md = std::fs::read_to_string(dir.path().join("rep-en/gov/report.md")).unwrap();
+    assert!(
+        md.contains("Website self-inspection report") && md.contains("5101**********3459"),
+        "{md}"
+    );
+}
+
+/// The report opened in a real browser: it renders, and nothing from the
+/// page runs. Needs Debian's chromium (.ci/run installs it).
+#[test]
+fn a_report_with_hostile_text_renders_in_chromium_without_running_scripts() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        eprintln!("SKIPPED: no chromium on this machine (.ci/run installs it)");
+        return;
+    };
+    let server = Server::start(Arc::new(|req: &Request| match req.target.as_str() {
+        "/" => Reply::html(
+            "<html><body><div hidden>&lt;img src=x onerror=\"document.title='PWNED'\"&gt;六合彩&lt;script&gt;document.title='PWNED'&lt;/script&gt;</div></body></html>",
+        ),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "区政府办公室");
+    assert_eq!(
+        sitesweep(&["scan", "-q"], dir.path()).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sitesweep(&["report", "--out", "rep", "--format", "html"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let page = dir.path().join("rep/区政府办公室/report.html");
+    let profile = dir.path().join("chromium-profile");
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = text(&out.stdout);
+    assert!(
+        dom.contains("网站安全自查报告"),
+        "rendered: {}",
+        &dom[..dom.len().min(500)]
+    );
+    assert!(
+        dom.contains("<title>区政府办公室 网站自查报告</title>"),
+        "the title was not changed by a script"
+    );
+    assert!(!dom.contains("PWNED</title>"));
+    assert!(
+        dom.contains("&lt;script&gt;document.title"),
+        "the hostile text is shown as text: {dom}"
+    );
+}
