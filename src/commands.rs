@@ -290,6 +290,7 @@ pub struct ScanArgs {
     pub fail_on: Option<Severity>,
     pub concurrency: usize,
     pub quiet: bool,
+    pub resume: bool,
 }
 
 /// `sitesweep scan`: crawl the register's sites, stream findings, summarise.
@@ -316,6 +317,7 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
             jsonl: args.jsonl.clone(),
             db: Some(args.db.clone()),
             concurrency: args.concurrency,
+            resume: args.resume,
             keep_pages: false,
             observer,
         },
@@ -575,6 +577,7 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
             jsonl: Some(jsonl.clone()),
             db: Some(out.join("sitesweep.db")),
             concurrency: scan::DEFAULT_CONCURRENCY,
+            resume: false,
             keep_pages: false,
             observer: progress::for_stderr(sites.register.sites.len()),
         },

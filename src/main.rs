@@ -48,6 +48,9 @@ enum Command {
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
+        /// Finish the last unfinished scan of --db instead of starting anew.
+        #[arg(long)]
+        resume: bool,
     },
     /// Write per-operator reports (HTML, CSV, JSON, Markdown) of a scan.
     Report {
@@ -199,6 +202,7 @@ fn main() -> ExitCode {
             fail_on,
             concurrency,
             quiet,
+            resume,
         } => commands::scan(ScanArgs {
             sites,
             rules: dir.rules,
@@ -209,6 +213,7 @@ fn main() -> ExitCode {
             fail_on: fail_on.map(Severity::from),
             concurrency: concurrency as usize,
             quiet,
+            resume,
         }),
         Command::Sites {
             command: SitesCommand::Check { sites },

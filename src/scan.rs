@@ -2,14 +2,16 @@
 //! every finding streamed to the JSONL file as soon as it is known (one line
 //! each, flushed), and a summary per site at the end.
 
-use crate::crawl::{self, CrawlEnv, Event, PageRecord, SiteSummary};
+use crate::crawl::{self, CrawlEnv, Event, PageRecord, SiteResume, SiteSummary};
 use crate::error::{Error, InputError};
 use crate::findings::{self, Finding};
 use crate::progress::Observer;
 use crate::register::Register;
+use crate::register::Site;
 use crate::rules::RuleSet;
 use crate::store::Store;
 use futures_util::stream::{self, StreamExt};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +32,9 @@ pub struct ScanOptions {
     pub db: Option<PathBuf>,
     /// Sites in flight at once.
     pub concurrency: usize,
+    /// Finish the last unfinished scan of the database instead of starting
+    /// a new one.
+    pub resume: bool,
     /// Keep every page record in the result (tests); otherwise they are
     /// only streamed, so memory does not grow with the number of pages.
     pub keep_pages: bool,
@@ -58,16 +63,23 @@ pub fn run(
     rules: Arc<RuleSet>,
     opts: ScanOptions,
 ) -> Result<ScanResult, Error> {
+    // A resumed scan appends to its stream: what was reported stays.
     let mut jsonl = match &opts.jsonl {
         Some(path) => Some(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| {
-                InputError::plain(format!("--jsonl {}: cannot create: {e}", path.display()))
-            })?,
+            std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(opts.resume)
+                .truncate(!opts.resume)
+                .open(path)
+                .map_err(|e| {
+                    InputError::plain(format!("--jsonl {}: cannot create: {e}", path.display()))
+                })?,
         )),
         None => None,
     };
     let started = SystemTime::now();
-    let started_at = findings::rfc3339(started);
+    let mut started_at = findings::rfc3339(started);
     let mut store = match &opts.db {
         Some(path) => {
             let mut store = Store::open(path)?;
@@ -79,31 +91,66 @@ pub fn run(
     // Scan ids are the start time; two scans in one second get a suffix.
     let base_id = findings::scan_id(started);
     let mut scan = base_id.clone();
-    if let Some(store) = store.as_mut() {
-        let taken: std::collections::HashSet<String> =
-            store.scans()?.into_iter().map(|s| s.id).collect();
-        let mut n = 2;
-        while taken.contains(&scan) {
-            scan = format!("{base_id}-{n}");
-            n += 1;
+    let mut resume: HashMap<String, SiteResume> = HashMap::new();
+    let mut selected: Vec<Site> = register.sites.clone();
+    match (store.as_mut(), opts.resume) {
+        (None, true) => {
+            return Err(InputError::plain("--resume needs the scan database (--db)").into());
         }
-        let rule_hashes: Vec<(String, String)> = rules
-            .rules
-            .iter()
-            .map(|r| (r.id.clone(), r.hash()))
-            .collect();
-        let register_hash = std::fs::read(&register.path)
-            .map(|b| findings::short_hash([String::from_utf8_lossy(&b).as_ref()]))
-            .unwrap_or_default();
-        let site_ids: Vec<String> = register.sites.iter().map(|s| s.id.clone()).collect();
-        store.begin_scan(
-            &scan,
-            &started_at,
-            &register.path.display().to_string(),
-            &register_hash,
-            &rule_hashes,
-            &site_ids,
-        )?;
+        (Some(store), true) => {
+            let row = store.unfinished()?.ok_or_else(|| {
+                InputError::plain(format!(
+                    "{}: nothing to resume: the last scan finished",
+                    store.path.display()
+                ))
+            })?;
+            scan = row.id.clone();
+            started_at = row.started.clone();
+            let done_sites = store.sites_done(&scan)?;
+            selected.retain(|s| row.sites.contains(&s.id) && !done_sites.contains(&s.id));
+            let mut pages = store.done_pages(&scan)?;
+            let mut found: HashMap<String, Vec<Finding>> = HashMap::new();
+            for f in store.findings(&scan)? {
+                found.entry(f.site.clone()).or_default().push(f);
+            }
+            for s in &selected {
+                resume.insert(
+                    s.id.clone(),
+                    SiteResume {
+                        pages: pages.remove(&s.id).unwrap_or_default(),
+                        findings: found.remove(&s.id).unwrap_or_default(),
+                    },
+                );
+            }
+            store.reopen(&scan)?;
+        }
+        (Some(store), false) => {
+            let taken: std::collections::HashSet<String> =
+                store.scans()?.into_iter().map(|s| s.id).collect();
+            let mut n = 2;
+            while taken.contains(&scan) {
+                scan = format!("{base_id}-{n}");
+                n += 1;
+            }
+            let rule_hashes: Vec<(String, String)> = rules
+                .rules
+                .iter()
+                .map(|r| (r.id.clone(), r.hash()))
+                .collect();
+            let register_hash = std::fs::read(&register.path)
+                .map(|b| findings::short_hash([String::from_utf8_lossy(&b).as_ref()]))
+                .unwrap_or_default();
+            let site_ids: Vec<String> = register.sites.iter().map(|s| s.id.clone()).collect();
+            store.begin_scan(
+                &scan,
+                &started_at,
+                &register.path.display().to_string(),
+                &register_hash,
+                &rule_hashes,
+                &site_ids,
+            )?;
+        }
+        (None, false) => {}
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -181,8 +228,9 @@ pub fn run(
         sink: tx,
         observer: opts.observer.clone(),
         pages_in_flight: Arc::new(tokio::sync::Semaphore::new(crawl::PAGES_IN_FLIGHT)),
+        resume,
     });
-    let sites: Vec<_> = register.sites.iter().cloned().map(Arc::new).collect();
+    let sites: Vec<_> = selected.into_iter().map(Arc::new).collect();
     let concurrency = opts.concurrency.max(1);
     let crawled: Option<Vec<SiteSummary>> = runtime.block_on(async {
         let all = stream::iter(sites)
@@ -216,8 +264,14 @@ pub fn run(
                 .unwrap_or_default()
         )));
     };
+    let mut found = found;
     if let Some(mut st) = store {
         st.finish_scan(&scan, &finished_at, "finished")?;
+        if opts.resume {
+            // The whole scan, not just what this run added.
+            found = st.findings(&scan)?;
+            summaries = st.site_summaries(&scan)?;
+        }
     }
     let order: std::collections::HashMap<&str, usize> = register
         .sites

@@ -360,6 +360,70 @@ impl Store {
             .map_err(|e| failed(&path, e))
     }
 
+    /// The last scan that did not finish, if the last scan is one.
+    pub fn unfinished(&self) -> Result<Option<ScanRow>, Error> {
+        Ok(self
+            .scans()?
+            .into_iter()
+            .last()
+            .filter(|s| s.state != "finished"))
+    }
+
+    /// Mark a scan running again (`--resume`).
+    pub fn reopen(&mut self, scan: &str) -> Result<(), Error> {
+        let path = self.path.clone();
+        self.conn
+            .execute(
+                "UPDATE scans SET state = 'running', finished = NULL WHERE id = ?1",
+                params![scan],
+            )
+            .map(|_| ())
+            .map_err(|e| failed(&path, e))
+    }
+
+    /// Sites of a scan whose crawl ended (their summary is stored).
+    pub fn sites_done(&self, scan: &str) -> Result<Vec<String>, Error> {
+        Ok(self
+            .site_summaries(scan)?
+            .into_iter()
+            .map(|s| s.site)
+            .collect())
+    }
+
+    /// Stored pages of a scan, per site, in the order they were stored:
+    /// (url, final URL, depth, in-scope links).
+    #[allow(clippy::type_complexity)]
+    pub fn done_pages(
+        &self,
+        scan: &str,
+    ) -> Result<HashMap<String, Vec<(String, Option<String>, u32, Vec<String>)>>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT site, url, final_url, depth, links FROM pages WHERE scan = ?1 ORDER BY rowid")
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(|e| failed(&path, e))?;
+        let mut out: HashMap<String, Vec<_>> = HashMap::new();
+        for row in rows {
+            let (site, url, final_url, depth, links) = row.map_err(|e| failed(&path, e))?;
+            let links: Vec<String> = serde_json::from_str(&links).unwrap_or_default();
+            out.entry(site)
+                .or_default()
+                .push((url, final_url, depth, links));
+        }
+        Ok(out)
+    }
+
     /// Every scan, oldest first.
     pub fn scans(&self) -> Result<Vec<ScanRow>, Error> {
         let path = self.path.clone();

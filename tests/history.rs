@@ -48,7 +48,7 @@ fn register(dir: &Path, url: &str, operator: &str) {
     std::fs::write(
         dir.join("sites.toml"),
         format!(
-            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\n"
+            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\nmax_depth = 100\n"
         ),
     )
     .unwrap();
@@ -402,4 +402,116 @@ fn a_report_with_hostile_text_renders_in_chromium_without_running_scripts() {
         dom.contains("&lt;script&gt;document.title"),
         "the hostile text is shown as text: {dom}"
     );
+}
+
+#[test]
+fn a_scan_killed_mid_way_resumes_without_losing_or_repeating_anything() {
+    use std::sync::Mutex;
+    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = log.clone();
+    // 30 pages in a chain, each slow to arrive, each with its own finding.
+    let server = Server::start(Arc::new(move |req: &Request| {
+        seen.lock().unwrap().push(req.target.clone());
+        let n: usize = match req.target.strip_prefix("/p") {
+            Some(n) => n.parse().unwrap_or(99),
+            None if req.target == "/" => 0,
+            None => 99,
+        };
+        if n >= 30 {
+            return Reply::status(404);
+        }
+        let body = format!(
+            "<html><body><a href='/p{}'>下一页</a><div hidden><a href='http://x.example/'>六合彩</a></div>{}</body></html>",
+            n + 1,
+            "<p>正文内容</p>".repeat(50)
+        );
+        Reply::Trickle {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: body.into_bytes(),
+            chunk: 400,
+            pause: std::time::Duration::from_millis(40),
+        }
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "办公室");
+    let jsonl = dir.path().join("f.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(["scan", "-q", "--jsonl", "f.jsonl"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(&jsonl).map_or(0, |s| s.lines().count()) < 8 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scan reported too little"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let before: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .filter(|l| l.ends_with('}'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(before.len() < 30, "killed before the end");
+    let fetched_before: Vec<String> = log.lock().unwrap().clone();
+
+    let out = sitesweep(
+        &["scan", "-q", "--resume", "--jsonl", "f.jsonl"],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let all: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .filter(|l| l.ends_with('}'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let scan = before[0]["scan"].as_str().unwrap();
+    assert!(all.iter().all(|f| f["scan"] == scan), "one scan, resumed");
+    let mut fps: Vec<&str> = all
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    let n = fps.len();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(fps.len(), n, "no finding reported twice");
+    let hidden = all
+        .iter()
+        .filter(|f| f["rule"] == "gambling-hidden")
+        .count();
+    assert_eq!(hidden, 30, "every page's finding, once");
+    // Pages whose findings were out before the kill were not fetched again.
+    let fetched_after: Vec<String> = log.lock().unwrap()[fetched_before.len()..].to_vec();
+    for f in &before {
+        let path = url::Url::parse(f["url"].as_str().unwrap())
+            .unwrap()
+            .path()
+            .to_string();
+        assert!(
+            !fetched_after.contains(&path),
+            "{path} fetched again: {fetched_after:?}"
+        );
+    }
+    let store = Store::open(&dir.path().join("sitesweep.db")).unwrap();
+    assert_eq!(
+        store.findings(scan).unwrap().len(),
+        all.len(),
+        "the database and the stream agree"
+    );
+    assert_eq!(store.scans().unwrap().last().unwrap().state, "finished");
 }

@@ -73,6 +73,7 @@ fn run(reg: &Register, jsonl: Option<&Path>) -> ScanResult {
         ScanOptions {
             jsonl: jsonl.map(Path::to_path_buf),
             db: None,
+            resume: false,
             concurrency: 4,
             keep_pages: true,
             observer: Arc::new(Silent),

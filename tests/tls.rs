@@ -46,6 +46,7 @@ fn scan_with(server: &Server, extra: &str) -> ScanResult {
         ScanOptions {
             jsonl: None,
             db: None,
+            resume: false,
             concurrency: 1,
             keep_pages: false,
             observer: Arc::new(Silent),

@@ -40,6 +40,18 @@ pub struct CrawlEnv {
     /// Pages being fetched or analysed at once, across all sites: bounds
     /// memory whatever `--concurrency` and `per_host_concurrency` say.
     pub pages_in_flight: Arc<tokio::sync::Semaphore>,
+    /// Sites of an interrupted scan being resumed, by id.
+    pub resume: HashMap<String, SiteResume>,
+}
+
+/// What an interrupted scan had done for one site (`scan --resume`).
+#[derive(Clone, Debug, Default)]
+pub struct SiteResume {
+    /// Pages stored: (url, final URL, depth, in-scope links), in the order
+    /// they were stored.
+    pub pages: Vec<(String, Option<String>, u32, Vec<String>)>,
+    /// Findings already reported (never reported twice).
+    pub findings: Vec<Finding>,
 }
 
 /// Pages fetched or analysed at once across a scan (each body ≤ 4 MiB).
@@ -209,7 +221,10 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
         next_slot: Arc::new(Mutex::new(Instant::now())),
         delay: Duration::from_millis(site.settings.delay_ms),
     };
-    crawl.run().await;
+    match env.resume.get(&site.id) {
+        Some(done) if !done.pages.is_empty() => crawl.resume(done).await,
+        _ => crawl.run().await,
+    }
     crawl.summary.elapsed = started.elapsed();
     env.observer.site_done(&crawl.summary);
     let _ = env
@@ -357,6 +372,53 @@ impl Crawl<'_> {
             self.extra_seed(extra);
         }
         self.handle(start).await;
+        self.crawl_loop().await;
+        self.check_blocked().await;
+    }
+
+    /// Carry on an interrupted crawl: what was stored is not fetched again,
+    /// the links of stored pages are the frontier, and findings already
+    /// reported are not reported again.
+    async fn resume(&mut self, done: &SiteResume) {
+        let site = self.site;
+        let _ = self.robots_for(&site.url).await;
+        self.summary.reachable = true;
+        self.summary.complete = true;
+        for f in &done.findings {
+            if self.emitted.insert(f.fingerprint.clone()) {
+                self.summary.count(f);
+            }
+        }
+        // The start page's final host joined the scope the first time.
+        if let Some(Some(final_url)) = done.pages.first().map(|p| &p.1) {
+            if let Ok(u) = Url::parse(final_url) {
+                self.scope.insert(ScopeKey::of(&u));
+                self.summary.final_url = Some(u.to_string());
+            }
+        }
+        for (url, final_url, _, _) in &done.pages {
+            for u in [Some(url), final_url.as_ref()].into_iter().flatten() {
+                if let Ok(u) = Url::parse(u) {
+                    self.seen.insert(urls::canonical(&u));
+                }
+            }
+        }
+        self.summary.pages_fetched = done.pages.len();
+        for extra in site.extra_urls.clone() {
+            self.extra_seed(extra);
+        }
+        for (url, _, depth, links) in &done.pages {
+            let Ok(page) = Url::parse(url) else {
+                continue;
+            };
+            let links: Vec<Url> = links.iter().filter_map(|l| Url::parse(l).ok()).collect();
+            let task = Task {
+                url: page,
+                depth: *depth,
+                referrer: None,
+            };
+            self.follow(&task, links, Vec::new()).await;
+        }
         self.crawl_loop().await;
         self.check_blocked().await;
     }
