@@ -448,29 +448,28 @@ impl Store {
 
     /// The findings of a scan, in the order they were stored.
     pub fn findings(&self, scan: &str) -> Result<Vec<Finding>, Error> {
-        let path = self.path.clone();
-        let mut st = self
-            .conn
-            .prepare("SELECT finding FROM findings WHERE scan = ?1 ORDER BY rowid")
-            .map_err(|e| failed(&path, e))?;
-        let rows = st
-            .query_map(params![scan], |r| r.get::<_, String>(0))
-            .map_err(|e| failed(&path, e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let json = row.map_err(|e| failed(&path, e))?;
-            out.push(serde_json::from_str(&json).map_err(|e| failed(&path, e))?);
-        }
-        Ok(out)
+        self.json_rows(
+            "SELECT finding FROM findings WHERE scan = ?1 ORDER BY rowid",
+            scan,
+        )
     }
 
-    /// How each site's crawl went in a scan, in register order of the scan.
+    /// How each site's crawl went in a scan, in the order the sites ended.
     pub fn site_summaries(&self, scan: &str) -> Result<Vec<SiteSummary>, Error> {
+        self.json_rows(
+            "SELECT summary FROM sites WHERE scan = ?1 ORDER BY rowid",
+            scan,
+        )
+    }
+
+    /// Rows of one JSON column for one scan, decoded.
+    fn json_rows<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        scan: &str,
+    ) -> Result<Vec<T>, Error> {
         let path = self.path.clone();
-        let mut st = self
-            .conn
-            .prepare("SELECT summary FROM sites WHERE scan = ?1 ORDER BY rowid")
-            .map_err(|e| failed(&path, e))?;
+        let mut st = self.conn.prepare(sql).map_err(|e| failed(&path, e))?;
         let rows = st
             .query_map(params![scan], |r| r.get::<_, String>(0))
             .map_err(|e| failed(&path, e))?;

@@ -2,24 +2,15 @@
 //! diff (new, persisting, resolved, unverified), the scan lock, the ignore
 //! file, and every report format with hostile page text.
 
+mod common;
+use common::{sitesweep, text};
+
 use sitesweep::serve::{Reply, Request, Server};
 use sitesweep::store::Store;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-fn sitesweep(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sitesweep"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 const SPAM: &str = "<div style='display:none'><a href='http://x.example/'>六合彩</a></div>";
 

@@ -1,15 +1,9 @@
 //! The `rules` commands as a user runs them: exit codes and output.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::sitesweep;
 
-fn sitesweep(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sitesweep"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -1,22 +1,12 @@
 //! `scan`, `sites check`, `rules explain --url/--file` and `demo` as a user
 //! runs them: exit codes, selection, register errors, output files.
 
+mod common;
+use common::{sitesweep, text};
+
 use sitesweep::serve::{Reply, Request, Server};
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-
-fn sitesweep(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sitesweep"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 struct Logged {
     server: Server,
