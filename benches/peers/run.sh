@@ -44,9 +44,10 @@ sites_args() { for i in $(seq 0 $(($1 - 1))); do printf -- '--site s%d ' "$i"; d
 
 run_sitesweep() { # $1 = number of sites; prints "pages seconds peak_mib"
   local t0 t1 out
+  rm -f "$work"/bench.db*
   t0=$(now)
   # shellcheck disable=SC2046
-  out=$(target/release/sitesweep scan "$work/sites.toml" -q $(sites_args "$1"))
+  out=$(target/release/sitesweep scan "$work/sites.toml" -q --db "$work/bench.db" $(sites_args "$1"))
   t1=$(now)
   local line pages mem
   line=$(echo "$out" | grep 'peak memory')
@@ -55,7 +56,7 @@ run_sitesweep() { # $1 = number of sites; prints "pages seconds peak_mib"
   echo "$pages $(python3 -c "print($t1 - $t0)") $mem"
 }
 
-echo "== sitesweep (decode, extract with hidden detection, fold, all bundled rules)"
+echo "== sitesweep (decode, extract with hidden detection, fold, all bundled rules, history in SQLite)"
 read -r ss_pages ss_secs ss_mem < <(run_sitesweep "$SITES")
 ss_rate=$(python3 -c "print(f'{$ss_pages / $ss_secs:.0f}')")
 echo "sitesweep: $ss_pages pages in ${ss_secs}s = $ss_rate pages/s, peak memory $ss_mem MiB"

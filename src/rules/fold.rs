@@ -227,6 +227,18 @@ fn fold_char(c: char, opts: FoldOptions) -> Vec<u32> {
     out
 }
 
+/// Would folding leave `input` exactly as it is (no separators skipped)?
+/// Then the text can be matched as it is, with no offset map to build:
+/// most Chinese page text, for the width-only fold regexes use.
+pub fn unchanged(input: &str, opts: FoldOptions) -> bool {
+    debug_assert!(!opts.separators);
+    let table = table(opts);
+    input.chars().all(|c| {
+        let cp = c as u32;
+        cp < 0x1_0000 && table.bmp[cp as usize] & (VALUE | DROP | EXPANSION) == cp
+    })
+}
+
 /// Fold `input` into `out` (cleared first), reusing its buffers.
 pub fn fold_into(input: &str, opts: FoldOptions, out: &mut Folded) {
     out.clear();
@@ -323,6 +335,15 @@ mod tests {
         let start = folded.text.find("百家乐").unwrap();
         let (a, b) = folded.original_range(original, start, start + "百家乐".len());
         assert_eq!(&original[a..b], "百.家.乐");
+    }
+
+    #[test]
+    fn unchanged_text_is_recognised() {
+        let opts = FoldOptions::for_regex(true);
+        assert!(unchanged("身份证号 510107198008123459，电话 13800138000。", opts));
+        assert!(!unchanged("１３８", opts));
+        assert!(!unchanged("百\u{200b}家", opts));
+        assert!(!unchanged("㍿", opts));
     }
 
     #[test]

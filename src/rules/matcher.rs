@@ -23,7 +23,7 @@
 //! All positions used between steps are original byte ranges within a block,
 //! so keyword and regex candidates compare in one coordinate system.
 
-use super::fold::{fold_into, fold_term, FoldOptions, Folded};
+use super::fold::{fold_into, fold_term, unchanged, FoldOptions, Folded};
 use super::pack::{Loc, PackInfo, Packs, RuleSpec};
 use super::validate::Validator;
 use crate::error::InputError;
@@ -527,7 +527,8 @@ impl Scan<'_> {
 
     fn regexes(&mut self, bi: usize, folds: &mut BlockFolds, regex_folds: &mut [Folded; 2]) {
         let block = &self.page.blocks[bi];
-        let mut folded_for = [false, false];
+        // Per width setting: not prepared yet, the block as it is, or folded.
+        let mut prepared: [Option<bool>; 2] = [None, None];
         for (ri, rule) in self.set.compiled.iter().enumerate() {
             if rule.regexes.is_empty() || !self.wanted(ri as u32) {
                 continue;
@@ -537,21 +538,25 @@ impl Scan<'_> {
                 continue;
             }
             let width = spec.normalize.width as usize;
-            if !folded_for[width] {
-                fold_into(
-                    &block.text,
-                    FoldOptions::for_regex(width == 1),
-                    &mut regex_folds[width],
-                );
-                folded_for[width] = true;
-            }
-            let folded = &regex_folds[width];
+            let as_is = *prepared[width].get_or_insert_with(|| {
+                let opts = FoldOptions::for_regex(width == 1);
+                let as_is = unchanged(&block.text, opts);
+                if !as_is {
+                    fold_into(&block.text, opts, &mut regex_folds[width]);
+                }
+                as_is
+            });
+            let folded = (!as_is).then(|| &regex_folds[width]);
+            let text = folded.map_or(block.text.as_str(), |f| f.text.as_str());
             for re in &rule.regexes {
-                for m in re.find_iter(&folded.text) {
+                for m in re.find_iter(text) {
                     if m.is_empty() {
                         continue;
                     }
-                    let (os, oe) = folded.original_range(&block.text, m.start(), m.end());
+                    let (os, oe) = match folded {
+                        Some(f) => f.original_range(&block.text, m.start(), m.end()),
+                        None => (m.start(), m.end()),
+                    };
                     let hit = Hit {
                         rule: ri,
                         term: HitTerm::Folded(m.as_str().to_lowercase()),
@@ -560,7 +565,7 @@ impl Scan<'_> {
                         end: oe,
                     };
                     match spec.validate {
-                        Some(v) if touches_digit(&folded.text, m.start(), m.end(), v) => {
+                        Some(v) if touches_digit(text, m.start(), m.end(), v) => {
                             self.reject(hit, Reason::DigitNeighbour)
                         }
                         Some(v) if !v.check(m.as_str()) => self.reject(hit, Reason::Validator(v)),
