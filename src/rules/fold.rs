@@ -228,8 +228,9 @@ fn fold_char(c: char, opts: FoldOptions) -> Vec<u32> {
 }
 
 /// Would folding leave `input` exactly as it is (no separators skipped)?
-/// Then the text can be matched as it is, with no offset map to build:
-/// most Chinese page text, for the width-only fold regexes use.
+/// Then the text can be matched as it is, with no offset map to build: URLs
+/// and other ASCII blocks, and Chinese text without full-width forms (the
+/// full-width comma `，` is one), for the width-only fold regexes use.
 pub fn unchanged(input: &str, opts: FoldOptions) -> bool {
     debug_assert!(!opts.separators);
     let table = table(opts);
@@ -340,7 +341,9 @@ mod tests {
     #[test]
     fn unchanged_text_is_recognised() {
         let opts = FoldOptions::for_regex(true);
-        assert!(unchanged("身份证号 510107198008123459，电话 13800138000。", opts));
+        assert!(unchanged("身份证号 510107198008123459 电话 13800138000。", opts));
+        assert!(unchanged("http://www.example.gov.cn/news/1.html?id=2", opts));
+        assert!(!unchanged("电话，", opts), "the full-width comma folds to ','");
         assert!(!unchanged("１３８", opts));
         assert!(!unchanged("百\u{200b}家", opts));
         assert!(!unchanged("㍿", opts));
