@@ -341,9 +341,18 @@ mod tests {
     #[test]
     fn unchanged_text_is_recognised() {
         let opts = FoldOptions::for_regex(true);
-        assert!(unchanged("身份证号 510107198008123459 电话 13800138000。", opts));
-        assert!(unchanged("http://www.example.gov.cn/news/1.html?id=2", opts));
-        assert!(!unchanged("电话，", opts), "the full-width comma folds to ','");
+        assert!(unchanged(
+            "身份证号 510107198008123459 电话 13800138000。",
+            opts
+        ));
+        assert!(unchanged(
+            "http://www.example.gov.cn/news/1.html?id=2",
+            opts
+        ));
+        assert!(
+            !unchanged("电话，", opts),
+            "the full-width comma folds to ','"
+        );
         assert!(!unchanged("１３８", opts));
         assert!(!unchanged("百\u{200b}家", opts));
         assert!(!unchanged("㍿", opts));
