@@ -598,24 +598,20 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
-/// A short listing of findings per site, for the demo: findings repeated on
-/// many pages (same rule, term, field and hidden) are one line.
+/// A short listing of findings per site, for the demo, grouped as the
+/// reports group them.
 fn print_findings(result: &ScanResult) {
     let mut out = std::io::stdout().lock();
     for s in &result.sites {
-        let mut groups: Vec<(&Finding, usize)> = Vec::new();
-        for f in result.findings.iter().filter(|f| f.site == s.site) {
-            match groups.iter_mut().find(|(g, _)| {
-                g.rule == f.rule && g.term == f.term && g.field == f.field && g.hidden == f.hidden
-            }) {
-                Some((_, n)) => *n += 1,
-                None => groups.push((f, 1)),
-            }
-        }
-        groups.sort_by(|a, b| b.0.severity.cmp(&a.0.severity).then(a.0.url.cmp(&b.0.url)));
-        let total: usize = groups.iter().map(|g| g.1).sum();
-        let _ = writeln!(out, "\n{} {} ({} findings)", s.site, s.name, total);
-        for (f, pages) in groups {
+        let mine: Vec<Finding> = result
+            .findings
+            .iter()
+            .filter(|f| f.site == s.site)
+            .cloned()
+            .collect();
+        let _ = writeln!(out, "\n{} {} ({} findings)", s.site, s.name, mine.len());
+        for row in crate::report::group_rows(&mine) {
+            let f = &row.finding;
             let what = if f.matched.is_empty() {
                 f.snippet.clone()
             } else {
@@ -627,14 +623,18 @@ fn print_findings(result: &ScanResult) {
                     f.snippet
                 )
             };
-            let place = if pages > 1 {
-                format!("{} and {} more pages", f.url, pages - 1)
+            let place = match row.pages.len() {
+                1 => row.pages[0].clone(),
+                n => format!("{} and {} more pages", row.pages[0], n - 1),
+            };
+            let also = if row.also.is_empty() {
+                String::new()
             } else {
-                f.url.clone()
+                format!(" (also: {})", row.also.join(", "))
             };
             let _ = writeln!(
                 out,
-                "  {:8} {:26} {place}  {what}",
+                "  {:8} {:26} {place}  {what}{also}",
                 f.severity.name(),
                 f.rule
             );

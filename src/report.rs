@@ -182,6 +182,11 @@ pub struct Row {
     pub finding: Finding,
     pub pages: Vec<String>,
     pub total_hits: u32,
+    /// Other rules that report the very same evidence (same text, field,
+    /// hidden flag and pages), merged into this row: a hidden link that is
+    /// both "hidden gambling link" and "gambling promotion" is one row on
+    /// paper. CSV and JSON keep every finding.
+    pub also: Vec<String>,
 }
 
 pub fn group_rows(findings: &[Finding]) -> Vec<Row> {
@@ -205,10 +210,29 @@ pub fn group_rows(findings: &[Finding]) -> Vec<Row> {
                     finding: f.clone(),
                     pages: vec![f.url.clone()],
                     total_hits: f.count,
+                    also: Vec::new(),
                 });
             }
         }
     }
+    // Most severe first, so the row kept for shared evidence is the most
+    // severe one.
+    rows.sort_by_key(|r| std::cmp::Reverse(r.finding.severity));
+    let mut merged: Vec<Row> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let same = merged.iter_mut().find(|m| {
+            m.finding.matched == row.finding.matched
+                && m.finding.field == row.finding.field
+                && m.finding.hidden == row.finding.hidden
+                && m.finding.field.is_some()
+                && m.pages == row.pages
+        });
+        match same {
+            Some(m) => m.also.push(row.finding.title.clone()),
+            None => merged.push(row),
+        }
+    }
+    let mut rows = merged;
     rows.sort_by(|a, b| {
         b.finding
             .severity
@@ -486,6 +510,15 @@ pub fn html(report: &Report, ctx: &Context) -> String {
                     l.t("个页面", "pages in all")
                 );
             }
+            let also = if row.also.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<br><span class=\"muted\">{}{}</span>",
+                    l.t("同时属于：", "also: "),
+                    esc(&row.also.join("、"))
+                )
+            };
             let referrer = f
                 .referrer
                 .as_deref()
@@ -499,7 +532,7 @@ pub fn html(report: &Report, ctx: &Context) -> String {
                 .unwrap_or_default();
             let _ = write!(
                 h,
-                "<tr><td class=\"sev-{}\">{}</td><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"url\">{pages}{referrer}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"fix\"></td></tr>",
+                "<tr><td class=\"sev-{}\">{}</td><td>{}<br><span class=\"muted\">{}</span>{also}</td><td>{}</td><td class=\"url\">{pages}{referrer}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"fix\"></td></tr>",
                 f.severity.name(),
                 l.severity(f.severity),
                 esc(&f.title),
@@ -680,11 +713,21 @@ pub fn markdown(report: &Report, ctx: &Context) -> String {
             } else {
                 cell(&row.pages[0])
             };
+            let title = if row.also.is_empty() {
+                f.title.clone()
+            } else {
+                format!(
+                    "{}（{}{}）",
+                    f.title,
+                    l.t("同时属于：", "also: "),
+                    row.also.join("、")
+                )
+            };
             let _ = writeln!(
                 m,
                 "| {} | {} | {} | {} | {} |",
                 l.severity(f.severity),
-                cell(&f.title),
+                cell(&title),
                 pages,
                 cell(&f.snippet),
                 f.first_seen.get(..10).unwrap_or(&f.first_seen)
@@ -827,6 +870,61 @@ mod tests {
         assert_eq!(neutralise("+1"), "'+1");
         assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralise("正常"), "正常");
+    }
+
+    fn finding(rule: &str, severity: Severity, url: &str, matched: &str) -> Finding {
+        Finding {
+            scan: "s".into(),
+            site: "gov".into(),
+            operator: "o".into(),
+            url: url.into(),
+            rule: rule.into(),
+            title: format!("title of {rule}"),
+            category: "gambling".into(),
+            severity,
+            field: Some(crate::page::Field::Anchor),
+            hidden: true,
+            matched: matched.into(),
+            term: matched.into(),
+            snippet: matched.into(),
+            fingerprint: format!("{rule}{url}{matched}"),
+            count: 1,
+            status: "new".into(),
+            first_seen: "2026-11-27T00:00:00Z".into(),
+            fetched_at: "2026-11-27T00:00:00Z".into(),
+            referrer: None,
+            insecure_tls: false,
+        }
+    }
+
+    #[test]
+    fn rows_group_pages_and_merge_rules_reporting_the_same_evidence() {
+        let f = vec![
+            finding("promo", Severity::High, "http://a/1", "澳门葡京"),
+            finding("hidden", Severity::Critical, "http://a/1", "澳门葡京"),
+            finding("promo", Severity::High, "http://a/2", "澳门葡京"),
+            finding("hidden", Severity::Critical, "http://a/2", "澳门葡京"),
+            finding("hidden", Severity::Critical, "http://a/3", "六合彩"),
+            finding("promo", Severity::High, "http://a/3", "新葡京"),
+        ];
+        let rows = group_rows(&f);
+        assert_eq!(rows.len(), 3, "{rows:#?}");
+        assert_eq!(rows[0].finding.rule, "hidden");
+        let shared = rows
+            .iter()
+            .find(|r| r.finding.matched == "澳门葡京")
+            .unwrap();
+        assert_eq!(shared.pages, vec!["http://a/1", "http://a/2"]);
+        assert_eq!(
+            shared.finding.severity,
+            Severity::Critical,
+            "the most severe rule is kept"
+        );
+        assert_eq!(shared.also, vec!["title of promo"]);
+        assert!(rows
+            .iter()
+            .filter(|r| r.finding.matched != "澳门葡京")
+            .all(|r| r.also.is_empty()));
     }
 
     #[test]
