@@ -2,8 +2,8 @@
 //! the bundled packs. No network, no set-up.
 //!
 //! The sites are what district scans really meet: a government portal with
-//! a hidden dark-link block and a script-written spam link next to a
-//! legitimate anti-gambling article; a GBK school site with spam in a 1px
+//! a hidden dark-link block, a script-written spam link and a spam writer
+//! appended to its own common.js, next to a legitimate anti-gambling article; a GBK school site with spam in a 1px
 //! marquee; a social-security office publishing ID and phone numbers in a
 //! list, with fraud ads in its guestbook; a clean hospital site; and a site
 //! that does not answer.
@@ -38,8 +38,14 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-const GOV_NAV: &str = "<div class=\"nav\"><a href=\"/\">首页</a> <a href=\"/zwgk/\">政务公开</a> \
+const GOV_NAV: &str = "<script src=\"/js/common.js\"></script>\
+    <div class=\"nav\"><a href=\"/\">首页</a> <a href=\"/zwgk/\">政务公开</a> \
     <a href=\"/news/\">新闻动态</a> <a href=\"/bsfw/\">办事服务</a></div>";
+
+/// The portal's own script, with a spam writer appended by the intruder.
+const GOV_JS: &str = "/* 城南区政府网站公共脚本 */\nfunction setHome(){}\nfunction addFav(){}\n\
+    document.writeln('<div style=\"position:absolute;left:-3000px\"><a href=\"http://www.xpj8888.com/\">新葡京娱乐城</a>\
+    <a href=\"http://www.xpj8888.com/\">真人视讯</a></div>');\n";
 
 fn gov_site() -> Vec<(&'static str, Reply)> {
     // The injected block: off-screen, links to gambling sites, as hacked
@@ -90,6 +96,10 @@ fn gov_site() -> Vec<(&'static str, Reply)> {
         ("/news/", Reply::redirect(302, "/")),
         ("/bsfw/", Reply::redirect(302, "/zwgk/")),
         ("/robots.txt", Reply::with_type(200, "text/plain", robots)),
+        (
+            "/js/common.js",
+            Reply::with_type(200, "application/javascript", GOV_JS),
+        ),
     ]
 }
 

@@ -673,3 +673,47 @@ fn exclude_delay_and_user_agent_are_honoured() {
         "{elapsed:?}"
     );
 }
+
+#[test]
+fn the_sites_own_scripts_are_read_and_other_sites_scripts_are_not() {
+    let cdn = Site::new(vec![(
+        "/lib.js",
+        Reply::with_type(200, "application/javascript", "var a='六合彩';"),
+    )]);
+    let js = "/*! jQuery v1.8.3 */(function(){var e='x';})();\
+              document.write('<div style=\"display:none\"><a href=\"http://x.example/\">澳门葡京</a><a href=\"http://x.example/\">真人荷官</a></div>');";
+    let site = Site::new(vec![
+        (
+            "/",
+            page(&format!(
+                "<p>首页</p><script src='/js/jquery.min.js'></script><script src='{}'></script>",
+                cdn.url("/lib.js")
+            )),
+        ),
+        (
+            "/js/jquery.min.js",
+            Reply::with_type(200, "application/javascript; charset=utf-8", js),
+        ),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let hits: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.url.ends_with("/js/jquery.min.js"))
+        .collect();
+    assert!(
+        hits.iter()
+            .any(|f| f.rule == "gambling-hidden" && f.field == Some(Field::Script) && f.hidden),
+        "{:#?}",
+        r.findings
+    );
+    assert!(hits.iter().any(|f| f.rule == "gambling-promo"));
+    assert!(
+        cdn.log.lock().unwrap().is_empty(),
+        "another site's script is not fetched"
+    );
+}

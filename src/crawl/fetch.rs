@@ -85,7 +85,21 @@ pub struct Fetched {
 
 impl Fetched {
     pub fn is_html(&self) -> bool {
-        !self.binary && is_html(self.content_type.as_deref(), &self.body)
+        !self.binary && !self.is_script() && is_html(self.content_type.as_deref(), &self.body)
+    }
+
+    /// A script file: by its type, or a `.js` URL served as plain text.
+    pub fn is_script(&self) -> bool {
+        let by_type = self.content_type.as_deref().is_some_and(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.contains("javascript") || ct.contains("ecmascript")
+        });
+        let by_name = self.final_url.path().to_ascii_lowercase().ends_with(".js")
+            && self
+                .content_type
+                .as_deref()
+                .is_none_or(|ct| !ct.contains("html"));
+        !self.binary && (by_type || by_name)
     }
 }
 
@@ -127,13 +141,18 @@ pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
     }
 }
 
-/// Would a body of this type be read? HTML, XML (sitemaps), text, or unknown.
+/// Would a body of this type be read? HTML, XML (sitemaps), text,
+/// scripts, or unknown.
 fn wanted(content_type: Option<&str>) -> bool {
     match content_type {
         None => true,
         Some(ct) => {
             let ct = ct.to_ascii_lowercase();
-            ct.contains("html") || ct.contains("xml") || ct.starts_with("text/")
+            ct.contains("html")
+                || ct.contains("xml")
+                || ct.starts_with("text/")
+                || ct.contains("javascript")
+                || ct.contains("ecmascript")
         }
     }
 }

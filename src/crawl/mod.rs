@@ -853,7 +853,8 @@ async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched
         &fetched.body,
     );
     let is_html = fetched.is_html();
-    if !is_sitemap && !is_html {
+    let is_script = fetched.is_script();
+    if !is_sitemap && !is_html && !is_script {
         return PageWork::default();
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -875,6 +876,7 @@ async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched
                 &body,
                 content_type.as_deref(),
                 truncated,
+                is_script,
             )
         };
         let _ = tx.send(work);
@@ -890,11 +892,16 @@ fn analyse(
     body: &[u8],
     content_type: Option<&str>,
     truncated: bool,
+    is_script: bool,
 ) -> PageWork {
     let fetched_at = crate::findings::now_rfc3339();
     let tld = url.host_str().and_then(|h| h.rsplit('.').next());
     let decoded = decode::decode(body, content_type, tld, truncated);
-    let extracted = extract::extract(&decoded.text, url);
+    let extracted = if is_script {
+        extract::extract_script(&decoded.text, url)
+    } else {
+        extract::extract(&decoded.text, url)
+    };
     let hits = rules.match_page(&extracted.page);
     let mut findings = origin.page_findings(url, &extracted.page, &hits, rules, &fetched_at);
     if decoded.errors {

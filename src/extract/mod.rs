@@ -49,6 +49,19 @@ pub fn extract(html: &str, url: &Url) -> Extracted {
     out
 }
 
+/// Extract a script file of the site (`jquery.min.js` with a spam writer
+/// appended is a common injection): its string literals are field
+/// `script`, and HTML it writes is extracted as for an inline script.
+pub fn extract_script(js: &str, url: &Url) -> Extracted {
+    let mut out = Extracted::default();
+    out.page.blocks.push(Block::new(Field::Url, url.as_str()));
+    let hidden = HiddenSelectors::default();
+    let mut st = State::new(url.clone(), hidden.clone(), Context::default());
+    st.script(js, false);
+    finish(st, url, &hidden, Context::default(), &mut out);
+    out
+}
+
 /// How a fragment is read: its field overrides (script-written HTML is
 /// field `script`) and whether it is hidden as a whole.
 #[derive(Clone, Copy, Default)]
@@ -92,15 +105,34 @@ fn extract_into(
         }))
         .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(PARSER_MEMORY));
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-    let ok = rewriter.write(html.as_bytes()).is_ok() && rewriter.end().is_ok();
-    let mut st = state.borrow_mut();
+    // `end` consumes the rewriter; on a write error it is dropped here. Either
+    // way its handlers, and their references to the state, are gone after.
+    let ok = match rewriter.write(html.as_bytes()) {
+        Ok(()) => rewriter.end().is_ok(),
+        Err(_) => {
+            drop(rewriter);
+            false
+        }
+    };
+    let mut st = Rc::try_unwrap(state)
+        .map(RefCell::into_inner)
+        .unwrap_or_else(|shared| {
+            std::mem::replace(
+                &mut *shared.borrow_mut(),
+                State::new(base.clone(), hidden.clone(), ctx),
+            )
+        });
     st.close_all();
     out.truncated |= !ok;
+    finish(st, base, hidden, ctx, out);
+}
+
+/// Move what a pass found into `out`, then extract script-written HTML and
+/// `<noscript>` content again.
+fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out: &mut Extracted) {
     out.page.blocks.append(&mut st.blocks);
     out.links.append(&mut st.links);
-    // Script-written HTML and <noscript> content, extracted again.
     let fragments = std::mem::take(&mut st.fragments);
-    drop(st);
     for (fragment, field, frag_hidden) in fragments {
         if ctx.depth < MAX_NESTING {
             let inner = Context {
@@ -467,7 +499,10 @@ impl State {
             "a" | "area" => ("href", true),
             "frame" | "iframe" => ("src", true),
             "link" => ("href", false),
-            "img" | "script" | "embed" | "source" => ("src", false),
+            // The site's own scripts are fetched and read (spam writers get
+            // appended to them); the crawl keeps to the site's scope.
+            "script" => ("src", true),
+            "img" | "embed" | "source" => ("src", false),
             "base" => {
                 if let (false, Some(href)) = (self.base_set, attr("href")) {
                     if let Some(u) = urls::resolve(&self.base, &href) {
@@ -632,6 +667,18 @@ impl State {
         self.flush(false);
     }
 
+    /// A script's string literals become blocks; those holding HTML are
+    /// extracted again afterwards.
+    fn script(&mut self, code: &str, hidden: bool) {
+        for s in script::strings(code) {
+            if s.contains('<') && s.contains('>') {
+                self.fragments.push((s, Some(Field::Script), hidden));
+            } else {
+                self.push_block(Field::Script, hidden, s);
+            }
+        }
+    }
+
     fn closed(&mut self, node: Node) {
         if node.tag == "p" {
             self.open_p -= 1;
@@ -644,13 +691,7 @@ impl State {
             Kind::Anchor => self.flush(true),
             Kind::Script => {
                 let code = std::mem::take(&mut self.raw);
-                for s in script::strings(&code) {
-                    if s.contains('<') && s.contains('>') {
-                        self.fragments.push((s, Some(Field::Script), node.hidden));
-                    } else {
-                        self.push_block(Field::Script, node.hidden, s);
-                    }
-                }
+                self.script(&code, node.hidden);
             }
             Kind::NoScript => {
                 // Shown only to visitors without scripts: search engines.
