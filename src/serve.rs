@@ -106,17 +106,18 @@ impl Server {
         Server::spawn(handler, None)
     }
 
-    /// The same over HTTPS with this certificate (DER) and PKCS#8 key (DER).
+    /// The same over HTTPS with this certificate chain (DER, the server's
+    /// own first) and PKCS#8 key (DER).
     pub fn start_tls(
         handler: Handler,
-        cert_der: Vec<u8>,
+        chain: Vec<Vec<u8>>,
         key_der: Vec<u8>,
     ) -> std::io::Result<Server> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(key_der.into());
         let config = rustls::ServerConfig::builder()
             .with_no_client_auth()
-            .with_single_cert(vec![cert_der.into()], key)
+            .with_single_cert(chain.into_iter().map(Into::into).collect(), key)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         Server::spawn(
             handler,

@@ -11,9 +11,15 @@ use std::sync::Arc;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tls");
 
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(FIXTURES).join(name)).unwrap()
+}
+
 fn tls_site() -> Server {
-    let cert = std::fs::read(Path::new(FIXTURES).join("server.der")).unwrap();
-    let key = std::fs::read(Path::new(FIXTURES).join("server.key.der")).unwrap();
+    serve(vec![fixture("server.der")], fixture("server.key.der"))
+}
+
+fn serve(chain: Vec<Vec<u8>>, key: Vec<u8>) -> Server {
     Server::start_tls(
         Arc::new(|req: &Request| match req.target.as_str() {
             "/" => Reply::html(
@@ -21,7 +27,7 @@ fn tls_site() -> Server {
             ),
             _ => Reply::status(404),
         }),
-        cert,
+        chain,
         key,
     )
     .unwrap()
@@ -61,7 +67,6 @@ fn an_unknown_issuer_is_tls_invalid_not_unreachable() {
     let r = scan_with(&server, "");
     let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(rules, vec!["site.tls-invalid"], "{:#?}", r.findings);
-    eprintln!("{}", r.findings[0].snippet);
     assert!(
         r.findings[0].snippet.contains("certificate"),
         "{}",
@@ -121,4 +126,53 @@ fn a_missing_ca_file_is_a_register_error() {
     std::fs::write(&path, "[defaults]\nca_file = \"nope.pem\"\n\n[[site]]\nid = \"a\"\nname = \"a\"\nurl = \"https://a.example/\"\noperator = \"o\"\n").unwrap();
     let err = Register::load(&path).unwrap_err().to_string();
     assert!(err.contains("sites.toml:2: ca_file"), "{err}");
+}
+
+#[test]
+fn an_incomplete_chain_is_said_so() {
+    let server = serve(
+        vec![fixture("chain-leaf.der")],
+        fixture("chain-leaf.key.der"),
+    );
+    let root = Path::new(FIXTURES).join("chain-root.pem");
+    let r = scan_with(
+        &server,
+        &format!("ca_file = {:?}", root.display().to_string()),
+    );
+    let f: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "site.tls-invalid")
+        .collect();
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert!(
+        f[0].snippet.contains("incomplete chain"),
+        "{}",
+        f[0].snippet
+    );
+    assert!(
+        f[0].snippet
+            .contains("http://ca.example.gov.cn/intermediate.crt"),
+        "{}",
+        f[0].snippet
+    );
+}
+
+#[test]
+fn a_complete_chain_to_a_trusted_root_passes() {
+    let server = serve(
+        vec![fixture("chain-leaf.der"), fixture("chain-intermediate.der")],
+        fixture("chain-leaf.key.der"),
+    );
+    let root = Path::new(FIXTURES).join("chain-root.pem");
+    let r = scan_with(
+        &server,
+        &format!("ca_file = {:?}", root.display().to_string()),
+    );
+    assert!(
+        r.findings.iter().all(|f| f.rule != "site.tls-invalid"),
+        "{:#?}",
+        r.findings
+    );
+    assert!(r.sites[0].reachable);
 }

@@ -170,21 +170,28 @@ pub struct Fetcher {
     client: Client,
     allow_private: bool,
     pub max_body: usize,
+    /// Why the last certificate with an unknown issuer failed.
+    pub chain_note: super::tls::NoteSlot,
 }
 
 impl Fetcher {
     pub fn new(settings: &Settings) -> Result<Fetcher, String> {
         install_crypto();
         let total = Duration::from_secs(settings.timeout_s);
-        let mut builder = Client::builder();
+        let mut extra_roots = Vec::new();
         if let Some(path) = &settings.ca_file {
+            use rustls::pki_types::{pem::PemObject, CertificateDer};
             let pem =
                 std::fs::read(path).map_err(|e| format!("ca_file {}: {e}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| format!("ca_file {}: {e}", path.display()))?;
-            builder = builder.tls_certs_merge(certs);
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                extra_roots.push(cert.map_err(|e| format!("ca_file {}: {e}", path.display()))?);
+            }
         }
-        let client = builder
+        let chain_note = super::tls::NoteSlot::default();
+        let tls =
+            super::tls::client_config(settings.insecure_tls, extra_roots, chain_note.clone())?;
+        let client = Client::builder()
+            .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(total)
             .connect_timeout(total.min(Duration::from_secs(10)))
@@ -195,7 +202,6 @@ impl Fetcher {
             .brotli(true)
             .deflate(true)
             .pool_max_idle_per_host(settings.per_host_concurrency)
-            .tls_danger_accept_invalid_certs(settings.insecure_tls)
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_private: settings.allow_private,
             }))
@@ -205,6 +211,7 @@ impl Fetcher {
             client,
             allow_private: settings.allow_private,
             max_body: MAX_BODY,
+            chain_note,
         })
     }
 
@@ -334,13 +341,25 @@ impl Fetcher {
     }
 }
 
-/// A certificate error in words an operator can act on.
-pub fn explain_tls(message: &str) -> String {
+/// A certificate error in words an operator can act on; `note` says what
+/// the verifier saw when the issuer was unknown.
+pub fn explain_tls(message: &str, note: Option<&super::tls::ChainNote>) -> String {
+    use super::tls::ChainNote;
+    let missing;
     let reason = if message.contains("UnknownIssuer") {
-        "issued by a CA this machine does not trust, or the server does not send its intermediate \
-         certificate (an incomplete chain: browsers often fetch the missing intermediate themselves, \
-         so the site can look fine in a browser); fix the server's chain, or trust the CA or \
-         intermediate with ca_file"
+        match note {
+            Some(ChainNote::MissingIntermediate { ca_issuers }) => {
+                missing = format!(
+                    "incomplete chain: the server does not send its intermediate certificate. \
+                     Browsers fetch it themselves (from {ca_issuers}), so the site looks fine in a \
+                     browser, but other clients fail; install the full chain on the server (or \
+                     trust the intermediate with ca_file)"
+                );
+                missing.as_str()
+            }
+            Some(ChainNote::SelfSigned) => "the certificate is self-signed",
+            _ => "issued by a CA this machine does not trust (add it with ca_file if it is yours)",
+        }
     } else if message.contains("Expired") {
         "the certificate has expired"
     } else if message.contains("NotValidYet") {

@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod guard;
 pub mod robots;
 pub mod sitemap;
+pub mod tls;
 
 use crate::decode;
 use crate::extract;
@@ -465,7 +466,11 @@ impl Crawl<'_> {
                     .await;
                 self.summary.pages_failed += 1;
                 let (rule, note) = if e.kind == ErrorKind::Tls {
-                    (SiteRule::TlsInvalid, fetch::explain_tls(&e.message))
+                    let note = self.fetcher.chain_note.lock().ok().and_then(|n| n.clone());
+                    (
+                        SiteRule::TlsInvalid,
+                        fetch::explain_tls(&e.message, note.as_ref()),
+                    )
                 } else {
                     (SiteRule::Unreachable, format!("{}: {e}", e.kind.name()))
                 };
@@ -518,7 +523,15 @@ impl Crawl<'_> {
             if e.kind == ErrorKind::Tls {
                 let note = format!(
                     "{} (scanned anyway, insecure_tls = true)",
-                    fetch::explain_tls(&e.message)
+                    fetch::explain_tls(
+                        &e.message,
+                        verifier
+                            .chain_note
+                            .lock()
+                            .ok()
+                            .and_then(|n| n.clone())
+                            .as_ref()
+                    )
                 );
                 self.site_finding(SiteRule::TlsInvalid, url, "tls", note, None)
                     .await;
