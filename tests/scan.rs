@@ -717,3 +717,40 @@ fn the_sites_own_scripts_are_read_and_other_sites_scripts_are_not() {
         "another site's script is not fetched"
     );
 }
+
+#[test]
+fn robots_txt_sitemaps_seed_the_crawl_and_crawl_delay_paces_it() {
+    let server = Server::start(Arc::new(|req: &Request| {
+        let host = req.headers.get("host").cloned().unwrap_or_default();
+        match req.target.as_str() {
+            "/robots.txt" => Reply::with_type(
+                200,
+                "text/plain",
+                format!("User-agent: *\nCrawl-delay: 1\nSitemap: http://{host}/sm.xml\n"),
+            ),
+            "/" => page("<p>首页没有链接</p>"),
+            "/sm.xml" => Reply::with_type(
+                200,
+                "application/xml",
+                format!("<urlset><url><loc>http://{host}/orphan.html</loc></url></urlset>"),
+            ),
+            "/orphan.html" => page("<div hidden><a href='http://x.example/'>六合彩</a></div>"),
+            _ => Reply::status(404),
+        }
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &server.url("/"), "")),
+        None,
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(
+        of(&r, "gambling-hidden").len(),
+        1,
+        "the orphan page was reached through the sitemap"
+    );
+    // robots.txt, /, /sm.xml, /orphan.html: at least three 1 s gaps.
+    assert!(elapsed >= std::time::Duration::from_secs(3), "{elapsed:?}");
+}

@@ -330,6 +330,9 @@ impl Crawl<'_> {
             // Crawl-delay honoured up to 30 s (Nutch's cap).
             let d = Duration::from_secs_f32(secs.clamp(0.0, 30.0));
             self.delay = self.delay.max(d);
+            // The robots.txt request itself counts: the next one waits too.
+            let mut slot = self.next_slot.lock().await;
+            *slot = (*slot).max(Instant::now() + self.delay);
         }
         for s in robots.sitemaps() {
             if let Some(u) = urls::resolve(url, &s) {
