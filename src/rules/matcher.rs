@@ -318,14 +318,6 @@ impl RuleSet {
         }
     }
 
-    /// Where a hit's term was written (keyword hits), else the rule.
-    pub fn term_loc(&self, hit: &Hit) -> &Loc {
-        match &hit.term {
-            HitTerm::Keyword(i) => &self.rules[hit.rule].keywords[*i].loc,
-            HitTerm::Folded(_) => &self.rules[hit.rule].loc,
-        }
-    }
-
     /// The compiled regexes of rule `rule`.
     pub fn regex_of(&self, rule: usize) -> &[Regex] {
         &self.compiled[rule].regexes
