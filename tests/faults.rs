@@ -146,37 +146,24 @@ fn farm() -> Farm {
             _ => Reply::status(404),
         }),
     );
-    let gz2 = gz.clone();
-    add(
-        "gzip",
-        Arc::new(move |r| match r.target.as_str() {
-            "/" => start("/bomb"),
-            "/bomb" => Reply::Full {
-                status: 200,
-                headers: vec![
-                    ("Content-Type".into(), "text/html".into()),
-                    ("Content-Encoding".into(), "gzip".into()),
-                ],
-                body: gz2.clone(),
-            },
-            _ => Reply::status(404),
-        }),
-    );
-    add(
-        "brotli",
-        Arc::new(move |r| match r.target.as_str() {
-            "/" => start("/bomb"),
-            "/bomb" => Reply::Full {
-                status: 200,
-                headers: vec![
-                    ("Content-Type".into(), "text/html".into()),
-                    ("Content-Encoding".into(), "br".into()),
-                ],
-                body: br.clone(),
-            },
-            _ => Reply::status(404),
-        }),
-    );
+    // A small compressed body that inflates past the body cap.
+    let bomb =
+        |encoding: &'static str, body: Vec<u8>| -> Arc<dyn Fn(&Request) -> Reply + Send + Sync> {
+            Arc::new(move |r: &Request| match r.target.as_str() {
+                "/" => start("/bomb"),
+                "/bomb" => Reply::Full {
+                    status: 200,
+                    headers: vec![
+                        ("Content-Type".into(), "text/html".into()),
+                        ("Content-Encoding".into(), encoding.into()),
+                    ],
+                    body: body.clone(),
+                },
+                _ => Reply::status(404),
+            })
+        };
+    add("gzip", bomb("gzip", gz));
+    add("brotli", bomb("br", br));
     add(
         "loop",
         Arc::new(move |r| match r.target.as_str() {
