@@ -177,9 +177,11 @@ impl Store {
                     });
                     if alive {
                         return Err(Error::Input(InputError::plain(format!(
-                            "{}: another scan (pid {}) is writing this database; wait for it or use another --db",
+                            "{}: another scan (pid {}) is writing this database; wait for it or use another --db \
+                             (if no scan is running, delete {})",
                             self.path.display(),
-                            pid.trim()
+                            pid.trim(),
+                            lock.display()
                         ))));
                     }
                     let _ = std::fs::remove_file(&lock);
