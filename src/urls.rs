@@ -62,6 +62,12 @@ fn normalize_escapes(s: &str) -> String {
                 i += 3;
                 continue;
             }
+            // A stray `%` is written as the escape it stands for, so that
+            // decoding its neighbours cannot make a new escape (`%%34A`
+            // must not become `%4A`, which would decode again as `J`).
+            out.push_str("%25");
+            i += 1;
+            continue;
         }
         // `%` is ASCII, so `i` is always at a character boundary here.
         let ch_len = s[i..].chars().next().map_or(1, char::len_utf8);
