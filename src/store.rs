@@ -12,7 +12,7 @@ use crate::error::{Error, InputError};
 use crate::findings::Finding;
 use crate::urls;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Each entry upgrades the schema by one version.
@@ -240,33 +240,21 @@ impl Store {
                 .map_err(|e| failed(&path, e))?;
             let mut h = SiteHistory::default();
             if let Some(prev) = previous_scan {
-                let mut st = self
-                    .conn
-                    .prepare("SELECT fingerprint, first_seen FROM findings WHERE scan = ?1 AND site = ?2")
-                    .map_err(|e| failed(&path, e))?;
-                let rows = st
-                    .query_map(params![prev, site], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })
-                    .map_err(|e| failed(&path, e))?;
-                for row in rows {
-                    let (fp, first) = row.map_err(|e| failed(&path, e))?;
-                    h.previous.insert(fp, first);
-                }
+                h.previous = self
+                    .string_pairs(
+                        "SELECT fingerprint, first_seen FROM findings WHERE scan = ?1 AND site = ?2",
+                        params![prev, site],
+                    )?
+                    .into_iter()
+                    .collect();
             }
-            let mut st = self
-                .conn
-                .prepare("SELECT fingerprint, MIN(first_seen) FROM findings WHERE site = ?1 AND scan <> ?2 GROUP BY fingerprint")
-                .map_err(|e| failed(&path, e))?;
-            let rows = st
-                .query_map(params![site, scan], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })
-                .map_err(|e| failed(&path, e))?;
-            for row in rows {
-                let (fp, first) = row.map_err(|e| failed(&path, e))?;
-                h.earliest.insert(fp, first);
-            }
+            h.earliest = self
+                .string_pairs(
+                    "SELECT fingerprint, MIN(first_seen) FROM findings WHERE site = ?1 AND scan <> ?2 GROUP BY fingerprint",
+                    params![site, scan],
+                )?
+                .into_iter()
+                .collect();
             self.history.insert(site.to_string(), h);
         }
         Ok(&self.history[site])
@@ -485,23 +473,12 @@ impl Store {
 
     /// Pages of a scan that answered (status below 400), by site, as
     /// canonical URLs: what the scan "reached".
-    pub fn reached(
-        &self,
-        scan: &str,
-    ) -> Result<HashMap<String, std::collections::HashSet<String>>, Error> {
-        let path = self.path.clone();
-        let mut st = self
-            .conn
-            .prepare("SELECT site, canonical FROM pages WHERE scan = ?1 AND status IS NOT NULL AND status < 400")
-            .map_err(|e| failed(&path, e))?;
-        let rows = st
-            .query_map(params![scan], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(|e| failed(&path, e))?;
-        let mut out: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
-        for row in rows {
-            let (site, canonical) = row.map_err(|e| failed(&path, e))?;
+    pub fn reached(&self, scan: &str) -> Result<HashMap<String, HashSet<String>>, Error> {
+        let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+        for (site, canonical) in self.string_pairs(
+            "SELECT site, canonical FROM pages WHERE scan = ?1 AND status IS NOT NULL AND status < 400",
+            params![scan],
+        )? {
             out.entry(site).or_default().insert(canonical);
         }
         Ok(out)
@@ -509,13 +486,25 @@ impl Store {
 
     /// Rule hashes of a scan.
     pub fn rule_hashes(&self, scan: &str) -> Result<HashMap<String, String>, Error> {
+        Ok(self
+            .string_pairs(
+                "SELECT rule, hash FROM scan_rules WHERE scan = ?1",
+                params![scan],
+            )?
+            .into_iter()
+            .collect())
+    }
+
+    /// Rows of two text columns.
+    fn string_pairs(
+        &self,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<(String, String)>, Error> {
         let path = self.path.clone();
-        let mut st = self
-            .conn
-            .prepare("SELECT rule, hash FROM scan_rules WHERE scan = ?1")
-            .map_err(|e| failed(&path, e))?;
+        let mut st = self.conn.prepare(sql).map_err(|e| failed(&path, e))?;
         let rows = st
-            .query_map(params![scan], |r| {
+            .query_map(args, |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })
             .map_err(|e| failed(&path, e))?;
