@@ -501,15 +501,9 @@ async fn probe(site: &register::Site) -> [String; 7] {
         }
     };
     let mut url = site.url.clone();
-    let any = |_: &Url| true;
-    let mut result = fetcher.fetch(&url, &any).await;
-    if site.try_http && result.is_err() {
-        let mut http = url.clone();
-        let _ = http.set_scheme("http");
-        if let Ok(f) = fetcher.fetch(&http, &any).await {
-            url = http;
-            result = Ok(f);
-        }
+    let mut result = fetcher.fetch(&url, &|_: &Url| true).await;
+    if site.try_http {
+        (url, result) = fetcher.http_fallback(url, result).await;
     }
     match result {
         Ok(f) => {

@@ -215,6 +215,28 @@ impl Fetcher {
         })
     }
 
+    /// A bare host from the register is tried as https first: when that
+    /// failed for a reason http could avoid (not an unknown name, not a
+    /// refused target), try http. Returns the URL that answered, or the
+    /// first failure.
+    pub async fn http_fallback(
+        &self,
+        url: Url,
+        first: Result<Fetched, FetchError>,
+    ) -> (Url, Result<Fetched, FetchError>) {
+        match &first {
+            Err(e) if e.kind != ErrorKind::Dns && e.kind != ErrorKind::Blocked => {
+                let mut http = url.clone();
+                let _ = http.set_scheme("http");
+                match self.fetch(&http, &|_: &Url| true).await {
+                    Ok(f) => (http, Ok(f)),
+                    Err(_) => (url, first),
+                }
+            }
+            _ => (url, first),
+        }
+    }
+
     /// Fetch `url`, following redirects while `follow` accepts the target.
     pub async fn fetch(
         &self,

@@ -445,16 +445,7 @@ impl Crawl<'_> {
         let mut result =
             fetch_politely(&self.fetcher, &url, &any, &self.next_slot, self.delay).await;
         if site.try_http {
-            if let Err(e) = &result {
-                if e.kind != ErrorKind::Dns && e.kind != ErrorKind::Blocked {
-                    let mut http = url.clone();
-                    let _ = http.set_scheme("http");
-                    if let Ok(f) = self.fetcher.fetch(&http, &any).await {
-                        url = http;
-                        result = Ok(f);
-                    }
-                }
-            }
+            (url, result) = self.fetcher.http_fallback(url, result).await;
         }
         self.summary.pages_fetched += 1;
         let task = Task {
