@@ -516,10 +516,10 @@ async fn probe(site: &register::Site) -> [String; 7] {
             };
             let robots =
                 match robots::fetch(&fetcher, &f.final_url, &site.settings.user_agent).await {
-                    Ok(r) if r.present() => "present".to_string(),
-                    Ok(robots::Robots::DisallowAll(cause)) => format!("blocks all ({cause})"),
-                    Ok(_) => "none".to_string(),
-                    Err(e) => format!("error: {e}"),
+                    r if r.present() => "present".to_string(),
+                    robots::Robots::DisallowAll(cause) => format!("blocks all ({cause})"),
+                    robots::Robots::Unreachable(e) => format!("no answer ({e}): blocks all"),
+                    _ => "none".to_string(),
                 };
             let note = if f.final_url != url {
                 "redirected".to_string()

@@ -78,6 +78,7 @@ pub fn diff(store: &Store, from: &str, to: &str) -> Result<Vec<Changed>, Error> 
             "site.unreachable"
             | "site.http-error"
             | "site.tls-invalid"
+            | "site.unreadable"
             | "crawl.robots-blocked" => site_read,
             _ => Url::parse(&f.url)
                 .map(|u| crate::urls::canonical(&u))

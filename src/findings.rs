@@ -60,6 +60,9 @@ pub enum SiteRule {
     RobotsBlocked,
     Blocked,
     Decode,
+    /// The start page answered but holds nothing to inspect (empty, or a
+    /// script that sends visitors off the site).
+    Unreadable,
 }
 
 impl SiteRule {
@@ -73,12 +76,13 @@ impl SiteRule {
             SiteRule::RobotsBlocked => "crawl.robots-blocked",
             SiteRule::Blocked => "crawl.blocked",
             SiteRule::Decode => "page.decode",
+            SiteRule::Unreadable => "site.unreadable",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
-            SiteRule::Unreachable | SiteRule::HttpError => Severity::High,
+            SiteRule::Unreachable | SiteRule::HttpError | SiteRule::Unreadable => Severity::High,
             SiteRule::TlsInvalid | SiteRule::RobotsBlocked | SiteRule::Blocked => Severity::Medium,
             SiteRule::LinkBroken | SiteRule::Decode => Severity::Low,
             SiteRule::Truncated => Severity::Info,
@@ -95,12 +99,16 @@ impl SiteRule {
             SiteRule::RobotsBlocked => "robots.txt 禁止检查",
             SiteRule::Blocked => "网站拒绝检查请求",
             SiteRule::Decode => "页面编码无法识别",
+            SiteRule::Unreadable => "网站首页无可检查内容",
         }
     }
 
     pub fn category(self) -> &'static str {
         match self {
-            SiteRule::Unreachable | SiteRule::TlsInvalid | SiteRule::HttpError => "availability",
+            SiteRule::Unreachable
+            | SiteRule::TlsInvalid
+            | SiteRule::HttpError
+            | SiteRule::Unreadable => "availability",
             SiteRule::LinkBroken | SiteRule::Decode => "hygiene",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }

@@ -754,3 +754,269 @@ fn robots_txt_sitemaps_seed_the_crawl_and_crawl_delay_paces_it() {
     // robots.txt, /, /sm.xml, /orphan.html: at least three 1 s gaps.
     assert!(elapsed >= std::time::Duration::from_secs(3), "{elapsed:?}");
 }
+
+/// The spam a hacked start page and the page it links to carry.
+const DARK: &str = "<div style='display:none'><a href='http://x.example/'>澳门葡京</a></div>";
+
+/// A hacked site whose pages are reached through redirects: `redirects`
+/// maps a path to a Location, where `{host}` is replaced by the Host the
+/// request came to (for absolute redirects to the server's own address, or
+/// from `127.0.0.1` to `localhost`).
+fn spam_site_behind(status: u16, redirects: &[(&'static str, &'static str)]) -> Site {
+    let redirects: Vec<(String, String)> = redirects
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    let server = Server::start(Arc::new(move |req: &Request| {
+        seen.lock().unwrap().push(req.target.clone());
+        let host = req.headers.get("host").cloned().unwrap_or_default();
+        if let Some((_, to)) = redirects.iter().find(|(from, _)| *from == req.target) {
+            let port = host.rsplit(':').next().unwrap_or("");
+            return Reply::redirect(status, &to.replace("{host}", &host).replace("{port}", port));
+        }
+        match req.target.as_str() {
+            "/home/index.html" => {
+                page(&format!("<p>欢迎</p><a href='/news/1.html'>新闻</a>{DARK}"))
+            }
+            "/news/1.html" => page(&format!("<p>通知</p>{DARK}")),
+            _ => Reply::status(404),
+        }
+    }))
+    .unwrap();
+    Site { server, log }
+}
+
+/// Pages of the site that carry a gambling finding.
+fn spam_pages(r: &ScanResult) -> Vec<String> {
+    let mut v: Vec<String> = of(r, "gambling-hidden")
+        .iter()
+        .map(|f| {
+            f.url
+                .rsplit_once('/')
+                .map(|(_, p)| p)
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_redirecting_start_url_is_read_and_crawled_as_the_start_page() {
+    let shapes: [&[(&str, &str)]; 3] = [
+        &[("/", "/home/index.html")],
+        &[("/", "http://{host}/home/index.html")],
+        // Several hops, relative and absolute mixed.
+        &[
+            ("/", "/a"),
+            ("/a", "http://{host}/b"),
+            ("/b", "home/index.html"),
+        ],
+    ];
+    for status in [301u16, 302, 303, 307, 308] {
+        for shape in shapes {
+            let site = spam_site_behind(status, shape);
+            let dir = tempfile::tempdir().unwrap();
+            let r = run(
+                &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+                None,
+            );
+            assert_eq!(
+                spam_pages(&r),
+                vec!["1.html", "index.html"],
+                "{status} {shape:?}: {:#?}",
+                r.findings
+            );
+            let s = &r.sites[0];
+            assert!(s.reachable && s.complete, "{status} {shape:?}: {s:?}");
+            assert!(s
+                .final_url
+                .as_deref()
+                .unwrap()
+                .ends_with("/home/index.html"));
+        }
+    }
+}
+
+#[test]
+fn a_start_url_redirecting_to_another_host_brings_that_host_into_scope() {
+    // 127.0.0.1 → localhost: another host name, the same server.
+    let site = spam_site_behind(302, &[("/", "http://localhost:{port}/home/index.html")]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    assert_eq!(
+        spam_pages(&r),
+        vec!["1.html", "index.html"],
+        "{:#?}",
+        r.findings
+    );
+    assert!(of(&r, "gambling-hidden")
+        .iter()
+        .all(|f| f.url.starts_with("http://localhost:")));
+    assert!(r.sites[0].complete);
+}
+
+/// A 302 written byte for byte, with a Location of raw (unencoded) bytes.
+fn raw_redirect(location: &[u8]) -> Reply {
+    let mut head = b"HTTP/1.1 302 Found\r\nLocation: ".to_vec();
+    head.extend_from_slice(location);
+    head.extend_from_slice(b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    Reply::Raw(head)
+}
+
+#[test]
+fn a_location_of_raw_utf8_or_gbk_bytes_is_followed_as_browsers_do() {
+    let gbk_path = encoding_rs::GBK.encode("/新闻/首页.html").0.into_owned();
+    for (location, requested) in [
+        (
+            "/新闻/首页.html".as_bytes().to_vec(),
+            "/%E6%96%B0%E9%97%BB/%E9%A6%96%E9%A1%B5.html",
+        ),
+        // GBK bytes go back to the server as they came, percent-encoded.
+        (gbk_path, "/%D0%C2%CE%C5/%CA%D7%D2%B3.html"),
+    ] {
+        let site = Site::new(vec![
+            ("/", raw_redirect(&location)),
+            (requested, page(&format!("<p>首页</p>{DARK}"))),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(
+            &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+            None,
+        );
+        assert_eq!(
+            of(&r, "gambling-hidden").len(),
+            1,
+            "{requested}: {:#?} {:?}",
+            r.findings,
+            site.pages()
+        );
+        assert!(site.pages().contains(&requested.to_string()));
+    }
+}
+
+#[test]
+fn a_start_page_that_cannot_be_inspected_is_never_clean() {
+    let cases: Vec<(&str, Reply, &str)> = vec![
+        (
+            "js-location",
+            Reply::redirect(302, "javascript:location='/x'"),
+            "site.http-error",
+        ),
+        (
+            "empty-location",
+            Reply::redirect(302, ""),
+            "site.http-error",
+        ),
+        ("empty-body", Reply::html(""), "site.unreadable"),
+        (
+            "offsite-script",
+            page("<script>window.location.href='http://elsewhere.example/';</script>"),
+            "site.unreadable",
+        ),
+    ];
+    for (name, reply, rule) in cases {
+        let site = Site::new(vec![("/", reply)]);
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(
+            &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+            None,
+        );
+        let f = of(&r, rule);
+        assert_eq!(f.len(), 1, "{name}: {:#?}", r.findings);
+        assert!(!r.sites[0].complete, "{name}: {:?}", r.sites[0]);
+        assert!(!r.sites[0].notes.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn a_script_only_start_page_leads_to_the_page_it_sends_visitors_to() {
+    let site = Site::new(vec![
+        (
+            "/",
+            page("<script type='text/javascript'>window.location.href = \"/cms/index.html\";</script>"),
+        ),
+        (
+            "/cms/index.html",
+            page(&format!("<p>欢迎</p><a href='/news/1.html'>新闻</a>{DARK}")),
+        ),
+        ("/news/1.html", page(&format!("<p>通知</p>{DARK}"))),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    assert_eq!(
+        spam_pages(&r),
+        vec!["1.html", "index.html"],
+        "{:#?}",
+        r.findings
+    );
+    assert!(of(&r, "site.unreadable").is_empty());
+    assert!(r.sites[0].complete);
+}
+
+#[test]
+fn a_server_that_accepts_and_never_answers_is_unreachable() {
+    let site = Site::new(vec![
+        (
+            "/robots.txt",
+            Reply::Stall(std::time::Duration::from_secs(30)),
+        ),
+        ("/", Reply::Stall(std::time::Duration::from_secs(30))),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = site_entry("gov", &site.url("/"), "").replace("timeout_s = 5", "timeout_s = 1");
+    let r = run(&register(dir.path(), &toml), None);
+    let f = of(&r, "site.unreachable");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(f[0].severity, sitesweep::rules::Severity::High);
+    assert!(f[0].snippet.contains("timeout"), "{}", f[0].snippet);
+    assert!(of(&r, "crawl.robots-blocked").is_empty());
+}
+
+#[test]
+fn robots_txt_that_never_answers_on_a_live_site_blocks_the_crawl() {
+    let site = Site::new(vec![
+        (
+            "/robots.txt",
+            Reply::Stall(std::time::Duration::from_secs(30)),
+        ),
+        ("/", page(&format!("<p>首页</p>{DARK}"))),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = site_entry("gov", &site.url("/"), "").replace("timeout_s = 5", "timeout_s = 1");
+    let r = run(&register(dir.path(), &toml), None);
+    assert_eq!(of(&r, "crawl.robots-blocked").len(), 1, "{:#?}", r.findings);
+    assert!(of(&r, "site.unreachable").is_empty());
+}
+
+#[test]
+fn a_site_whose_client_cannot_be_built_still_has_a_finding_and_a_summary() {
+    // The CA file is read at load, then goes away before the scan.
+    let site = Site::new(vec![("/", page("<p>首页</p>"))]);
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls/ca.pem"),
+        &ca,
+    )
+    .unwrap();
+    let toml = site_entry("gov", &site.url("/"), "ca_file = \"ca.pem\"")
+        + &site_entry("ok", &site.url("/"), "");
+    let reg = register(dir.path(), &toml);
+    std::fs::remove_file(&ca).unwrap();
+    let r = run(&reg, None);
+    assert_eq!(r.sites.len(), 2, "{:#?}", r.sites);
+    let f = of(&r, "site.unreachable");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(f[0].site, "gov");
+    assert!(f[0].snippet.contains("ca_file"), "{}", f[0].snippet);
+}

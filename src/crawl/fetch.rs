@@ -80,6 +80,9 @@ pub struct Fetched {
     /// Labelled text but binary (NUL bytes in the first KiB): not read further.
     pub binary: bool,
     pub retry_after: Option<String>,
+    /// A 3xx whose Location could not be followed (`javascript:`, empty,
+    /// not a web URL): the Location as sent (`Some("")` when absent).
+    pub dead_end_location: Option<String>,
     pub elapsed: Duration,
 }
 
@@ -272,10 +275,19 @@ impl Fetcher {
             };
             let content_type = header(CONTENT_TYPE);
             let retry_after = header(RETRY_AFTER);
+            let mut dead_end_location = None;
             if (300..400).contains(&status) {
-                if let Some(next) =
-                    header(LOCATION).and_then(|l| crate::urls::resolve(&current, &l))
-                {
+                let location = resp
+                    .headers()
+                    .get(LOCATION)
+                    .map(|v| location_text(v.as_bytes()));
+                let next = location
+                    .as_deref()
+                    .and_then(|l| crate::urls::resolve(&current, l));
+                if next.is_none() && status != 304 {
+                    dead_end_location = Some(location.unwrap_or_default());
+                }
+                if let Some(next) = next {
                     if visited.contains(&next) {
                         return Err(FetchError {
                             kind: ErrorKind::RedirectLoop,
@@ -300,6 +312,7 @@ impl Fetcher {
                             redirected_out: true,
                             binary: false,
                             retry_after,
+                            dead_end_location: None,
                             elapsed: started.elapsed(),
                         });
                     }
@@ -357,10 +370,26 @@ impl Fetcher {
                 redirected_out: false,
                 binary,
                 retry_after,
+                dead_end_location,
                 elapsed: started.elapsed(),
             });
         }
     }
+}
+
+/// A Location header as browsers read it: raw bytes beyond ASCII (UTF-8
+/// from most servers, GBK from some) are percent-encoded as they are, so
+/// the server gets back the very bytes it sent; control bytes likewise.
+pub fn location_text(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for &b in raw {
+        if b.is_ascii_graphic() || b == b' ' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A certificate error in words an operator can act on; `note` says what

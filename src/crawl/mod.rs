@@ -18,6 +18,7 @@ pub mod tls;
 use crate::decode;
 use crate::extract;
 use crate::findings::{Finding, Origin, SiteRule};
+use crate::page::Field;
 use crate::progress::Observer;
 use crate::register::Site;
 use crate::rules::{RuleSet, Severity};
@@ -141,6 +142,20 @@ struct Task {
     url: Url,
     depth: u32,
     referrer: Option<Url>,
+    /// The start page, or the page a script-only start page sends
+    /// visitors to: it must yield something to inspect.
+    start: bool,
+}
+
+impl Task {
+    fn new(url: Url, depth: u32, referrer: Option<Url>) -> Task {
+        Task {
+            url,
+            depth,
+            referrer,
+            start: false,
+        }
+    }
 }
 
 /// What processing one fetched page produced.
@@ -149,7 +164,19 @@ struct PageWork {
     findings: Vec<Finding>,
     links: Vec<Url>,
     sitemap: Vec<Url>,
+    /// More links than [`MAX_LINKS_PER_PAGE`]: the rest were dropped.
+    links_cut: bool,
+    /// The page has visible body text or links: something was inspected.
+    readable: bool,
+    /// Where a page with nothing else sends visitors by script.
+    script_redirect: Option<Url>,
 }
+
+/// Links of one page followed at most (Heritrix keeps 6,000 outlinks; a
+/// page of 10,000 unique links is a link farm or a trap, not a menu).
+pub const MAX_LINKS_PER_PAGE: usize = 2_000;
+/// Script-only start pages followed in a row (`/` → `/index.jsp` → …).
+const MAX_START_HOPS: usize = 3;
 
 enum Outcome {
     Fetched(Task, Box<Fetched>, PageWork),
@@ -174,6 +201,8 @@ struct Crawl<'a> {
     /// URLs queued per URL shape (trap budget).
     patterns: HashMap<String, usize>,
     emitted: HashSet<String>,
+    /// Script-only start pages followed so far.
+    start_hops: usize,
     next_slot: Arc<Mutex<Instant>>,
     delay: Duration,
 }
@@ -197,16 +226,44 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
         operator: site.operator.clone(),
         insecure_tls: site.settings.insecure_tls,
     };
-    let fetcher = match Fetcher::new(&site.settings) {
-        Ok(f) => f,
+    let mut summary = match Fetcher::new(&site.settings) {
+        Ok(fetcher) => crawl_with(&site, &env, origin, fetcher, summary).await,
         Err(e) => {
-            summary.notes.push(e);
-            return summary;
+            // Every way a crawl ends reports the site: a finding saying why
+            // it was not read, and its summary.
+            let cause = format!("cannot start the crawl: {e}");
+            summary.notes.push(cause.clone());
+            let f = origin.site_finding(SiteRule::Unreachable, &site.url, "client", cause, None);
+            let reported = env
+                .resume
+                .get(&site.id)
+                .is_some_and(|r| r.findings.iter().any(|g| g.fingerprint == f.fingerprint));
+            summary.count(&f);
+            if !reported {
+                let _ = env.sink.send(Event::Finding(Box::new(f))).await;
+            }
+            summary
         }
     };
+    summary.elapsed = started.elapsed();
+    env.observer.site_done(&summary);
+    let _ = env
+        .sink
+        .send(Event::SiteDone(Box::new(summary.clone())))
+        .await;
+    summary
+}
+
+async fn crawl_with(
+    site: &Site,
+    env: &CrawlEnv,
+    origin: Origin,
+    fetcher: Fetcher,
+    summary: SiteSummary,
+) -> SiteSummary {
     let mut crawl = Crawl {
-        site: &site,
-        env: &env,
+        site,
+        env,
         origin,
         fetcher,
         scope: HashSet::from([ScopeKey::of(&site.url)]),
@@ -219,6 +276,7 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
         errors_in_row: 0,
         patterns: HashMap::new(),
         emitted: HashSet::new(),
+        start_hops: 0,
         next_slot: Arc::new(Mutex::new(Instant::now())),
         delay: Duration::from_millis(site.settings.delay_ms),
     };
@@ -226,12 +284,6 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
         Some(done) if !done.pages.is_empty() => crawl.resume(done).await,
         _ => crawl.run().await,
     }
-    crawl.summary.elapsed = started.elapsed();
-    env.observer.site_done(&crawl.summary);
-    let _ = env
-        .sink
-        .send(Event::SiteDone(Box::new(crawl.summary.clone())))
-        .await;
     crawl.summary
 }
 
@@ -316,16 +368,17 @@ impl Crawl<'_> {
         self.scope.contains(&ScopeKey::of(url))
     }
 
-    async fn robots_for(&mut self, url: &Url) -> Result<(), FetchError> {
+    /// Load the robots.txt of `url`'s origin, once.
+    async fn robots_for(&mut self, url: &Url) {
         if !self.site.settings.respect_robots {
-            return Ok(());
+            return;
         }
         let key = url.origin().ascii_serialization();
         if self.robots.contains_key(&key) {
-            return Ok(());
+            return;
         }
         wait_turn(&self.next_slot, self.delay).await;
-        let robots = robots::fetch(&self.fetcher, url, &self.site.settings.user_agent).await?;
+        let robots = robots::fetch(&self.fetcher, url, &self.site.settings.user_agent).await;
         if let Some(secs) = robots.delay() {
             // Crawl-delay honoured up to 30 s (Nutch's cap).
             let d = Duration::from_secs_f32(secs.clamp(0.0, 30.0));
@@ -340,12 +393,15 @@ impl Crawl<'_> {
             }
         }
         self.robots.insert(key, robots);
-        Ok(())
     }
 
     fn robots_allow(&self, url: &Url) -> Result<(), String> {
         match self.robots.get(&url.origin().ascii_serialization()) {
             Some(Robots::DisallowAll(cause)) => Err(cause.clone()),
+            Some(Robots::Unreachable(e)) => Err(format!(
+                "robots.txt did not answer ({}: {e}) while the site did; crawlers then crawl nothing (RFC 9309)",
+                e.kind.name()
+            )),
             Some(r) if !r.allowed(url) => Err(format!("robots.txt disallows {url}")),
             _ => Ok(()),
         }
@@ -353,19 +409,15 @@ impl Crawl<'_> {
 
     fn extra_seed(&mut self, url: Url) {
         if self.in_scope(&url) && self.seen.insert(urls::canonical(&url)) {
-            self.queue.push_back(Task {
-                url,
-                depth: 0,
-                referrer: None,
-            });
+            self.queue.push_back(Task::new(url, 0, None));
         }
     }
 
     async fn run(&mut self) {
         let site = self.site;
-        // robots.txt first; a host that cannot be connected to shows up at
-        // the start URL below, with its cause.
-        let _ = self.robots_for(&site.url).await;
+        // robots.txt first; a host that answers nothing shows up at the
+        // start URL below, with its cause.
+        self.robots_for(&site.url).await;
         let start = match self.fetch_start().await {
             Some(s) => s,
             None => return,
@@ -385,7 +437,7 @@ impl Crawl<'_> {
     /// reported are not reported again.
     async fn resume(&mut self, done: &SiteResume) {
         let site = self.site;
-        let _ = self.robots_for(&site.url).await;
+        self.robots_for(&site.url).await;
         self.summary.reachable = true;
         self.summary.complete = true;
         for f in &done.findings {
@@ -416,11 +468,7 @@ impl Crawl<'_> {
                 continue;
             };
             let links: Vec<Url> = links.iter().filter_map(|l| Url::parse(l).ok()).collect();
-            let task = Task {
-                url: page,
-                depth: *depth,
-                referrer: None,
-            };
+            let task = Task::new(page, *depth, None);
             self.follow(&task, links, Vec::new()).await;
         }
         self.crawl_loop().await;
@@ -435,11 +483,18 @@ impl Crawl<'_> {
         let _permit = self.env.pages_in_flight.clone().acquire_owned().await;
         let mut url = site.url.clone();
         self.seen.insert(urls::canonical(&url));
-        if let Err(cause) = self.robots_allow(&url) {
-            self.summary.notes.push(cause.clone());
-            self.site_finding(SiteRule::RobotsBlocked, &url, "", cause, None)
-                .await;
-            return None;
+        // A robots.txt that did not answer at all is judged after the start
+        // URL: a host that answers nothing is unreachable, not forbidding.
+        let robots_silent = matches!(
+            self.robots.get(&url.origin().ascii_serialization()),
+            Some(Robots::Unreachable(_))
+        );
+        if !robots_silent {
+            if let Err(cause) = self.robots_allow(&url) {
+                self.not_read(SiteRule::RobotsBlocked, &url, "", cause)
+                    .await;
+                return None;
+            }
         }
         let any = |_: &Url| true;
         let mut result =
@@ -448,11 +503,8 @@ impl Crawl<'_> {
             (url, result) = self.fetcher.http_fallback(url, result).await;
         }
         self.summary.pages_fetched += 1;
-        let task = Task {
-            url: url.clone(),
-            depth: 0,
-            referrer: None,
-        };
+        let mut task = Task::new(url.clone(), 0, None);
+        task.start = true;
         let fetched = match result {
             Ok(f) => f,
             Err(e) => {
@@ -468,9 +520,7 @@ impl Crawl<'_> {
                 } else {
                     (SiteRule::Unreachable, format!("{}: {e}", e.kind.name()))
                 };
-                self.summary.notes.push(note.clone());
-                self.site_finding(rule, &url, e.kind.name(), note, None)
-                    .await;
+                self.not_read(rule, &url, e.kind.name(), note).await;
                 return None;
             }
         };
@@ -480,30 +530,47 @@ impl Crawl<'_> {
         self.summary.final_url = Some(fetched.final_url.to_string());
         if fetched.final_url != url {
             self.scope.insert(ScopeKey::of(&fetched.final_url));
-            self.seen.insert(urls::canonical(&fetched.final_url));
-            let final_url = fetched.final_url.clone();
-            let _ = self.robots_for(&final_url).await;
-            if let Err(cause) = self.robots_allow(&final_url) {
-                self.summary.notes.push(cause.clone());
-                self.site_finding(SiteRule::RobotsBlocked, &final_url, "", cause, None)
+        }
+        // robots.txt of every origin the start page came from: the
+        // registered one, http after https, the host a redirect led to.
+        for origin in [url.clone(), fetched.final_url.clone()] {
+            self.robots_for(&origin).await;
+            if let Err(cause) = self.robots_allow(&origin) {
+                self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
+                    .await;
+                self.not_read(SiteRule::RobotsBlocked, &origin, "", cause)
                     .await;
                 return None;
             }
         }
-        if fetched.status >= 400 {
+        let status = fetched.status;
+        let dead_end = fetched.dead_end_location.clone();
+        if status >= 400 || dead_end.is_some() {
             self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
                 .await;
             self.summary.pages_failed += 1;
-            let note = format!("the start page answered HTTP {}", fetched.status);
-            self.summary.notes.push(note.clone());
-            let key = fetched.status.to_string();
-            self.site_finding(SiteRule::HttpError, &url, &key, note, None)
+            let note = match dead_end {
+                Some(location) if status < 400 => format!(
+                    "the start page answered HTTP {status} with a Location that cannot be followed: `{}`",
+                    location.chars().take(200).collect::<String>()
+                ),
+                _ => format!("the start page answered HTTP {status}"),
+            };
+            self.not_read(SiteRule::HttpError, &url, &status.to_string(), note)
                 .await;
             return None;
         }
         let mut fetched = fetched;
         let work = self.process(&mut fetched).await;
         Some(Outcome::Fetched(task, Box::new(fetched), work))
+    }
+
+    /// The site (or its start page) could not be read: the finding, and a
+    /// note in the summary saying why.
+    async fn not_read(&mut self, rule: SiteRule, url: &Url, key: &str, cause: String) {
+        self.summary.complete = false;
+        self.summary.notes.push(cause.clone());
+        self.site_finding(rule, url, key, cause, None).await;
     }
 
     /// With `insecure_tls`, say whether the certificate would have failed.
@@ -637,14 +704,22 @@ impl Crawl<'_> {
                         task.referrer.as_ref(),
                     ));
                 }
-                let in_scope: Vec<String> = work
-                    .links
-                    .iter()
-                    .chain(&work.sitemap)
-                    .filter(|u| self.in_scope(u))
-                    .map(Url::to_string)
-                    .collect();
-                self.record(&task, Some(&fetched), None, findings, in_scope)
+                if task.start && (200..300).contains(&status) && !work.readable {
+                    self.start_unreadable(&task, &fetched, work.script_redirect.as_ref())
+                        .await;
+                }
+                if work.links_cut {
+                    let detail = format!(
+                        "a page had more than {MAX_LINKS_PER_PAGE} links; the rest were not followed, e.g. {}",
+                        task.url
+                    );
+                    self.truncate("links-per-page", detail).await;
+                }
+                // Links are queued before the page is stored, and the page
+                // is stored with the links it queued: that is the frontier
+                // a resumed scan starts from.
+                let queued = self.follow(&task, work.links, work.sitemap).await;
+                self.record(&task, Some(&fetched), None, findings, queued)
                     .await;
                 if fetched.truncated {
                     let detail = format!(
@@ -661,10 +736,38 @@ impl Crawl<'_> {
                     );
                     self.truncate("body-error", detail).await;
                 }
-                self.follow(&task, work.links, work.sitemap).await;
                 self.progress(&task);
             }
         }
+    }
+
+    /// A start page with nothing to inspect: follow where its script sends
+    /// visitors (on the site), else say the site could not be inspected.
+    async fn start_unreadable(&mut self, task: &Task, fetched: &Fetched, target: Option<&Url>) {
+        if let Some(target) = target {
+            let same_site = strip_www(target) == strip_www(&task.url);
+            if same_site && self.start_hops < MAX_START_HOPS {
+                self.scope.insert(ScopeKey::of(target));
+                if self.seen.insert(urls::canonical(target)) {
+                    self.start_hops += 1;
+                    let mut next = Task::new(target.clone(), 0, Some(task.url.clone()));
+                    next.start = true;
+                    self.queue.push_front(next);
+                    return;
+                }
+            }
+        }
+        let what = match target {
+            Some(t) => format!("it only sends visitors by script to {t}"),
+            None => format!(
+                "it has no text and no links ({} bytes, {})",
+                fetched.size,
+                fetched.content_type.as_deref().unwrap_or("no content type")
+            ),
+        };
+        let cause = format!("the start page cannot be inspected: {what}");
+        self.not_read(SiteRule::Unreadable, &task.url, "", cause)
+            .await;
     }
 
     fn progress(&self, task: &Task) {
@@ -725,14 +828,28 @@ impl Crawl<'_> {
         Ok(())
     }
 
-    async fn follow(&mut self, task: &Task, links: Vec<Url>, sitemap: Vec<Url>) {
+    /// Queue a page's new in-scope links; returns those queued. Once the
+    /// site's page budget is spent (pages fetched plus queued), links are
+    /// not even remembered: a site of pages with 10,000 unique links each
+    /// must not fill memory with URLs that will never be fetched.
+    async fn follow(&mut self, task: &Task, links: Vec<Url>, sitemap: Vec<Url>) -> Vec<String> {
         let max_depth = self.site.settings.max_depth;
+        let max_pages = self.site.settings.max_pages;
         let mut too_deep: Option<Url> = None;
         let mut too_deep_count = 0usize;
+        let mut over_budget: Option<Url> = None;
+        let mut queued = Vec::new();
         let sitemap_links = sitemap.into_iter().map(|u| (u, 1u32));
         let page_links = links.into_iter().map(|u| (u, task.depth + 1));
         for (link, depth) in sitemap_links.chain(page_links) {
             if !self.in_scope(&link) {
+                continue;
+            }
+            if self.summary.pages_fetched + self.queue.len() >= max_pages {
+                if !self.seen.contains(&urls::canonical(&link)) {
+                    self.summary.pages_skipped += 1;
+                    over_budget.get_or_insert(link);
+                }
                 continue;
             }
             if self
@@ -760,11 +877,14 @@ impl Crawl<'_> {
                 self.truncate(cause, detail).await;
                 continue;
             }
-            self.queue.push_back(Task {
-                url: link,
-                depth,
-                referrer: Some(task.url.clone()),
-            });
+            queued.push(link.to_string());
+            self.queue
+                .push_back(Task::new(link, depth, Some(task.url.clone())));
+        }
+        if let Some(example) = over_budget {
+            let detail =
+                format!("max_pages ({max_pages}) reached: more pages not fetched, e.g. {example}");
+            self.truncate("max_pages", detail).await;
         }
         if let Some(example) = too_deep {
             let detail = format!(
@@ -773,6 +893,7 @@ impl Crawl<'_> {
             );
             self.truncate("max_depth", detail).await;
         }
+        queued
     }
 
     /// Most pages refused with 403/429: a firewall is refusing the scanner.
@@ -790,6 +911,14 @@ impl Crawl<'_> {
                 .await;
         }
     }
+}
+
+/// A host without a leading `www.`: `example.gov.cn` and
+/// `www.example.gov.cn` are one site when a start page sends visitors
+/// from one to the other.
+fn strip_www(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    host.strip_prefix("www.").unwrap_or(host).to_string()
 }
 
 /// Politeness: requests to one site are at least `delay` apart, and none
@@ -873,6 +1002,7 @@ async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched
         let work = if is_sitemap {
             PageWork {
                 sitemap: sitemap::urls(&body),
+                readable: true,
                 ..PageWork::default()
             }
         } else {
@@ -911,6 +1041,20 @@ fn analyse(
     };
     let hits = rules.match_page(&extracted.page);
     let mut findings = origin.page_findings(url, &extracted.page, &hits, rules, &fetched_at);
+    let mut links = extracted.links;
+    let links_cut = links.len() > MAX_LINKS_PER_PAGE;
+    links.truncate(MAX_LINKS_PER_PAGE);
+    let readable =
+        is_script
+            || !links.is_empty()
+            || extracted.page.blocks.iter().any(|b| {
+                matches!(b.field, Field::Text | Field::Anchor) && !b.text.trim().is_empty()
+            });
+    let script_redirect = if readable {
+        None
+    } else {
+        extract::script::redirect_target(&decoded.text, url)
+    };
     if decoded.errors {
         findings.push(origin.site_finding(
             SiteRule::Decode,
@@ -925,7 +1069,10 @@ fn analyse(
     }
     PageWork {
         findings,
-        links: extracted.links,
+        links,
         sitemap: Vec::new(),
+        links_cut,
+        readable,
+        script_redirect,
     }
 }

@@ -2,7 +2,7 @@
 //! answer means everything is allowed, a 5xx or an unreachable robots.txt
 //! means nothing is (the site cannot be inspected politely).
 
-use super::fetch::{ErrorKind, FetchError, Fetcher};
+use super::fetch::{FetchError, Fetcher};
 use texting_robots::Robot;
 use url::Url;
 
@@ -13,8 +13,12 @@ pub enum Robots {
     /// No rules (missing, 4xx, or `respect_robots = false`).
     AllowAll,
     Rules(Box<Robot>),
-    /// 5xx or unreachable: disallow all, with the cause.
+    /// 5xx: disallow all, with the cause.
     DisallowAll(String),
+    /// No answer at all (timeout, refused, DNS, blocked target): disallow
+    /// all too, but the crawl first asks the start URL, because a host that
+    /// answers nothing is unreachable, not a host that forbids crawling.
+    Unreachable(FetchError),
 }
 
 impl Robots {
@@ -22,7 +26,7 @@ impl Robots {
         match self {
             Robots::AllowAll => true,
             Robots::Rules(r) => r.allowed(url.as_str()),
-            Robots::DisallowAll(_) => false,
+            Robots::DisallowAll(_) | Robots::Unreachable(_) => false,
         }
     }
 
@@ -60,27 +64,19 @@ pub fn parse(user_agent: &str, body: &[u8]) -> Robots {
     }
 }
 
-/// Fetch and parse the robots.txt of `origin`'s host. A host that cannot
-/// be connected to at all is an error (the start URL will say why the site
-/// is unreachable); a timeout or 5xx disallows all.
-pub async fn fetch(
-    fetcher: &Fetcher,
-    origin: &Url,
-    user_agent: &str,
-) -> Result<Robots, FetchError> {
+/// Fetch and parse the robots.txt of `origin`'s host: rules, allow all
+/// (missing, 4xx), disallow all (5xx), or no answer at all.
+pub async fn fetch(fetcher: &Fetcher, origin: &Url, user_agent: &str) -> Robots {
     let Ok(robots_url) = origin.join("/robots.txt") else {
-        return Ok(Robots::AllowAll);
+        return Robots::AllowAll;
     };
     let same_host = |u: &Url| u.host_str() == robots_url.host_str();
-    Ok(match fetcher.fetch(&robots_url, &same_host).await {
+    match fetcher.fetch(&robots_url, &same_host).await {
         Ok(f) if (200..300).contains(&f.status) => parse(user_agent, &f.body),
         Ok(f) if f.status >= 500 => {
             Robots::DisallowAll(format!("robots.txt answered HTTP {}", f.status))
         }
         Ok(_) => Robots::AllowAll,
-        Err(e) if e.kind == ErrorKind::Timeout => {
-            Robots::DisallowAll(format!("robots.txt did not answer in time: {e}"))
-        }
-        Err(e) => return Err(e),
-    })
+        Err(e) => Robots::Unreachable(e),
+    }
 }
