@@ -136,6 +136,23 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Where a page sends visitors by script (`location.href = '/cms/'`,
+/// `window.location.replace("…")`, `top.location = …`), resolved against
+/// the page URL: the first such assignment of a string literal, if any.
+/// Used for start pages that hold nothing else (`/` → `/index.jsp` by
+/// script is common on portals), which a browser would follow.
+pub fn redirect_target(html: &str, base: &url::Url) -> Option<url::Url> {
+    static ASSIGN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?i)\blocation(?:\s*\.\s*href)?\s*=\s*["']([^"'\s]{1,2000})["']|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*["']([^"'\s]{1,2000})["']"#,
+        )
+        .expect("valid regex")
+    });
+    let caps = ASSIGN.captures(html)?;
+    let target = caps.get(1).or_else(|| caps.get(2))?.as_str();
+    crate::urls::resolve(base, target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,21 +189,4 @@ mod tests {
         let s = strings("document.write(unescape('%3Ca%20href%3D%22x%22%3E%E7%99%BE%E5%AE%B6%E4%B9%90%3C/a%3E'))");
         assert_eq!(s, vec!["<a href=\"x\">百家乐</a>"]);
     }
-}
-
-/// Where a page sends visitors by script (`location.href = '/cms/'`,
-/// `window.location.replace("…")`, `top.location = …`), resolved against
-/// the page URL: the first such assignment of a string literal, if any.
-/// Used for start pages that hold nothing else (`/` → `/index.jsp` by
-/// script is common on portals), which a browser would follow.
-pub fn redirect_target(html: &str, base: &url::Url) -> Option<url::Url> {
-    static ASSIGN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r#"(?i)\blocation(?:\s*\.\s*href)?\s*=\s*["']([^"'\s]{1,2000})["']|\blocation\s*\.\s*(?:replace|assign)\s*\(\s*["']([^"'\s]{1,2000})["']"#,
-        )
-        .expect("valid regex")
-    });
-    let caps = ASSIGN.captures(html)?;
-    let target = caps.get(1).or_else(|| caps.get(2))?.as_str();
-    crate::urls::resolve(base, target)
 }
