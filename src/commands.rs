@@ -318,18 +318,40 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
             db: Some(args.db.clone()),
             concurrency: args.concurrency,
             resume: args.resume,
-            keep_pages: false,
+            keep_records: false,
             observer,
         },
     )?;
     print_summary(&result);
+    if !result.unfinished.is_empty() {
+        println!(
+            "{} site{} of scan {} not crawled yet ({}); `sitesweep scan --resume` finishes them",
+            result.unfinished.len(),
+            if result.unfinished.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            result.scan,
+            result.unfinished.join(", ")
+        );
+    }
+    // The verdict is read back from the store one finding at a time: a
+    // scan's findings are never all held in memory.
     let today = crate::ignore::today();
-    let (kept, ignored) = ignore.split(result.findings.clone(), &today);
-    if !ignored.is_empty() {
+    let (mut ignored, mut worst) = (0usize, None::<Severity>);
+    Store::open(&args.db)?.each_finding(&result.scan, |f| {
+        if ignore.ignores(&f, &today).is_some() {
+            ignored += 1;
+        } else {
+            worst = worst.max(Some(f.severity));
+        }
+    })?;
+    if ignored > 0 {
         println!(
             "{} finding{} ignored by {}",
-            ignored.len(),
-            if ignored.len() == 1 { "" } else { "s" },
+            ignored,
+            if ignored == 1 { "" } else { "s" },
             ignore
                 .path
                 .as_deref()
@@ -352,13 +374,13 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     if let Some(path) = &args.jsonl {
         println!("findings: {}", path.display());
     }
-    Ok(exit_code(&kept, args.fail_on))
+    Ok(exit_code(worst, args.fail_on))
 }
 
-/// 1 when a finding is at or above `--fail-on`; otherwise 0.
-pub fn exit_code(findings: &[Finding], fail_on: Option<Severity>) -> u8 {
-    match fail_on {
-        Some(level) if findings.iter().any(|f| f.severity >= level) => exit::FINDINGS,
+/// 1 when the worst finding is at or above `--fail-on`; otherwise 0.
+pub fn exit_code(worst: Option<Severity>, fail_on: Option<Severity>) -> u8 {
+    match (worst, fail_on) {
+        (Some(worst), Some(level)) if worst >= level => exit::FINDINGS,
         _ => exit::OK,
     }
 }
@@ -405,7 +427,7 @@ pub fn print_summary(result: &ScanResult) {
             let _ = writeln!(out, "  {}: {n}", s.site);
         }
     }
-    let total = result.findings.len();
+    let total = result.total_findings;
     let pages: usize = result.sites.iter().map(|s| s.pages_fetched).sum();
     let memory = peak_memory_mib()
         .map(|m| format!(", peak memory {m} MiB"))
@@ -572,7 +594,7 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
             db: Some(out.join("sitesweep.db")),
             concurrency: scan::DEFAULT_CONCURRENCY,
             resume: false,
-            keep_pages: false,
+            keep_records: true,
             observer: progress::for_stderr(sites.register.sites.len()),
         },
     )?;

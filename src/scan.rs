@@ -13,14 +13,9 @@ use crate::store::Store;
 use futures_util::stream::{self, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
-
-/// What the writer thread hands back: every finding, the page records kept,
-/// and the store (closed by the caller once the scan's state is written).
-type Written = (Vec<Finding>, Vec<PageRecord>, Option<Store>);
 
 /// Sites crawled at once unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -36,9 +31,10 @@ pub struct ScanOptions {
     /// Finish the last unfinished scan of the database instead of starting
     /// a new one.
     pub resume: bool,
-    /// Keep every page record in the result (tests); otherwise they are
-    /// only streamed, so memory does not grow with the number of pages.
-    pub keep_pages: bool,
+    /// Keep every page record and finding in the result (tests, the demo);
+    /// otherwise they are only streamed and counted, so memory does not
+    /// grow with the size of the scan.
+    pub keep_records: bool,
     pub observer: Arc<dyn Observer>,
 }
 
@@ -49,36 +45,64 @@ pub struct ScanResult {
     pub finished_at: String,
     /// In register order.
     pub sites: Vec<SiteSummary>,
-    /// In the order they were found.
+    /// Findings reported by the whole scan (a resumed one included).
+    pub total_findings: usize,
+    /// Sites of the scan still unfinished (`--resume --site` finished
+    /// only some): the scan stays resumable.
+    pub unfinished: Vec<String>,
+    /// In the order they were found (only with
+    /// [`ScanOptions::keep_records`]).
     pub findings: Vec<Finding>,
     /// Every URL requested, in the order the answers came (only with
-    /// [`ScanOptions::keep_pages`]).
+    /// [`ScanOptions::keep_records`]).
     pub pages: Vec<PageRecord>,
 }
 
 /// Run a scan to the end. Bad pages and unreachable sites are findings; an
-/// error here means the scan itself could not run (exit 3), or a bad flag
-/// (exit 2, before any request).
+/// error here means the scan itself could not run (exit 3), or bad input
+/// (exit 2, before any request and before any file is touched).
 pub fn run(
     register: &Register,
     rules: Arc<RuleSet>,
     opts: ScanOptions,
 ) -> Result<ScanResult, Error> {
-    let jsonl = open_jsonl(&opts)?;
+    if let Some(path) = &opts.jsonl {
+        check_stream_path(path, opts.db.as_deref(), &register.path)?;
+    }
     let mut store = match &opts.db {
         Some(path) => {
+            if opts.resume && !path.exists() {
+                return Err(InputError::plain(format!(
+                    "{}: nothing to resume: there is no such database",
+                    path.display()
+                ))
+                .into());
+            }
             let mut store = Store::open(path)?;
             store.lock()?;
             Some(store)
         }
         None => None,
     };
-    let plan = match (store.as_mut(), opts.resume) {
-        (None, true) => {
-            return Err(InputError::plain("--resume needs the scan database (--db)").into())
+    // The stream is opened only now: a second scan refused by the lock
+    // must leave the running scan's stream alone.
+    let (plan, jsonl) = match (store.as_mut(), opts.resume) {
+        (None, true) => return Err(InputError::plain("resuming needs the scan database").into()),
+        (Some(store), true) => {
+            let plan = plan_resume(store, register, &rules)?;
+            let jsonl = match &opts.jsonl {
+                Some(path) => Some(Jsonl::reopen(path, &plan.scan, store)?),
+                None => None,
+            };
+            (plan, jsonl)
         }
-        (Some(store), true) => plan_resume(store, register)?,
-        (store, false) => plan_new(store, register, &rules)?,
+        (store, false) => {
+            let jsonl = match &opts.jsonl {
+                Some(path) => Some(Jsonl::create(path)?),
+                None => None,
+            };
+            (plan_new(store, register, &rules)?, jsonl)
+        }
     };
     // One thread for all the network I/O: pages are analysed on the rayon
     // pool and written by the writer thread, and on a 2-core machine a
@@ -93,7 +117,8 @@ pub fn run(
     // writer: the store and the JSONL stream see the same findings with the
     // same status, and a slow disk slows the crawl instead of losing data.
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(1024);
-    let writer = spawn_writer(rx, jsonl, store, opts.keep_pages, plan.scan.clone())?;
+    let writer_gone = tx.clone();
+    let writer = spawn_writer(rx, jsonl, store, opts.keep_records, plan.scan.clone())?;
     let env = Arc::new(CrawlEnv {
         scan: plan.scan.clone(),
         rules,
@@ -104,44 +129,75 @@ pub fn run(
     });
     let sites: Vec<_> = plan.sites.into_iter().map(Arc::new).collect();
     let concurrency = opts.concurrency.max(1);
-    let crawled: Option<Vec<SiteSummary>> = runtime.block_on(async {
+    let crawled: Ended = runtime.block_on(async {
         let all = stream::iter(sites)
             .map(|site| crawl::crawl_site(site, env.clone()))
             .buffer_unordered(concurrency)
             .collect::<Vec<_>>();
         tokio::select! {
-            done = all => Some(done),
-            _ = tokio::signal::ctrl_c() => None,
+            done = all => Ended::Done(done),
+            _ = tokio::signal::ctrl_c() => Ended::Interrupted,
+            // The writer stopped (disk full, database error): nothing more
+            // could be kept, so the crawl stops now rather than at the end.
+            _ = writer_gone.closed() => Ended::WriterFailed,
         }
     });
+    drop(writer_gone);
     drop(env);
     // Dropping the runtime cancels crawls still running after an interrupt.
     drop(runtime);
     opts.observer.finish();
-    let (mut found, pages, store) = writer
+    let written = writer
         .join()
-        .map_err(|_| Error::Failed("the findings writer stopped".into()))?
-        .map_err(Error::Failed)?;
+        .map_err(|_| Error::Failed("the findings writer stopped".into()))?;
     let scan = plan.scan;
     let finished_at = findings::now_rfc3339();
-    let Some(mut summaries) = crawled else {
-        if let Some(mut st) = store {
+    let where_ = opts
+        .jsonl
+        .as_ref()
+        .map(|p| format!(" and in {}", p.display()))
+        .unwrap_or_default();
+    if let Some(err) = written.error {
+        if let Some(mut st) = written.store {
+            // May fail too when the database is what failed; the scan is
+            // then still `running`, which `--resume` takes as unfinished.
+            let _ = st.finish_scan(&scan, &finished_at, "failed");
+        }
+        return Err(Error::Failed(format!(
+            "the scan stopped: {err}. The {} findings reported before are kept (in the database{where_}); \
+             `sitesweep scan --resume` finishes the scan once the cause is fixed",
+            written.total
+        )));
+    }
+    let Ended::Done(mut summaries) = crawled else {
+        if let Some(mut st) = written.store {
             st.finish_scan(&scan, &finished_at, "interrupted")?;
         }
         return Err(Error::Failed(format!(
-            "interrupted: {} findings were reported before the stop{}",
-            found.len(),
-            opts.jsonl
-                .as_ref()
-                .map(|p| format!(" (in {})", p.display()))
-                .unwrap_or_default()
+            "interrupted: {} findings were reported before the stop (in the database{where_}); \
+             `sitesweep scan --resume` finishes the scan",
+            written.total
         )));
     };
-    if let Some(mut st) = store {
-        st.finish_scan(&scan, &finished_at, "finished")?;
+    let mut total = written.total;
+    let mut unfinished = Vec::new();
+    if let Some(mut st) = written.store {
+        let done: HashSet<String> = st.sites_done(&scan)?.into_iter().collect();
+        unfinished = plan
+            .selected
+            .iter()
+            .filter(|s| !done.contains(*s))
+            .cloned()
+            .collect();
+        let state = if unfinished.is_empty() {
+            "finished"
+        } else {
+            "interrupted"
+        };
+        st.finish_scan(&scan, &finished_at, state)?;
         if opts.resume {
             // The whole scan, not just what this run added.
-            found = st.findings(&scan)?;
+            total = st.count_findings(&scan)?;
             summaries = st.site_summaries(&scan)?;
         }
     }
@@ -152,39 +208,200 @@ pub fn run(
         .map(|(i, s)| (s.id.as_str(), i))
         .collect();
     summaries.sort_by_key(|s| order.get(s.site.as_str()).copied().unwrap_or(usize::MAX));
+    let (found, pages) = if opts.keep_records {
+        (written.findings, written.pages)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(ScanResult {
         scan,
         started_at: plan.started_at,
         finished_at,
         sites: summaries,
+        total_findings: total,
+        unfinished,
         findings: found,
         pages,
     })
 }
 
-/// The JSONL stream; a resumed scan appends to it, so what was reported stays.
-fn open_jsonl(opts: &ScanOptions) -> Result<Option<BufWriter<File>>, Error> {
-    let Some(path) = &opts.jsonl else {
-        return Ok(None);
+/// How the crawl part of a scan ended.
+enum Ended {
+    Done(Vec<SiteSummary>),
+    Interrupted,
+    WriterFailed,
+}
+
+/// Refuse a stream path that is one of the scan's own files: writing
+/// findings over the database, its journal or lock, or the register would
+/// destroy them.
+fn check_stream_path(path: &Path, db: Option<&Path>, register: &Path) -> Result<(), Error> {
+    let target = resolved(path);
+    let mut own: Vec<(PathBuf, &str)> = vec![(resolved(register), "the register")];
+    if let Some(db) = db {
+        own.push((resolved(db), "the scan database"));
+        for suffix in ["-wal", "-shm", "-journal", ".lock"] {
+            own.push((
+                resolved(Path::new(&format!("{}{suffix}", db.display()))),
+                "a file of the scan database",
+            ));
+        }
+    }
+    match own.iter().find(|(p, _)| *p == target) {
+        Some((_, what)) => Err(InputError::plain(format!(
+            "{}: this is {what}; the findings stream needs a file of its own",
+            path.display()
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// A path made absolute with its directory's symlinks resolved, whether or
+/// not the file exists yet.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(opts.resume)
-        .truncate(!opts.resume)
-        .open(path)
-        .map_err(|e| {
-            InputError::plain(format!("--jsonl {}: cannot create: {e}", path.display()))
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    match path.file_name() {
+        Some(name) => dir.join(name),
+        None => dir,
+    }
+}
+
+/// The JSONL stream. Every line is written whole or not at all: a failed
+/// write (disk full) is cut back to the end of the last whole line. The
+/// store is written first and the line after, so a kill in between leaves
+/// a finding in the database that the stream lacks; [`Jsonl::reopen`]
+/// writes those again when the scan is resumed, so the two end equal.
+struct Jsonl {
+    file: File,
+    /// Bytes of whole lines.
+    len: u64,
+    path: PathBuf,
+    line: Vec<u8>,
+}
+
+impl Jsonl {
+    fn create(path: &Path) -> Result<Jsonl, Error> {
+        let file = File::create(path)
+            .map_err(|e| InputError::plain(format!("{}: cannot create: {e}", path.display())))?;
+        Ok(Jsonl {
+            file,
+            len: 0,
+            path: path.to_path_buf(),
+            line: Vec::new(),
+        })
+    }
+
+    /// The stream of a scan being resumed: a partial last line (a kill mid
+    /// write) is cut, and every finding of the scan in the database that
+    /// the stream lacks is written, so nothing reported is missing and
+    /// nothing is there twice.
+    fn reopen(path: &Path, scan: &str, store: &Store) -> Result<Jsonl, Error> {
+        use std::io::{BufRead, BufReader, Seek, SeekFrom};
+        let cannot = |e: std::io::Error| {
+            Error::Input(InputError::plain(format!(
+                "{}: cannot open: {e}",
+                path.display()
+            )))
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(cannot)?;
+        #[derive(serde::Deserialize)]
+        struct Line {
+            scan: String,
+            fingerprint: String,
+        }
+        let mut whole = 0u64;
+        let mut listed = HashSet::new();
+        let mut reader = BufReader::new(&file);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            let n = reader.read_until(b'\n', &mut buf).map_err(cannot)?;
+            if n == 0 || buf.last() != Some(&b'\n') {
+                break;
+            }
+            whole += n as u64;
+            if let Ok(line) = serde_json::from_slice::<Line>(&buf) {
+                if line.scan == scan {
+                    listed.insert(line.fingerprint);
+                }
+            }
+        }
+        drop(reader);
+        file.set_len(whole).map_err(cannot)?;
+        let mut jsonl = Jsonl {
+            file,
+            len: whole,
+            path: path.to_path_buf(),
+            line: Vec::new(),
+        };
+        jsonl.file.seek(SeekFrom::Start(whole)).map_err(cannot)?;
+        let mut failed = Ok(());
+        store.each_finding(scan, |f| {
+            if failed.is_ok() && !listed.contains(&f.fingerprint) {
+                failed = jsonl.append(&f);
+            }
         })?;
-    Ok(Some(BufWriter::new(file)))
+        failed.map_err(Error::Failed)?;
+        Ok(jsonl)
+    }
+
+    fn append(&mut self, f: &Finding) -> Result<(), String> {
+        use std::io::Write;
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, f).map_err(|e| e.to_string())?;
+        self.line.push(b'\n');
+        match self.file.write_all(&self.line) {
+            Ok(()) => {
+                self.len += self.line.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                // No half line: cut back to the last whole one.
+                let _ = self.file.set_len(self.len);
+                Err(format!("cannot write {}: {e}", self.path.display()))
+            }
+        }
+    }
 }
 
 /// Which scan this run writes, and what it crawls.
 struct Plan {
     scan: String,
     started_at: String,
+    /// Every site of the scan (its `sites` list), crawled now or before.
+    selected: Vec<String>,
+    /// The sites this run crawls.
     sites: Vec<Site>,
     resume: HashMap<String, SiteResume>,
+}
+
+/// The hash a scan records of its register: the file's bytes.
+fn register_hash(register: &Register) -> String {
+    std::fs::read(&register.path)
+        .map(|b| findings::short_hash([String::from_utf8_lossy(&b).as_ref()]))
+        .unwrap_or_default()
+}
+
+fn rule_hashes(rules: &RuleSet) -> Vec<(String, String)> {
+    rules
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), r.hash()))
+        .collect()
 }
 
 /// A new scan: an id from the start time (a suffix when two scans start in
@@ -198,6 +415,7 @@ fn plan_new(
     let started_at = findings::rfc3339(started);
     let base_id = findings::scan_id(started);
     let mut scan = base_id.clone();
+    let site_ids: Vec<String> = register.sites.iter().map(|s| s.id.clone()).collect();
     if let Some(store) = store {
         let taken: HashSet<String> = store.scans()?.into_iter().map(|s| s.id).collect();
         let mut n = 2;
@@ -205,42 +423,80 @@ fn plan_new(
             scan = format!("{base_id}-{n}");
             n += 1;
         }
-        let rule_hashes: Vec<(String, String)> = rules
-            .rules
-            .iter()
-            .map(|r| (r.id.clone(), r.hash()))
-            .collect();
-        let register_hash = std::fs::read(&register.path)
-            .map(|b| findings::short_hash([String::from_utf8_lossy(&b).as_ref()]))
-            .unwrap_or_default();
-        let site_ids: Vec<String> = register.sites.iter().map(|s| s.id.clone()).collect();
         store.begin_scan(
             &scan,
             &started_at,
             &register.path.display().to_string(),
-            &register_hash,
-            &rule_hashes,
+            &register_hash(register),
+            &rule_hashes(rules),
             &site_ids,
         )?;
     }
     Ok(Plan {
         scan,
         started_at,
+        selected: site_ids,
         sites: register.sites.clone(),
         resume: HashMap::new(),
     })
 }
 
-/// The last unfinished scan: its sites that had not ended, each with what
-/// was stored of it.
-fn plan_resume(store: &mut Store, register: &Register) -> Result<Plan, Error> {
-    let row = store.unfinished()?.ok_or_else(|| {
-        InputError::plain(format!(
-            "{}: nothing to resume: the last scan finished",
+/// The last unfinished scan: its sites that had not ended (of those
+/// selected with `--site`), each with what was stored of it. Refused when
+/// the register or a rule changed since the scan started: its findings
+/// would mix two sets of rules, and `diff` could call a finding of a
+/// changed rule resolved.
+fn plan_resume(store: &mut Store, register: &Register, rules: &RuleSet) -> Result<Plan, Error> {
+    let Some(row) = store.scans()?.into_iter().last() else {
+        return Err(InputError::plain(format!(
+            "{}: nothing to resume: no scan in this database",
             store.path.display()
         ))
-    })?;
-    let done_sites = store.sites_done(&row.id)?;
+        .into());
+    };
+    if row.state == "finished" {
+        return Err(InputError::plain(format!(
+            "{}: nothing to resume: the last scan ({}) finished",
+            store.path.display(),
+            row.id
+        ))
+        .into());
+    }
+    let refuse = |what: String| -> Error {
+        InputError::plain(format!(
+            "cannot resume scan {}: {what} since it started; put it back, or start a new scan (without --resume)",
+            row.id
+        ))
+        .into()
+    };
+    if row.register_hash != register_hash(register) {
+        return Err(refuse(format!(
+            "the register {} changed",
+            register.path.display()
+        )));
+    }
+    let before = store.rule_hashes(&row.id)?;
+    let now: HashMap<String, String> = rule_hashes(rules).into_iter().collect();
+    let mut changed: Vec<&str> = before
+        .iter()
+        .filter(|(id, hash)| now.get(*id) != Some(*hash))
+        .map(|(id, _)| id.as_str())
+        .chain(
+            now.keys()
+                .filter(|id| !before.contains_key(*id))
+                .map(String::as_str),
+        )
+        .collect();
+    changed.sort_unstable();
+    if let Some(first) = changed.first() {
+        return Err(refuse(format!(
+            "{} rule{} changed (`{first}`{})",
+            changed.len(),
+            if changed.len() == 1 { "" } else { "s" },
+            if changed.len() > 1 { " and others" } else { "" }
+        )));
+    }
+    let done_sites: HashSet<String> = store.sites_done(&row.id)?.into_iter().collect();
     let sites: Vec<Site> = register
         .sites
         .iter()
@@ -252,12 +508,18 @@ fn plan_resume(store: &mut Store, register: &Register) -> Result<Plan, Error> {
     for f in store.findings(&row.id)? {
         found.entry(f.site.clone()).or_default().push(f);
     }
+    let mut progress: HashMap<String, SiteSummary> = store
+        .site_progress(&row.id)?
+        .into_iter()
+        .map(|p| (p.site.clone(), p))
+        .collect();
     let resume = sites
         .iter()
         .map(|s| {
             let done = SiteResume {
                 pages: pages.remove(&s.id).unwrap_or_default(),
                 findings: found.remove(&s.id).unwrap_or_default(),
+                progress: progress.remove(&s.id),
             };
             (s.id.clone(), done)
         })
@@ -266,74 +528,107 @@ fn plan_resume(store: &mut Store, register: &Register) -> Result<Plan, Error> {
     Ok(Plan {
         scan: row.id,
         started_at: row.started,
+        selected: row.sites,
         sites,
         resume,
     })
 }
 
+/// What the writer hands back when the crawl's channel closes or a write
+/// fails.
+struct Written {
+    /// The write that failed, if one did (the writer stops there).
+    error: Option<String>,
+    /// Findings written by this run.
+    total: usize,
+    /// With `keep_records`: every finding and page record.
+    findings: Vec<Finding>,
+    pages: Vec<PageRecord>,
+    /// Closed by the caller once the scan's state is written.
+    store: Option<Store>,
+}
+
 /// The one thread that writes: status from history, the store (a page and
-/// its findings in one transaction), then the JSONL line.
+/// its findings in one transaction), then the JSONL line. On the first
+/// failed write it stops and drops the channel, which stops the crawl.
 fn spawn_writer(
     mut rx: tokio::sync::mpsc::Receiver<Event>,
-    mut jsonl: Option<BufWriter<File>>,
-    mut store: Option<Store>,
-    keep_pages: bool,
+    mut jsonl: Option<Jsonl>,
+    store: Option<Store>,
+    keep_records: bool,
     scan: String,
-) -> Result<std::thread::JoinHandle<Result<Written, String>>, Error> {
-    let text = |e: Error| e.to_string();
+) -> Result<std::thread::JoinHandle<Written>, Error> {
     std::thread::Builder::new()
         .name("findings-writer".into())
-        .spawn(move || -> Result<Written, String> {
-            let mut all = Vec::new();
-            let mut pages = Vec::new();
-            let mut write_line = |f: &Finding| -> Result<(), String> {
-                if let Some(w) = jsonl.as_mut() {
-                    let line = serde_json::to_string(f).map_err(|e| e.to_string())?;
-                    w.write_all(line.as_bytes())
-                        .and_then(|_| w.write_all(b"\n"))
-                        .and_then(|_| w.flush())
-                        .map_err(|e| format!("cannot write the JSONL file: {e}"))?;
-                }
-                Ok(())
+        .spawn(move || {
+            let mut out = Written {
+                error: None,
+                total: 0,
+                findings: Vec::new(),
+                pages: Vec::new(),
+                store,
             };
             while let Some(event) = rx.blocking_recv() {
-                match event {
-                    Event::Finding(f) => {
-                        let mut f = *f;
-                        if let Some(st) = store.as_mut() {
-                            st.classify(&mut f).map_err(text)?;
-                            st.finding(&f).map_err(text)?;
-                        }
-                        write_line(&f)?;
-                        all.push(f);
-                    }
-                    Event::Page {
-                        record,
-                        mut findings,
-                        links,
-                    } => {
-                        if let Some(st) = store.as_mut() {
-                            for f in &mut findings {
-                                st.classify(f).map_err(text)?;
-                            }
-                            st.page(&scan, &record, &links, &findings).map_err(text)?;
-                        }
-                        for f in findings {
-                            write_line(&f)?;
-                            all.push(f);
-                        }
-                        if keep_pages {
-                            pages.push(*record);
-                        }
-                    }
-                    Event::SiteDone(summary) => {
-                        if let Some(st) = store.as_mut() {
-                            st.site_done(&scan, &summary).map_err(text)?;
-                        }
-                    }
+                if let Err(e) = write_event(event, &mut out, jsonl.as_mut(), keep_records, &scan) {
+                    out.error = Some(e);
+                    break;
                 }
             }
-            Ok((all, pages, store))
+            out
         })
         .map_err(|e| Error::Failed(format!("cannot start the writer: {e}")))
+}
+
+fn write_event(
+    event: Event,
+    out: &mut Written,
+    mut jsonl: Option<&mut Jsonl>,
+    keep_records: bool,
+    scan: &str,
+) -> Result<(), String> {
+    let text = |e: Error| e.to_string();
+    let findings = match event {
+        Event::Finding(f) => {
+            let mut f = *f;
+            if let Some(st) = out.store.as_mut() {
+                st.classify(&mut f).map_err(text)?;
+                st.finding(&f).map_err(text)?;
+            }
+            vec![f]
+        }
+        Event::Page {
+            record,
+            mut findings,
+            links,
+            progress,
+        } => {
+            if let Some(st) = out.store.as_mut() {
+                for f in &mut findings {
+                    st.classify(f).map_err(text)?;
+                }
+                st.page(scan, &record, &links, &findings, &progress)
+                    .map_err(text)?;
+            }
+            if keep_records {
+                out.pages.push(*record);
+            }
+            findings
+        }
+        Event::SiteDone(summary) => {
+            if let Some(st) = out.store.as_mut() {
+                st.site_done(scan, &summary).map_err(text)?;
+            }
+            Vec::new()
+        }
+    };
+    for f in findings {
+        if let Some(w) = jsonl.as_deref_mut() {
+            w.append(&f)?;
+        }
+        out.total += 1;
+        if keep_records {
+            out.findings.push(f);
+        }
+    }
+    Ok(())
 }

@@ -70,7 +70,28 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (scan, fingerprint)
     );
     CREATE INDEX findings_site ON findings(site, fingerprint);",
+    // 2: a site's history is looked up by site (a report over 20,000 sites
+    // scanned the whole table per site), and a site's counters survive a
+    // kill (what `--resume` starts from).
+    "CREATE INDEX sites_site ON sites(site, scan);
+    CREATE TABLE site_progress (
+        scan TEXT NOT NULL REFERENCES scans(id),
+        site TEXT NOT NULL,
+        summary TEXT NOT NULL,           -- JSON SiteSummary as of the last page stored
+        PRIMARY KEY (scan, site)
+    );",
 ];
+
+/// A page an interrupted scan stored: what `--resume` starts from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DonePage {
+    pub url: String,
+    /// After redirects (absent when the request failed).
+    pub final_url: Option<String>,
+    pub depth: u32,
+    /// The links it queued: the frontier of a resumed crawl.
+    pub links: Vec<String>,
+}
 
 /// A scan as listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,6 +101,7 @@ pub struct ScanRow {
     pub finished: Option<String>,
     pub state: String,
     pub register: String,
+    pub register_hash: String,
     pub sites: Vec<String>,
 }
 
@@ -89,7 +111,13 @@ pub struct Store {
     /// Per site: previous scan's fingerprints → first_seen, and the earliest
     /// first_seen of every fingerprint ever seen (loaded once per site).
     history: HashMap<String, SiteHistory>,
-    lock: Option<PathBuf>,
+    /// The scan lock, held while this is open (see [`Store::lock`]).
+    lock: Option<std::fs::File>,
+}
+
+/// The lock file of a database.
+pub fn lock_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.lock", db.display()))
 }
 
 #[derive(Default)]
@@ -106,13 +134,15 @@ impl Store {
     /// Open (creating and migrating as needed).
     pub fn open(path: &Path) -> Result<Store, Error> {
         let conn = Connection::open(path).map_err(|e| failed(path, e))?;
+        // First, so that two scans starting at once wait for each other
+        // instead of failing on the other's write.
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| failed(path, e))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| failed(path, e))?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| failed(path, e))?;
         conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| failed(path, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| failed(path, e))?;
         let mut store = Store {
             conn,
@@ -124,10 +154,18 @@ impl Store {
         Ok(store)
     }
 
+    /// Bring the schema up to date. The version is read and the
+    /// migrations run inside one `BEGIN IMMEDIATE` transaction: of two
+    /// processes opening a new database at once, the second waits and then
+    /// finds the schema made (it used to fail on "table scans already
+    /// exists").
     fn migrate(&mut self) -> Result<(), Error> {
         let path = self.path.clone();
-        let version: usize = self
+        let tx = self
             .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| failed(&path, e))?;
+        let version: usize = tx
             .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
             .map_err(|e| failed(&path, e))? as usize;
         if version > MIGRATIONS.len() {
@@ -137,14 +175,12 @@ impl Store {
                 MIGRATIONS.len()
             ))));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction().map_err(|e| failed(&path, e))?;
+        for sql in &MIGRATIONS[version..] {
             tx.execute_batch(sql).map_err(|e| failed(&path, e))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| failed(&path, e))?;
-            tx.commit().map_err(|e| failed(&path, e))?;
         }
-        Ok(())
+        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+            .map_err(|e| failed(&path, e))?;
+        tx.commit().map_err(|e| failed(&path, e))
     }
 
     pub fn schema_version(&self) -> usize {
@@ -153,46 +189,41 @@ impl Store {
             .unwrap_or(0) as usize
     }
 
-    /// Take the scan lock: two scans never write one database at once. The
-    /// lock is a file beside the database holding the owner's pid; a lock
-    /// whose process is gone is taken over.
+    /// Take the scan lock: two scans never write one database at once.
+    /// The lock is an advisory lock (`flock`) on a file beside the
+    /// database, held for the life of the store: the kernel drops it when
+    /// the process ends however it ends, so a stale lock cannot exist and
+    /// no two processes can both "take it over". The file holds the
+    /// owner's pid for the message; it is left in place (deleting it would
+    /// let a third process lock a new file while the second holds the old).
     pub fn lock(&mut self) -> Result<(), Error> {
-        let lock = PathBuf::from(format!("{}.lock", self.path.display()));
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&lock)
-            {
-                Ok(mut f) => {
-                    use std::io::Write;
-                    let _ = write!(f, "{}", std::process::id());
-                    self.lock = Some(lock);
-                    return Ok(());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&lock).unwrap_or_default();
-                    let alive = pid.trim().parse::<u32>().is_ok_and(|p| {
-                        Path::new(&format!("/proc/{p}")).exists() || !cfg!(target_os = "linux")
-                    });
-                    if alive {
-                        return Err(Error::Input(InputError::plain(format!(
-                            "{}: another scan (pid {}) is writing this database; wait for it or use another --db \
-                             (if no scan is running, delete {})",
-                            self.path.display(),
-                            pid.trim(),
-                            lock.display()
-                        ))));
-                    }
-                    let _ = std::fs::remove_file(&lock);
-                }
-                Err(e) => return Err(failed(&lock, e)),
+        use std::io::{Read, Seek, Write};
+        let path = lock_path(&self.path);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| failed(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                return Err(Error::Input(InputError::plain(format!(
+                    "{}: another scan (pid {}) is writing this database; wait for it or use another --db",
+                    self.path.display(),
+                    pid.trim()
+                ))));
             }
+            Err(std::fs::TryLockError::Error(e)) => return Err(failed(&path, e)),
         }
-        Err(Error::Failed(format!(
-            "{}: cannot take the lock",
-            lock.display()
-        )))
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "{}", std::process::id());
+        self.lock = Some(file);
+        Ok(())
     }
 
     pub fn begin_scan(
@@ -285,6 +316,7 @@ impl Store {
         page: &PageRecord,
         links: &[String],
         findings: &[Finding],
+        progress: &SiteSummary,
     ) -> Result<(), Error> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| failed(&path, e))?;
@@ -315,7 +347,25 @@ impl Store {
         for f in findings {
             insert_finding(&tx, f).map_err(|e| failed(&path, e))?;
         }
+        tx.execute(
+            "INSERT OR REPLACE INTO site_progress (scan, site, summary) VALUES (?1, ?2, ?3)",
+            params![
+                scan,
+                progress.site,
+                serde_json::to_string(progress).unwrap_or_default()
+            ],
+        )
+        .map_err(|e| failed(&path, e))?;
         tx.commit().map_err(|e| failed(&path, e))
+    }
+
+    /// How far each unfinished site of a scan had got: its summary as of
+    /// the last page stored.
+    pub fn site_progress(&self, scan: &str) -> Result<Vec<SiteSummary>, Error> {
+        self.json_rows(
+            "SELECT summary FROM site_progress WHERE scan = ?1 ORDER BY rowid",
+            scan,
+        )
     }
 
     /// A finding not tied to a page (site-level).
@@ -380,13 +430,8 @@ impl Store {
             .collect())
     }
 
-    /// Stored pages of a scan, per site, in the order they were stored:
-    /// (url, final URL, depth, in-scope links).
-    #[allow(clippy::type_complexity)]
-    pub fn done_pages(
-        &self,
-        scan: &str,
-    ) -> Result<HashMap<String, Vec<(String, Option<String>, u32, Vec<String>)>>, Error> {
+    /// Stored pages of a scan, per site, in the order they were stored.
+    pub fn done_pages(&self, scan: &str) -> Result<HashMap<String, Vec<DonePage>>, Error> {
         let path = self.path.clone();
         let mut st = self
             .conn
@@ -407,9 +452,12 @@ impl Store {
         for row in rows {
             let (site, url, final_url, depth, links) = row.map_err(|e| failed(&path, e))?;
             let links: Vec<String> = serde_json::from_str(&links).unwrap_or_default();
-            out.entry(site)
-                .or_default()
-                .push((url, final_url, depth, links));
+            out.entry(site).or_default().push(DonePage {
+                url,
+                final_url,
+                depth,
+                links,
+            });
         }
         Ok(out)
     }
@@ -419,7 +467,7 @@ impl Store {
         let path = self.path.clone();
         let mut st = self
             .conn
-            .prepare("SELECT id, started, finished, state, register, sites FROM scans ORDER BY started, id")
+            .prepare("SELECT id, started, finished, state, register, register_hash, sites FROM scans ORDER BY started, id")
             .map_err(|e| failed(&path, e))?;
         let rows = st
             .query_map([], |r| {
@@ -429,7 +477,8 @@ impl Store {
                     finished: r.get(2)?,
                     state: r.get(3)?,
                     register: r.get(4)?,
-                    sites: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
+                    register_hash: r.get(5)?,
+                    sites: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
                 })
             })
             .map_err(|e| failed(&path, e))?;
@@ -442,6 +491,36 @@ impl Store {
             "SELECT finding FROM findings WHERE scan = ?1 ORDER BY rowid",
             scan,
         )
+    }
+
+    /// Every finding of a scan, one at a time (a scan's findings need not
+    /// fit in memory), in the order they were stored.
+    pub fn each_finding(&self, scan: &str, mut each: impl FnMut(Finding)) -> Result<(), Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT finding FROM findings WHERE scan = ?1 ORDER BY rowid")
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| r.get::<_, String>(0))
+            .map_err(|e| failed(&path, e))?;
+        for row in rows {
+            let json = row.map_err(|e| failed(&path, e))?;
+            each(serde_json::from_str(&json).map_err(|e| failed(&path, e))?);
+        }
+        Ok(())
+    }
+
+    pub fn count_findings(&self, scan: &str) -> Result<usize, Error> {
+        let path = self.path.clone();
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM findings WHERE scan = ?1",
+                params![scan],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(|e| failed(&path, e))
     }
 
     /// How each site's crawl went in a scan, in the order the sites ended.
@@ -532,14 +611,6 @@ impl Store {
             .map_err(|e| failed(&path, e))?;
         out.reverse();
         Ok(out)
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Some(lock) = self.lock.take() {
-            let _ = std::fs::remove_file(lock);
-        }
     }
 }
 

@@ -75,7 +75,7 @@ fn run(reg: &Register, jsonl: Option<&Path>) -> ScanResult {
             db: None,
             resume: false,
             concurrency: 4,
-            keep_pages: true,
+            keep_records: true,
             observer: Arc::new(Silent),
         },
     )

@@ -54,7 +54,7 @@ fn scan_with(server: &Server, extra: &str) -> ScanResult {
             db: None,
             resume: false,
             concurrency: 1,
-            keep_pages: false,
+            keep_records: true,
             observer: Arc::new(Silent),
         },
     )

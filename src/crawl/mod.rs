@@ -22,6 +22,7 @@ use crate::page::Field;
 use crate::progress::Observer;
 use crate::register::Site;
 use crate::rules::{RuleSet, Severity};
+use crate::store::DonePage;
 use crate::urls::{self, ScopeKey};
 use fetch::{ErrorKind, FetchError, Fetched, Fetcher};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -49,11 +50,13 @@ pub struct CrawlEnv {
 /// What an interrupted scan had done for one site (`scan --resume`).
 #[derive(Clone, Debug, Default)]
 pub struct SiteResume {
-    /// Pages stored: (url, final URL, depth, in-scope links), in the order
-    /// they were stored.
-    pub pages: Vec<(String, Option<String>, u32, Vec<String>)>,
+    /// Pages stored, in the order they were stored.
+    pub pages: Vec<DonePage>,
     /// Findings already reported (never reported twice).
     pub findings: Vec<Finding>,
+    /// The site's summary as of its last stored page: counters of pages
+    /// skipped and failed, notes, whether the crawl was cut.
+    pub progress: Option<SiteSummary>,
 }
 
 /// Pages fetched or analysed at once across a scan (each body ≤ 4 MiB).
@@ -70,6 +73,9 @@ pub enum Event {
         record: Box<PageRecord>,
         findings: Vec<Finding>,
         links: Vec<String>,
+        /// The site's summary including this page (stored with it, so that
+        /// a resumed crawl carries on its counters).
+        progress: Box<SiteSummary>,
     },
     /// A site's crawl ended.
     SiteDone(Box<SiteSummary>),
@@ -113,6 +119,9 @@ pub struct SiteSummary {
     pub pages_skipped: usize,
     /// Fetched but failed: errors, 404/410/5xx.
     pub pages_failed: usize,
+    /// Answered 403 or 429 (a firewall refusing the scanner, when most do).
+    #[serde(default)]
+    pub pages_denied: usize,
     pub findings: usize,
     pub by_severity: [usize; 5],
     /// Read (start page fetched) at all.
@@ -194,8 +203,7 @@ struct Crawl<'a> {
     queue: VecDeque<Task>,
     summary: SiteSummary,
     /// One `crawl.truncated` per cause.
-    truncated: HashSet<&'static str>,
-    denied: usize,
+    truncated: HashSet<String>,
     /// Failures in a row (errors, 5xx, 429): the host is given up at MAX_HOST_ERRORS.
     errors_in_row: usize,
     /// URLs queued per URL shape (trap budget).
@@ -272,7 +280,6 @@ async fn crawl_with(
         queue: VecDeque::new(),
         summary,
         truncated: HashSet::new(),
-        denied: 0,
         errors_in_row: 0,
         patterns: HashMap::new(),
         emitted: HashSet::new(),
@@ -350,13 +357,14 @@ impl Crawl<'_> {
                 record: Box::new(record),
                 findings,
                 links,
+                progress: Box::new(self.summary.clone()),
             })
             .await;
     }
 
     async fn truncate(&mut self, cause: &'static str, detail: String) {
         self.summary.complete = false;
-        if self.truncated.insert(cause) {
+        if self.truncated.insert(cause.to_string()) {
             self.summary.notes.push(detail.clone());
             let start = self.site.url.clone();
             self.site_finding(SiteRule::Truncated, &start, cause, detail, None)
@@ -438,22 +446,40 @@ impl Crawl<'_> {
     async fn resume(&mut self, done: &SiteResume) {
         let site = self.site;
         self.robots_for(&site.url).await;
+        // Counters, notes and state as of the last stored page; findings
+        // are counted again from those reported.
+        if let Some(p) = &done.progress {
+            self.summary.pages_skipped = p.pages_skipped;
+            self.summary.pages_failed = p.pages_failed;
+            self.summary.pages_denied = p.pages_denied;
+            self.summary.notes = p.notes.clone();
+            self.summary.complete = p.complete;
+            self.summary.final_url = p.final_url.clone();
+        } else {
+            self.summary.complete = true;
+        }
         self.summary.reachable = true;
-        self.summary.complete = true;
         for f in &done.findings {
             if self.emitted.insert(f.fingerprint.clone()) {
                 self.summary.count(f);
             }
-        }
-        // The start page's final host joined the scope the first time.
-        if let Some(Some(final_url)) = done.pages.first().map(|p| &p.1) {
-            if let Ok(u) = Url::parse(final_url) {
-                self.scope.insert(ScopeKey::of(&u));
-                self.summary.final_url = Some(u.to_string());
+            if f.rule == SiteRule::Truncated.id() {
+                self.truncated.insert(f.term.clone());
             }
         }
-        for (url, final_url, _, _) in &done.pages {
-            for u in [Some(url), final_url.as_ref()].into_iter().flatten() {
+        // Every host the start page led to joined the scope the first time.
+        for p in done.pages.iter().filter(|p| p.depth == 0) {
+            for u in [Some(&p.url), p.final_url.as_ref()].into_iter().flatten() {
+                if let Ok(u) = Url::parse(u) {
+                    self.scope.insert(ScopeKey::of(&u));
+                }
+            }
+        }
+        if self.summary.final_url.is_none() {
+            self.summary.final_url = done.pages.first().and_then(|p| p.final_url.clone());
+        }
+        for p in &done.pages {
+            for u in [Some(&p.url), p.final_url.as_ref()].into_iter().flatten() {
                 if let Ok(u) = Url::parse(u) {
                     self.seen.insert(urls::canonical(&u));
                 }
@@ -463,12 +489,12 @@ impl Crawl<'_> {
         for extra in site.extra_urls.clone() {
             self.extra_seed(extra);
         }
-        for (url, _, depth, links) in &done.pages {
-            let Ok(page) = Url::parse(url) else {
+        for p in &done.pages {
+            let Ok(page) = Url::parse(&p.url) else {
                 continue;
             };
-            let links: Vec<Url> = links.iter().filter_map(|l| Url::parse(l).ok()).collect();
-            let task = Task::new(page, *depth, None);
+            let links: Vec<Url> = p.links.iter().filter_map(|l| Url::parse(l).ok()).collect();
+            let task = Task::new(page, p.depth, None);
             self.follow(&task, links, Vec::new()).await;
         }
         self.crawl_loop().await;
@@ -688,7 +714,7 @@ impl Crawl<'_> {
                     return;
                 }
                 if status == 403 || status == 429 {
-                    self.denied += 1;
+                    self.summary.pages_denied += 1;
                 }
                 let failed = status >= 500 || status == 429;
                 self.count_error(failed, &format!("HTTP {status} at {}", task.url))
@@ -899,10 +925,10 @@ impl Crawl<'_> {
     /// Most pages refused with 403/429: a firewall is refusing the scanner.
     async fn check_blocked(&mut self) {
         let fetched = self.summary.pages_fetched;
-        if fetched >= 4 && self.denied * 2 > fetched {
+        let denied = self.summary.pages_denied;
+        if fetched >= 4 && denied * 2 > fetched {
             let note = format!(
-                "{} of {fetched} pages answered 403 or 429: a firewall is refusing the scanner",
-                self.denied
+                "{denied} of {fetched} pages answered 403 or 429: a firewall is refusing the scanner"
             );
             self.summary.notes.push(note.clone());
             self.summary.complete = false;
