@@ -35,7 +35,7 @@ fn slow_site(pages: usize, pause_ms: u64, log: Arc<Mutex<Vec<String>>>) -> Serve
                 body += &format!("<a href='/p{child}'>第{child}页</a>");
             }
         }
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             body += &format!("<a href='/gone{n}'>旧链接</a><a href='/calendar/{n}'>日历</a>");
         }
         body += &format!(
