@@ -212,6 +212,48 @@ fn killed_ten_times_at_random_moments_then_resumed_nothing_is_lost_or_repeated()
 }
 
 #[test]
+fn a_kill_between_the_database_and_the_stream_loses_no_line() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let server = slow_site(30, 20, log);
+    let dir = tempfile::tempdir().unwrap();
+    write_register(dir.path(), &server.url("/"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(["scan", "-q", "--jsonl", "f.jsonl"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stream = dir.path().join("f.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&stream).map_or(0, |s| s.lines().count()) < 6 {
+        assert!(Instant::now() < deadline, "the scan reported too little");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // What a kill right after a page's commit leaves: the database has the
+    // page's findings, the stream lacks its last lines, and the line being
+    // written when the kill came is cut in the middle.
+    let written = std::fs::read_to_string(&stream).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    let kept = lines[..lines.len() - 2].join("\n") + "\n" + &lines[lines.len() - 2][..20];
+    std::fs::write(&stream, kept).unwrap();
+    let out = sitesweep(
+        &["scan", "-q", "--resume", "--jsonl", "f.jsonl"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let db = dir.path().join("sitesweep.db");
+    let row = last_scan(&db);
+    let fps = jsonl_fingerprints(&stream);
+    let unique: BTreeSet<String> = fps.iter().cloned().collect();
+    assert_eq!(unique.len(), fps.len(), "no finding streamed twice");
+    assert_eq!(unique, db_fingerprints(&db, &row.id), "stream = database");
+    assert!(unique.len() >= 30);
+}
+
+#[test]
 fn a_full_disk_stops_the_scan_at_once_and_resume_finishes_it() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let server = slow_site(60, 5, log.clone());
@@ -327,9 +369,17 @@ fn a_scan_refused_by_the_lock_leaves_the_running_scans_stream_alone() {
 fn two_scans_started_at_the_same_moment_one_runs_the_other_is_refused() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let server = slow_site(6, 5, log);
-    for round in 0..5 {
+    // The pid of a process that has ended: a lock file naming it is stale.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    for round in 0..20 {
         let dir = tempfile::tempdir().unwrap();
         write_register(dir.path(), &server.url("/"));
+        if round % 2 == 1 {
+            // A stale lock left by a scan that died: both see it at once.
+            std::fs::write(dir.path().join("sitesweep.db.lock"), dead_pid.to_string()).unwrap();
+        }
         let start = || {
             Command::new(env!("CARGO_BIN_EXE_sitesweep"))
                 .args(["scan", "-q"])

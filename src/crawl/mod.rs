@@ -854,6 +854,17 @@ impl Crawl<'_> {
         Ok(())
     }
 
+    /// A link not fetched (excluded, too deep, a trap, over the budget):
+    /// counted once. Such links are remembered only up to a bound, so that
+    /// pages of endless unique links cannot fill memory with URLs that will
+    /// never be fetched; past it they are no longer counted.
+    fn skip(&mut self, key: String) {
+        let bound = (self.site.settings.max_pages * 10).max(10_000);
+        if self.seen.len() < bound && self.seen.insert(key) {
+            self.summary.pages_skipped += 1;
+        }
+    }
+
     /// Queue a page's new in-scope links; returns those queued. Once the
     /// site's page budget is spent (pages fetched plus queued), links are
     /// not even remembered: a site of pages with 10,000 unique links each
@@ -871,11 +882,13 @@ impl Crawl<'_> {
             if !self.in_scope(&link) {
                 continue;
             }
+            let key = urls::canonical(&link);
+            if self.seen.contains(&key) {
+                continue;
+            }
             if self.summary.pages_fetched + self.queue.len() >= max_pages {
-                if !self.seen.contains(&urls::canonical(&link)) {
-                    self.summary.pages_skipped += 1;
-                    over_budget.get_or_insert(link);
-                }
+                self.skip(key);
+                over_budget.get_or_insert(link);
                 continue;
             }
             if self
@@ -884,25 +897,21 @@ impl Crawl<'_> {
                 .iter()
                 .any(|re| re.is_match(link.as_str()))
             {
-                if self.seen.insert(urls::canonical(&link)) {
-                    self.summary.pages_skipped += 1;
-                }
-                continue;
-            }
-            if !self.seen.insert(urls::canonical(&link)) {
+                self.skip(key);
                 continue;
             }
             if depth > max_depth {
-                self.summary.pages_skipped += 1;
+                self.skip(key);
                 too_deep_count += 1;
                 too_deep.get_or_insert(link);
                 continue;
             }
             if let Err((cause, detail)) = self.trap(&link) {
-                self.summary.pages_skipped += 1;
+                self.skip(key);
                 self.truncate(cause, detail).await;
                 continue;
             }
+            self.seen.insert(key);
             queued.push(link.to_string());
             self.queue
                 .push_back(Task::new(link, depth, Some(task.url.clone())));
