@@ -297,6 +297,11 @@ pub struct ScanArgs {
 pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     let mut register = Register::load(&args.sites)?;
     register.select(&args.site)?;
+    // Stored with the scan: `report` finds the ignore file beside it from
+    // wherever it runs.
+    if let Ok(abs) = std::path::absolute(&register.path) {
+        register.path = abs;
+    }
     let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&args.sites))?;
     let rules = Arc::new(load_rules_for(args.rules.as_deref(), Some(&args.sites))?);
     eprintln!(
@@ -647,7 +652,15 @@ pub struct ReportArgs {
     pub ignore: Option<PathBuf>,
 }
 
-fn open_existing(db: &Path) -> Result<Store, Error> {
+/// Run `read` over the scan database, opened read-only: nothing is
+/// migrated, locked or created beside it, so reports work on a copy on
+/// read-only media and never disturb a scan that is writing. When it was
+/// read as an immutable snapshot and the file changed meanwhile (a scan
+/// started and checkpointed), it is read again.
+fn read_existing<T>(
+    db: &Path,
+    mut read: impl FnMut(&Store) -> Result<T, Error>,
+) -> Result<T, Error> {
     if !db.is_file() {
         return Err(InputError::plain(format!(
             "{}: no scan database here; run `sitesweep scan` first (or give --db)",
@@ -655,12 +668,42 @@ fn open_existing(db: &Path) -> Result<Store, Error> {
         ))
         .into());
     }
-    Store::open(db)
+    let stamp = || {
+        std::fs::metadata(db)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    for _ in 0..3 {
+        let snapshot = Store::can_snapshot(db);
+        let before = stamp();
+        let result = Store::open_read_only(db, snapshot).and_then(|store| read(&store));
+        if !snapshot || stamp() == before {
+            return result;
+        }
+    }
+    read(&Store::open_read_only(db, false)?)
+}
+
+/// The register a scan read. Scans store its absolute path; older ones
+/// stored it as given, relative to where the scan ran: most likely beside
+/// the database, else the working directory.
+fn register_of_scan(stored: &str, db: &Path) -> PathBuf {
+    let path = PathBuf::from(stored);
+    if path.is_absolute() {
+        return path;
+    }
+    match db.parent() {
+        Some(dir) if dir.join(&path).is_file() => dir.join(&path),
+        _ => path,
+    }
 }
 
 /// `sitesweep report`: the per-operator reports of a scan.
 pub fn report(args: ReportArgs) -> Result<u8, Error> {
-    let store = open_existing(&args.db)?;
+    read_existing(&args.db, |store| report_from(store, &args))
+}
+
+fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
     let scans = store.scans()?;
     let scan = match args.scan.as_deref() {
         None | Some("latest") => scans.last().cloned(),
@@ -673,7 +716,8 @@ pub fn report(args: ReportArgs) -> Result<u8, Error> {
             args.db.display()
         ))
     })?;
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(Path::new(&scan.register)))?;
+    let register = register_of_scan(&scan.register, &args.db);
+    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register))?;
     let today = crate::ignore::today();
     let (kept, ignored) = ignore.split(store.findings(&scan.id)?, &today);
     let mut sites = Vec::new();
@@ -719,7 +763,20 @@ pub fn report(args: ReportArgs) -> Result<u8, Error> {
 
 /// `sitesweep diff`: what changed between two scans.
 pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> Result<u8, Error> {
-    let store = open_existing(db)?;
+    let (from_id, to_id, changes) = read_existing(db, |store| {
+        diff_of(store, db, from.as_deref(), to.as_deref())
+    })?;
+    print_diff(&from_id, &to_id, &changes, json);
+    Ok(exit::OK)
+}
+
+/// The two scans compared (ids) and what changed.
+fn diff_of(
+    store: &Store,
+    db: &Path,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(String, String, Vec<crate::diff::Changed>), Error> {
     let scans = store.scans()?;
     let find = |id: &str| {
         scans.iter().position(|s| s.id == id).ok_or_else(|| {
@@ -729,27 +786,31 @@ pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> 
             )))
         })
     };
-    let to_i = match &to {
+    let to_i = match to {
         Some(id) => find(id)?,
         None => scans
             .len()
             .checked_sub(1)
             .ok_or_else(|| InputError::plain("no scans yet"))?,
     };
-    let from_i = match &from {
+    let from_i = match from {
         Some(id) => find(id)?,
         None => to_i
             .checked_sub(1)
             .ok_or_else(|| InputError::plain("diff needs two scans; only one is stored"))?,
     };
     let (from_id, to_id) = (&scans[from_i].id, &scans[to_i].id);
-    let changes = crate::diff::diff(&store, from_id, to_id)?;
+    let changes = crate::diff::diff(store, from_id, to_id)?;
+    Ok((from_id.clone(), to_id.clone(), changes))
+}
+
+fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json: bool) {
     let mut out = std::io::stdout().lock();
     if json {
-        for c in &changes {
+        for c in changes {
             let _ = writeln!(out, "{}", serde_json::to_string(c).unwrap_or_default());
         }
-        return Ok(exit::OK);
+        return;
     }
     let count = |k: Change| changes.iter().filter(|c| c.change == k).count();
     let _ = writeln!(
@@ -760,7 +821,7 @@ pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> 
         count(Change::Resolved),
         count(Change::Unverified)
     );
-    for c in &changes {
+    for c in changes {
         let f = &c.finding;
         let what = if f.matched.is_empty() {
             f.snippet.clone()
@@ -778,5 +839,4 @@ pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> 
             crate::report::mask(&what)
         );
     }
-    Ok(exit::OK)
 }

@@ -1,0 +1,341 @@
+//! Reports of scans as they really end up: unfinished scans, personal data
+//! in disguised digits, hostile page text in Markdown and on the terminal,
+//! hostile operator names, and databases that must not be written to.
+
+mod common;
+#[path = "support/fabricate.rs"]
+mod fabricate;
+
+use common::{sitesweep, text};
+use fabricate::{write_scan, Site};
+use sitesweep::rules::Severity;
+use sitesweep::serve::{Reply, Request, Server};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const SCAN: &str = "20261127T050000Z";
+
+fn read(p: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
+}
+
+fn register_of(dir: &Path, ids: &[&str], operator: &str) -> PathBuf {
+    let mut toml = String::new();
+    for id in ids {
+        toml.push_str(&format!(
+            "[[site]]\nid = \"{id}\"\nname = \"{id} 区网站\"\nurl = \"https://{id}.example.gov.cn/\"\noperator = \"{operator}\"\n\n"
+        ));
+    }
+    let path = dir.join("sites.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+
+
+const FW_ID: &str = "１１０１０５１９４９１００１００１Ｘ";
+const FW_ID_MASKED: &str = "１１０１**********００１Ｘ";
+const FW_MOBILE: &str = "１３８００１３８０００";
+const FW_MOBILE_MASKED: &str = "１３８****８０００";
+
+
+const HOSTILE: &str = "<svg onload=alert(1)> | [点我](javascript:alert(1)) `code` *粗* _斜_ $x$ ~~删~~ ![图](http://x.example/t.png)\n# 标题\r\n> 引用";
+
+/// Every `|` in a table line that is not escaped.
+fn bare_pipes(line: &str) -> usize {
+    let mut n = 0;
+    let mut escaped = false;
+    for c in line.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '|' if !escaped => n += 1,
+            _ => escaped = false,
+        }
+    }
+    n
+}
+
+/// Is every occurrence of `c` preceded by a backslash?
+fn all_escaped(text: &str, c: char) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .all(|(i, &x)| x != c || (i > 0 && chars[i - 1] == '\\'))
+}
+
+
+/// Characters that must never reach a terminal from page text.
+fn has_terminal_controls(s: &str) -> Option<char> {
+    s.chars().find(|&c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+
+/// Percent-decode an href.
+fn decode(href: &str) -> String {
+    let b = href.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() + 1 {
+            out.push(u8::from_str_radix(&href[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+
+/// Bytes and modification time of a file.
+fn stamp(p: &Path) -> (Vec<u8>, std::time::SystemTime) {
+    (
+        std::fs::read(p).unwrap(),
+        std::fs::metadata(p).unwrap().modified().unwrap(),
+    )
+}
+
+fn siblings(db: &Path) -> Vec<String> {
+    let name = db.file_name().unwrap().to_string_lossy().into_owned();
+    let mut v: Vec<String> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&name) && *n != name)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn report_and_diff_leave_a_closed_database_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sitesweep.db");
+    let site = |scan: &str, path: &str| {
+        [Site::new("gov", "办公室", true).page(
+            scan,
+            path,
+            &[("gambling-hidden", Severity::High, "六合彩", "六合彩")],
+        )]
+    };
+    write_scan(
+        &db,
+        "20261120T050000Z",
+        "/gone/sites.toml",
+        &site("20261120T050000Z", "/a"),
+        Some("finished"),
+    );
+    write_scan(
+        &db,
+        SCAN,
+        "/gone/sites.toml",
+        &site(SCAN, "/b"),
+        Some("finished"),
+    );
+    assert!(siblings(&db).is_empty(), "{:?}", siblings(&db));
+    let before = stamp(&db);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = sitesweep(&["report", "--out", "rep"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(dir.path().join("rep/办公室/report.html").is_file());
+    let out = sitesweep(&["diff", "--json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 2);
+    assert!(
+        siblings(&db).is_empty(),
+        "no -wal, -shm or lock file left: {:?}",
+        siblings(&db)
+    );
+    assert!(stamp(&db) == before, "the database file is untouched");
+
+    // A copy in a directory nobody may write to. Root may write anywhere,
+    // so as root the commands run as `nobody` (through setpriv).
+    use std::os::unix::fs::PermissionsExt;
+    let ro = dir.path().join("read-only");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::copy(&db, ro.join("sitesweep.db")).unwrap();
+    for (p, mode) in [(dir.path(), 0o755), (&out_dir, 0o777), (&ro, 0o555)] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    std::fs::set_permissions(
+        ro.join("sitesweep.db"),
+        std::fs::Permissions::from_mode(0o444),
+    )
+    .unwrap();
+    let root = std::fs::write(ro.join("probe"), b"").is_ok();
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if root && !setpriv.exists() {
+        eprintln!("SKIPPED the read-only directory part: root, and no setpriv");
+    } else {
+        let run = |args: &[&str]| {
+            let mut cmd = if root {
+                let mut c = std::process::Command::new(setpriv);
+                c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                    .arg(env!("CARGO_BIN_EXE_sitesweep"));
+                c
+            } else {
+                std::process::Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+            };
+            cmd.args(args).current_dir(&out_dir).output().unwrap()
+        };
+        let out = run(&[
+            "report",
+            "--db",
+            "../read-only/sitesweep.db",
+            "--out",
+            "rep",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(out_dir.join("rep/办公室/report.html").is_file());
+        let out = run(&["diff", "--db", "../read-only/sitesweep.db"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("new"), "{}", text(&out.stdout));
+        assert!(siblings(&ro.join("sitesweep.db")).is_empty());
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn report_reads_a_killed_scans_write_ahead_log_without_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live");
+    std::fs::create_dir(&live).unwrap();
+    let db = live.join("sitesweep.db");
+    let mut store = sitesweep::store::Store::open(&db).unwrap();
+    store
+        .begin_scan(
+            SCAN,
+            fabricate::AT,
+            "/gone/sites.toml",
+            "0",
+            &[],
+            &["gov".into()],
+        )
+        .unwrap();
+    let f = fabricate::finding(
+        SCAN,
+        "gov",
+        "办公室",
+        "https://gov.example.gov.cn/",
+        "gambling-hidden",
+        Severity::Critical,
+        "六合彩",
+        "只在日志里的发现",
+    );
+    store.finding(&f).unwrap();
+    store
+        .site_done(
+            SCAN,
+            &sitesweep::crawl::SiteSummary {
+                site: "gov".into(),
+                name: "区政府".into(),
+                operator: "办公室".into(),
+                reachable: true,
+                complete: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    store.finish_scan(SCAN, fabricate::AT, "finished").unwrap();
+    // What a killed scan leaves: the database, its -wal holding every
+    // commit so far, and the -shm, copied while the writer is still open.
+    let killed = dir.path().join("killed");
+    std::fs::create_dir(&killed).unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::copy(
+            format!("{}{suffix}", db.display()),
+            killed.join(format!("sitesweep.db{suffix}")),
+        )
+        .unwrap();
+    }
+    drop(store);
+    let kdb = killed.join("sitesweep.db");
+    let wal = killed.join("sitesweep.db-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    let before = (stamp(&kdb), std::fs::read(&wal).unwrap());
+
+    let out = sitesweep(&["report", "--out", "rep", "--format", "json"], &killed);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json = read(killed.join("rep/办公室/findings.json"));
+    assert!(
+        json.contains("只在日志里的发现"),
+        "the -wal was read: {json}"
+    );
+    let after = (stamp(&kdb), std::fs::read(&wal).unwrap_or_default());
+    assert!(after == before, "neither the database nor its -wal changed");
+}
+
+#[test]
+fn report_applies_the_ignore_file_beside_the_scans_register_not_the_working_directorys() {
+    let server = Server::start(Arc::new(|req: &Request| match req.target.as_str() {
+        "/" => Reply::html(
+            "<html><body><div hidden><a href='http://x.example/'>六合彩</a></div><p>办理代开发票</p></body></html>",
+        ),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office");
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&office).unwrap();
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(
+        office.join("sites.toml"),
+        format!(
+            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{}\"\noperator = \"办公室\"\nallow_private = true\n",
+            server.url("/")
+        ),
+    )
+    .unwrap();
+    let out = sitesweep(&["scan", "-q"], &office);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let store = sitesweep::store::Store::open(&office.join("sitesweep.db")).unwrap();
+    let register = store.scans().unwrap()[0].register.clone();
+    drop(store);
+    assert!(Path::new(&register).is_absolute(), "{register}");
+    // The register's own ignore file, and a stray one where report runs.
+    std::fs::write(
+        office.join("sitesweep.ignore.toml"),
+        "[[ignore]]\nrule = \"gambling-hidden\"\nreason = \"已处理\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        elsewhere.join("sitesweep.ignore.toml"),
+        "[[ignore]]\nrule = \"fraud-invoices\"\nreason = \"不相干的文件\"\n[[ignore]]\nrule = \"gambling-promo\"\nreason = \"不相干的文件\"\n",
+    )
+    .unwrap();
+    let out = sitesweep(
+        &[
+            "report",
+            "--db",
+            "../office/sitesweep.db",
+            "--out",
+            "rep",
+            "--format",
+            "json",
+        ],
+        &elsewhere,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(elsewhere.join("rep/办公室/findings.json"))).unwrap();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"gambling-hidden"), "{rules:?}");
+    assert!(
+        rules
+            .iter()
+            .any(|r| r.starts_with("fraud") || *r == "gambling-promo"),
+        "the working directory's file does not apply: {rules:?}"
+    );
+}
