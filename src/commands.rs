@@ -719,21 +719,12 @@ fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
     let register = register_of_scan(&scan.register, &args.db);
     let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register))?;
     let today = crate::ignore::today();
-    let (kept, ignored) = ignore.split(store.findings(&scan.id)?, &today);
     let mut sites = Vec::new();
     for summary in store.site_summaries(&scan.id)? {
-        let findings: Vec<Finding> = kept
-            .iter()
-            .filter(|f| f.site == summary.site)
-            .cloned()
-            .collect();
-        let ignored_here = ignored.iter().filter(|f| f.site == summary.site).count();
         sites.push(SiteReport {
             trend: store.trend(&summary.site, 8)?,
             contact: summary.contact.clone(),
             summary,
-            findings,
-            ignored: ignored_here,
         });
     }
     let reports = crate::report::build(sites, args.by);
@@ -747,15 +738,25 @@ fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
         scan_date: scan.started.get(..10).unwrap_or(&scan.started),
         lang: args.lang,
         expired,
+        ignore: &ignore,
+        today: &today,
     };
-    let index = crate::report::write_all(&args.out, &reports, &args.formats, &ctx)?;
+    // One report at a time, each site's findings read from the store as
+    // they are written: memory follows the largest report, not the scan.
+    let (index, written) = crate::report::write_all(
+        &args.out,
+        &reports,
+        &args.formats,
+        &ctx,
+        &mut |site, each| store.each_finding_of_site(&scan.id, site, each),
+    )?;
     println!(
         "{} report{} for scan {} ({} findings, {} ignored)",
         reports.len(),
         if reports.len() == 1 { "" } else { "s" },
         scan.id,
-        kept.len(),
-        ignored.len()
+        written.findings,
+        written.ignored
     );
     println!("{}", index.display());
     Ok(exit::OK)

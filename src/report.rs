@@ -13,10 +13,15 @@
 use crate::crawl::SiteSummary;
 use crate::error::{Error, InputError};
 use crate::findings::Finding;
+use crate::ignore::IgnoreList;
+use crate::page::Field;
 use crate::rules::Severity;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,66 +194,95 @@ pub struct Row {
     pub also: Vec<String>,
 }
 
-pub fn group_rows(findings: &[Finding]) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    let mut index: BTreeMap<(String, String, String, bool), usize> = BTreeMap::new();
-    for f in findings {
-        let key = (
-            f.rule.clone(),
-            f.term.clone(),
-            format!("{:?}", f.field),
-            f.hidden,
-        );
-        match index.get(&key) {
+/// Findings of one site grouped into rows as they are read, so a report
+/// holds one finding per row (and the page URLs), never every finding.
+#[derive(Default)]
+pub struct Grouper {
+    rows: Vec<Row>,
+    index: HashMap<(String, String, Option<Field>, bool), usize>,
+}
+
+impl Grouper {
+    pub fn add(&mut self, f: Finding) {
+        let key = (f.rule.clone(), f.term.clone(), f.field, f.hidden);
+        match self.index.get(&key) {
             Some(&i) => {
-                rows[i].pages.push(f.url.clone());
-                rows[i].total_hits += f.count;
+                let row = &mut self.rows[i];
+                row.total_hits += f.count;
+                row.pages.push(f.url);
             }
             None => {
-                index.insert(key, rows.len());
-                rows.push(Row {
-                    finding: f.clone(),
+                self.index.insert(key, self.rows.len());
+                self.rows.push(Row {
                     pages: vec![f.url.clone()],
                     total_hits: f.count,
                     also: Vec::new(),
+                    finding: f,
                 });
             }
         }
     }
-    // Most severe first, so the row kept for shared evidence is the most
-    // severe one.
-    rows.sort_by_key(|r| std::cmp::Reverse(r.finding.severity));
-    let mut merged: Vec<Row> = Vec::with_capacity(rows.len());
-    for row in rows {
-        let same = merged.iter_mut().find(|m| {
-            m.finding.matched == row.finding.matched
-                && m.finding.field == row.finding.field
-                && m.finding.hidden == row.finding.hidden
-                && m.finding.field.is_some()
-                && m.pages == row.pages
-        });
-        match same {
-            Some(m) => m.also.push(row.finding.title.clone()),
-            None => merged.push(row),
+
+    /// The rows, most severe first, rows with the same evidence merged.
+    pub fn finish(self) -> Vec<Row> {
+        let mut rows = self.rows;
+        // Most severe first, so the row kept for shared evidence is the
+        // most severe one.
+        rows.sort_by_key(|r| std::cmp::Reverse(r.finding.severity));
+        let evidence = |r: &Row| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (
+                &r.finding.matched,
+                r.finding.field,
+                r.finding.hidden,
+                &r.pages,
+            )
+                .hash(&mut h);
+            h.finish()
+        };
+        let mut merged: Vec<Row> = Vec::with_capacity(rows.len());
+        let mut by_evidence: HashMap<u64, Vec<usize>> = HashMap::new();
+        for row in rows {
+            if row.finding.field.is_some() {
+                let same = by_evidence.entry(evidence(&row)).or_default();
+                let found = same.iter().copied().find(|&m| {
+                    let m = &merged[m];
+                    m.finding.matched == row.finding.matched
+                        && m.finding.field == row.finding.field
+                        && m.finding.hidden == row.finding.hidden
+                        && m.pages == row.pages
+                });
+                if let Some(m) = found {
+                    merged[m].also.push(row.finding.title.clone());
+                    continue;
+                }
+                same.push(merged.len());
+            }
+            merged.push(row);
         }
+        merged.sort_by(|a, b| {
+            b.finding
+                .severity
+                .cmp(&a.finding.severity)
+                .then(a.finding.rule.cmp(&b.finding.rule))
+        });
+        merged
     }
-    let mut rows = merged;
-    rows.sort_by(|a, b| {
-        b.finding
-            .severity
-            .cmp(&a.finding.severity)
-            .then(a.finding.rule.cmp(&b.finding.rule))
-    });
-    rows
 }
 
-/// A site in a report.
+pub fn group_rows(findings: &[Finding]) -> Vec<Row> {
+    let mut g = Grouper::default();
+    for f in findings {
+        g.add(f.clone());
+    }
+    g.finish()
+}
+
+/// A site in a report, as known before its findings are read.
 #[derive(Clone, Debug)]
 pub struct SiteReport {
     pub summary: SiteSummary,
     pub contact: Option<String>,
-    pub findings: Vec<Finding>,
-    pub ignored: usize,
     /// (scan id, findings) over recent scans, oldest first.
     pub trend: Vec<(String, usize)>,
 }
@@ -267,14 +301,27 @@ pub struct Context<'a> {
     pub scan_date: &'a str,
     pub lang: Lang,
     pub expired: Vec<String>,
+    /// Findings this ignores leave the reports and are counted per site.
+    pub ignore: &'a IgnoreList,
+    /// `YYYY-MM-DD`, for ignore entries that expire.
+    pub today: &'a str,
 }
 
-fn severity_counts(findings: &[Finding]) -> [usize; 5] {
-    let mut c = [0; 5];
-    for f in findings {
-        c[f.severity as usize] += 1;
+/// Every finding of one site, handed over one at a time.
+pub type Source<'s> =
+    dyn FnMut(&str, &mut dyn FnMut(Finding) -> Result<(), Error>) -> Result<(), Error> + 's;
+
+/// A site once its findings have been read: counts and report rows.
+struct SiteRead {
+    counts: [usize; 5],
+    ignored: usize,
+    rows: Vec<Row>,
+}
+
+impl SiteRead {
+    fn total(&self) -> usize {
+        self.counts.iter().sum()
     }
-    c
 }
 
 const COLORS: [&str; 5] = ["#8c8c8c", "#5b8def", "#e0a800", "#e8590c", "#c92a2a"];
@@ -385,15 +432,18 @@ fn link(url: &str) -> String {
     }
 }
 
-pub fn html(report: &Report, ctx: &Context) -> String {
+fn html(w: &mut dyn Write, report: &Report, read: &[SiteRead], ctx: &Context) -> io::Result<()> {
     let l = L { lang: ctx.lang };
-    let mut h = html_head(&format!(
-        "{} {}",
-        report.title,
-        l.t("网站自查报告", "site inspection report")
-    ));
-    let _ = write!(
-        h,
+    w.write_all(
+        html_head(&format!(
+            "{} {}",
+            report.title,
+            l.t("网站自查报告", "site inspection report")
+        ))
+        .as_bytes(),
+    )?;
+    write!(
+        w,
         "<h1>{} — {}</h1><p>{}：{}　{}：{}　{}：{}</p>",
         esc(&report.title),
         l.t("网站安全自查报告", "Website self-inspection report"),
@@ -403,9 +453,9 @@ pub fn html(report: &Report, ctx: &Context) -> String {
         esc(ctx.scan_date),
         l.t("检查批次", "Scan"),
         esc(ctx.scan),
-    );
-    let _ = write!(
-        h,
+    )?;
+    write!(
+        w,
         "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
         l.t("概况", "Summary"),
         l.t("网站", "Site"),
@@ -419,11 +469,11 @@ pub fn html(report: &Report, ctx: &Context) -> String {
         l.severity(Severity::Low),
         l.severity(Severity::Info),
         l.t("已忽略", "Ignored"),
-    );
-    for s in &report.sites {
-        let c = severity_counts(&s.findings);
-        let _ = write!(
-            h,
+    )?;
+    for (s, r) in report.sites.iter().zip(read) {
+        let c = r.counts;
+        write!(
+            w,
             "<tr><td>{}（{}）</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&s.summary.name),
             esc(&s.summary.site),
@@ -432,24 +482,24 @@ pub fn html(report: &Report, ctx: &Context) -> String {
             s.summary.pages_failed,
             crawl_state(&s.summary, &l),
             c[4], c[3], c[2], c[1], c[0],
-            s.ignored
-        );
+            r.ignored
+        )?;
     }
-    h.push_str("</table>");
+    w.write_all(b"</table>")?;
     if !ctx.expired.is_empty() {
-        let _ = write!(
-            h,
+        write!(
+            w,
             "<p class=\"muted\">{}：{}</p>",
             l.t(
                 "已过期的忽略条目（不再生效）",
                 "Expired ignore entries (no longer applied)"
             ),
             esc(&ctx.expired.join("；"))
-        );
+        )?;
     }
-    for s in &report.sites {
-        let _ = write!(
-            h,
+    for (s, r) in report.sites.iter().zip(read) {
+        write!(
+            w,
             "<section class=\"site\"><h2>{}（{}）</h2><p>{}：{}　{}：{}</p>",
             esc(&s.summary.name),
             esc(&s.summary.site),
@@ -457,17 +507,17 @@ pub fn html(report: &Report, ctx: &Context) -> String {
             link(&s.summary.start_url),
             l.t("检查情况", "Crawl"),
             crawl_state(&s.summary, &l)
-        );
+        )?;
         for note in &s.summary.notes {
-            let _ = write!(h, "<p class=\"muted\">{}</p>", esc(&mask(note)));
+            write!(w, "<p class=\"muted\">{}</p>", esc(&mask(note)))?;
         }
-        let _ = write!(
-            h,
+        write!(
+            w,
             "<div class=\"charts\">{}{}</div>",
-            bar_chart(severity_counts(&s.findings), &l),
+            bar_chart(r.counts, &l),
             trend_chart(&s.trend)
-        );
-        if s.findings.is_empty() {
+        )?;
+        if r.rows.is_empty() {
             let msg = if s.summary.reachable {
                 l.t(
                     "本次检查未发现问题。",
@@ -479,11 +529,11 @@ pub fn html(report: &Report, ctx: &Context) -> String {
                     "The site could not be read; see the cause above.",
                 )
             };
-            let _ = write!(h, "<p>{msg}</p></section>");
+            write!(w, "<p>{msg}</p></section>")?;
             continue;
         }
-        let _ = write!(
-            h,
+        write!(
+            w,
             "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"fix\">{}</th></tr>",
             l.t("级别", "Severity"),
             l.t("问题", "Issue"),
@@ -494,8 +544,8 @@ pub fn html(report: &Report, ctx: &Context) -> String {
             l.t("内容", "Evidence"),
             l.t("首次发现", "First seen"),
             l.t("整改情况", "Remediation"),
-        );
-        for row in group_rows(&s.findings) {
+        )?;
+        for row in &r.rows {
             let f = &row.finding;
             let mut pages = String::new();
             for u in row.pages.iter().take(3) {
@@ -530,8 +580,8 @@ pub fn html(report: &Report, ctx: &Context) -> String {
                     )
                 })
                 .unwrap_or_default();
-            let _ = write!(
-                h,
+            write!(
+                w,
                 "<tr><td class=\"sev-{}\">{}</td><td>{}<br><span class=\"muted\">{}</span>{also}</td><td>{}</td><td class=\"url\">{pages}{referrer}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"fix\"></td></tr>",
                 f.severity.name(),
                 l.severity(f.severity),
@@ -542,19 +592,23 @@ pub fn html(report: &Report, ctx: &Context) -> String {
                 if f.hidden { l.t("是", "yes") } else { "" },
                 highlighted(f),
                 esc(f.first_seen.get(..10).unwrap_or(&f.first_seen)),
-            );
+            )?;
         }
-        h.push_str("</table></section>");
+        w.write_all(b"</table></section>")?;
     }
-    h.push_str("</body></html>\n");
-    h
+    w.write_all(b"</body></html>\n")
 }
 
-pub fn csv(report: &Report, ctx: &Context) -> Result<Vec<u8>, String> {
-    let l = L { lang: ctx.lang };
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
+/// `findings.csv`, one finding a row, written as the findings are read.
+struct CsvOut {
+    w: csv::Writer<BufWriter<File>>,
+}
+
+impl CsvOut {
+    fn create(file: File, l: &L) -> Result<CsvOut, String> {
+        let mut out = BufWriter::new(file);
+        out.write_all(b"\xEF\xBB\xBF").map_err(|e| e.to_string())?;
+        let mut w = csv::Writer::from_writer(out);
         let header = [
             l.t("检查批次", "scan"),
             l.t("网站", "site"),
@@ -577,40 +631,47 @@ pub fn csv(report: &Report, ctx: &Context) -> Result<Vec<u8>, String> {
             l.t("整改情况", "remediation"),
         ];
         w.write_record(header).map_err(|e| e.to_string())?;
-        for s in &report.sites {
-            for f in &s.findings {
-                let cells = [
-                    f.scan.clone(),
-                    f.site.clone(),
-                    s.summary.name.clone(),
-                    f.operator.clone(),
-                    l.severity(f.severity).to_string(),
-                    f.title.clone(),
-                    f.rule.clone(),
-                    f.category.clone(),
-                    l.status(&f.status),
-                    mask(&f.url),
-                    l.field(f.field).to_string(),
-                    if f.hidden {
-                        l.t("是", "yes").to_string()
-                    } else {
-                        String::new()
-                    },
-                    mask(&f.matched),
-                    mask(&f.snippet),
-                    f.count.to_string(),
-                    f.referrer.as_deref().map(mask).unwrap_or_default(),
-                    f.first_seen.clone(),
-                    f.fingerprint.clone(),
-                    String::new(),
-                ];
-                w.write_record(cells.iter().map(|c| neutralise(c)))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        w.flush().map_err(|e| e.to_string())?;
+        Ok(CsvOut { w })
     }
-    Ok(out)
+
+    fn row(&mut self, f: &Finding, site: &SiteReport, l: &L) -> Result<(), String> {
+        let cells = [
+            f.scan.clone(),
+            f.site.clone(),
+            site.summary.name.clone(),
+            f.operator.clone(),
+            l.severity(f.severity).to_string(),
+            f.title.clone(),
+            f.rule.clone(),
+            f.category.clone(),
+            l.status(&f.status),
+            mask(&f.url),
+            l.field(f.field).to_string(),
+            if f.hidden {
+                l.t("是", "yes").to_string()
+            } else {
+                String::new()
+            },
+            mask(&f.matched),
+            mask(&f.snippet),
+            f.count.to_string(),
+            f.referrer.as_deref().map(mask).unwrap_or_default(),
+            f.first_seen.clone(),
+            f.fingerprint.clone(),
+            String::new(),
+        ];
+        self.w
+            .write_record(cells.iter().map(|c| neutralise(c)))
+            .map_err(|e| e.to_string())
+    }
+
+    fn finish(mut self) -> Result<(), String> {
+        self.w.flush().map_err(|e| e.to_string())?;
+        let out = self.w.into_inner().map_err(|e| e.to_string())?;
+        out.into_inner()
+            .map(drop)
+            .map_err(|e| e.error().to_string())
+    }
 }
 
 fn masked(f: &Finding) -> Finding {
@@ -623,48 +684,79 @@ fn masked(f: &Finding) -> Finding {
     m
 }
 
-pub fn json(report: &Report, ctx: &Context) -> String {
-    let sites: Vec<serde_json::Value> = report
-        .sites
-        .iter()
-        .map(|s| {
-            let c = severity_counts(&s.findings);
-            serde_json::json!({
-                "site": s.summary.site,
-                "name": s.summary.name,
-                "start_url": s.summary.start_url,
-                "pages_fetched": s.summary.pages_fetched,
-                "pages_skipped": s.summary.pages_skipped,
-                "pages_failed": s.summary.pages_failed,
-                "reachable": s.summary.reachable,
-                "complete": s.summary.complete,
-                "notes": s.summary.notes.iter().map(|n| mask(n)).collect::<Vec<_>>(),
-                "findings": {"critical": c[4], "high": c[3], "medium": c[2], "low": c[1], "info": c[0]},
-                "ignored": s.ignored,
+/// `findings.json`: the findings (one a line) are written as they are
+/// read; the per-site counts follow them.
+struct JsonOut {
+    w: BufWriter<File>,
+    first: bool,
+}
+
+impl JsonOut {
+    fn create(file: File, report: &Report, ctx: &Context) -> io::Result<JsonOut> {
+        let mut w = BufWriter::new(file);
+        let fields: [(&str, serde_json::Value); 4] = [
+            ("scan", ctx.scan.into()),
+            ("scan_date", ctx.scan_date.into()),
+            ("report", report.title.as_str().into()),
+            ("contact", report.contact.as_deref().into()),
+        ];
+        w.write_all(b"{")?;
+        for (key, value) in fields {
+            write!(w, "\n  \"{key}\": {value},")?;
+        }
+        // The object stays open for the findings and the sites.
+        w.write_all(b"\n  \"findings\": [")?;
+        Ok(JsonOut { w, first: true })
+    }
+
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let sep = if self.first { "" } else { "," };
+        self.first = false;
+        write!(self.w, "{sep}\n    ")?;
+        serde_json::to_writer(&mut self.w, &masked(f)).map_err(io::Error::other)
+    }
+
+    fn finish(mut self, report: &Report, read: &[SiteRead]) -> io::Result<()> {
+        let sites: Vec<serde_json::Value> = report
+            .sites
+            .iter()
+            .zip(read)
+            .map(|(s, r)| {
+                let c = r.counts;
+                serde_json::json!({
+                    "site": s.summary.site,
+                    "name": s.summary.name,
+                    "start_url": s.summary.start_url,
+                    "pages_fetched": s.summary.pages_fetched,
+                    "pages_skipped": s.summary.pages_skipped,
+                    "pages_failed": s.summary.pages_failed,
+                    "reachable": s.summary.reachable,
+                    "complete": s.summary.complete,
+                    "notes": s.summary.notes.iter().map(|n| mask(n)).collect::<Vec<_>>(),
+                    "findings": {"critical": c[4], "high": c[3], "medium": c[2], "low": c[1], "info": c[0]},
+                    "ignored": r.ignored,
+                })
             })
-        })
-        .collect();
-    let findings: Vec<Finding> = report
-        .sites
-        .iter()
-        .flat_map(|s| s.findings.iter().map(masked))
-        .collect();
-    serde_json::to_string_pretty(&serde_json::json!({
-        "scan": ctx.scan,
-        "scan_date": ctx.scan_date,
-        "report": report.title,
-        "contact": report.contact,
-        "sites": sites,
-        "findings": findings,
-    }))
-    .unwrap_or_default()
+            .collect();
+        let sites = serde_json::to_string_pretty(&sites).unwrap_or_default();
+        let sites = sites.replace('\n', "\n  ");
+        let close = if self.first { "]" } else { "\n  ]" };
+        write!(self.w, "{close},\n  \"sites\": {sites}\n}}\n")?;
+        self.w.into_inner().map(drop).map_err(|e| e.into_error())
+    }
 }
 
 /// Markdown for pasting into a written notice.
-pub fn markdown(report: &Report, ctx: &Context) -> String {
+fn markdown(
+    w: &mut dyn Write,
+    report: &Report,
+    read: &[SiteRead],
+    ctx: &Context,
+) -> io::Result<()> {
     let l = L { lang: ctx.lang };
     let cell = |s: &str| mask(s).replace('|', "\\|").replace('\n', " ");
-    let mut m = format!(
+    write!(
+        w,
         "# {} — {}\n\n{}：{}　{}：{}\n\n",
         cell(&report.title),
         l.t("网站安全自查报告", "Website self-inspection report"),
@@ -672,11 +764,10 @@ pub fn markdown(report: &Report, ctx: &Context) -> String {
         ctx.scan_date,
         l.t("检查批次", "Scan"),
         ctx.scan
-    );
-    for s in &report.sites {
-        let c = severity_counts(&s.findings);
-        let _ = write!(
-            m,
+    )?;
+    for (s, r) in report.sites.iter().zip(read) {
+        write!(
+            w,
             "## {}（{}）\n\n{}：{}，{}：{}，{}：{}，{}：{}\n\n",
             cell(&s.summary.name),
             cell(&s.summary.site),
@@ -687,21 +778,21 @@ pub fn markdown(report: &Report, ctx: &Context) -> String {
             l.t("检查", "crawl"),
             crawl_state(&s.summary, &l),
             l.t("问题", "findings"),
-            c.iter().sum::<usize>()
-        );
-        if s.findings.is_empty() {
+            r.total()
+        )?;
+        if r.rows.is_empty() {
             continue;
         }
-        let _ = writeln!(
-            m,
+        writeln!(
+            w,
             "| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
             l.t("级别", "Severity"),
             l.t("问题", "Issue"),
             l.t("页面", "Pages"),
             l.t("内容", "Evidence"),
             l.t("首次发现", "First seen")
-        );
-        for row in group_rows(&s.findings) {
+        )?;
+        for row in &r.rows {
             let f = &row.finding;
             let pages = if row.pages.len() > 1 {
                 format!(
@@ -723,33 +814,154 @@ pub fn markdown(report: &Report, ctx: &Context) -> String {
                     row.also.join("、")
                 )
             };
-            let _ = writeln!(
-                m,
+            writeln!(
+                w,
                 "| {} | {} | {} | {} | {} |",
                 l.severity(f.severity),
                 cell(&title),
                 pages,
                 cell(&f.snippet),
                 f.first_seen.get(..10).unwrap_or(&f.first_seen)
-            );
+            )?;
         }
-        m.push('\n');
+        w.write_all(b"\n")?;
     }
-    m
+    Ok(())
 }
 
-/// Write every report and the index; returns the index path.
+/// What the index says of one report.
+struct IndexRow {
+    serious: usize,
+    total: usize,
+    ignored: usize,
+    unread: usize,
+}
+
+/// Write one report: its findings are read site by site from `source`,
+/// streamed into the CSV and JSON files and grouped into rows for the HTML
+/// and Markdown, which are written once every site is read. Only this
+/// report's rows are held in memory.
+fn write_one(
+    dir: &Path,
+    r: &Report,
+    formats: &[Format],
+    ctx: &Context,
+    source: &mut Source,
+) -> Result<IndexRow, Error> {
+    let l = L { lang: ctx.lang };
+    let failed =
+        |p: &Path, e: &dyn std::fmt::Display| Error::Failed(format!("{}: {e}", p.display()));
+    let create = |name: &str| {
+        let path = dir.join(name);
+        File::create(&path)
+            .map(|f| (f, path.clone()))
+            .map_err(|e| failed(&path, &e))
+    };
+    let mut csv_out = match formats.contains(&Format::Csv) {
+        true => {
+            let (file, path) = create("findings.csv")?;
+            Some((
+                CsvOut::create(file, &l).map_err(|e| failed(&path, &e))?,
+                path,
+            ))
+        }
+        false => None,
+    };
+    let mut json_out = match formats.contains(&Format::Json) {
+        true => {
+            let (file, path) = create("findings.json")?;
+            Some((
+                JsonOut::create(file, r, ctx).map_err(|e| failed(&path, &e))?,
+                path,
+            ))
+        }
+        false => None,
+    };
+    let rows_wanted = formats.contains(&Format::Html) || formats.contains(&Format::Md);
+    let mut read = Vec::with_capacity(r.sites.len());
+    for site in &r.sites {
+        let mut counts = [0; 5];
+        let mut ignored = 0;
+        let mut grouper = Grouper::default();
+        source(&site.summary.site, &mut |f: Finding| {
+            if ctx.ignore.ignores(&f, ctx.today).is_some() {
+                ignored += 1;
+                return Ok(());
+            }
+            counts[f.severity as usize] += 1;
+            if let Some((out, path)) = csv_out.as_mut() {
+                out.row(&f, site, &l).map_err(|e| failed(path, &e))?;
+            }
+            if let Some((out, path)) = json_out.as_mut() {
+                out.finding(&f).map_err(|e| failed(path, &e))?;
+            }
+            if rows_wanted {
+                grouper.add(f);
+            }
+            Ok(())
+        })?;
+        read.push(SiteRead {
+            counts,
+            ignored,
+            rows: grouper.finish(),
+        });
+    }
+    if let Some((out, path)) = csv_out {
+        out.finish().map_err(|e| failed(&path, &e))?;
+    }
+    if let Some((out, path)) = json_out {
+        out.finish(r, &read).map_err(|e| failed(&path, &e))?;
+    }
+    type Render = fn(&mut dyn Write, &Report, &[SiteRead], &Context) -> io::Result<()>;
+    let renders: [(Format, &str, Render); 2] = [
+        (Format::Html, "report.html", html),
+        (Format::Md, "report.md", markdown),
+    ];
+    for (format, name, render) in renders {
+        if formats.contains(&format) {
+            let (file, path) = create(name)?;
+            let mut w = BufWriter::new(file);
+            render(&mut w, r, &read, ctx)
+                .and_then(|_| w.into_inner().map(drop).map_err(|e| e.into_error()))
+                .map_err(|e| failed(&path, &e))?;
+        }
+    }
+    Ok(IndexRow {
+        serious: read
+            .iter()
+            .map(|s| s.counts[Severity::High as usize] + s.counts[Severity::Critical as usize])
+            .sum(),
+        total: read.iter().map(SiteRead::total).sum(),
+        ignored: read.iter().map(|s| s.ignored).sum(),
+        unread: r.sites.iter().filter(|s| !s.summary.reachable).count(),
+    })
+}
+
+/// Totals over the reports written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Written {
+    /// Findings in the reports.
+    pub findings: usize,
+    /// Findings the ignore file kept out of them.
+    pub ignored: usize,
+}
+
+/// Write every report, one at a time, and the index; returns the index
+/// path and totals.
 pub fn write_all(
     out: &Path,
     reports: &[Report],
     formats: &[Format],
     ctx: &Context,
-) -> Result<PathBuf, Error> {
+    source: &mut Source,
+) -> Result<(PathBuf, Written), Error> {
     std::fs::create_dir_all(out)
         .map_err(|e| InputError::plain(format!("--out {}: cannot create: {e}", out.display())))?;
     let root =
         std::fs::canonicalize(out).map_err(|e| Error::Failed(format!("{}: {e}", out.display())))?;
     let io = |p: &Path, e: std::io::Error| Error::Failed(format!("{}: {e}", p.display()));
+    let mut rows = Vec::with_capacity(reports.len());
+    let mut written = Written::default();
     for r in reports {
         let dir = root.join(&r.folder);
         // The folder name is made safe; make sure all the same.
@@ -760,16 +972,10 @@ pub fn write_all(
             )));
         }
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
-        for f in formats {
-            let (name, bytes) = match f {
-                Format::Html => ("report.html", html(r, ctx).into_bytes()),
-                Format::Csv => ("findings.csv", csv(r, ctx).map_err(Error::Failed)?),
-                Format::Json => ("findings.json", json(r, ctx).into_bytes()),
-                Format::Md => ("report.md", markdown(r, ctx).into_bytes()),
-            };
-            let path = dir.join(name);
-            std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
-        }
+        let row = write_one(&dir, r, formats, ctx, source)?;
+        written.findings += row.total;
+        written.ignored += row.ignored;
+        rows.push(row);
     }
     let l = L { lang: ctx.lang };
     let mut h = html_head(l.t("网站自查报告索引", "Site inspection reports"));
@@ -787,10 +993,7 @@ pub fn write_all(
         l.t("问题总数", "Findings"),
         l.t("未能读取的网站", "Sites not read"),
     );
-    for r in reports {
-        let all: Vec<&Finding> = r.sites.iter().flat_map(|s| &s.findings).collect();
-        let serious = all.iter().filter(|f| f.severity >= Severity::High).count();
-        let unread = r.sites.iter().filter(|s| !s.summary.reachable).count();
+    for (r, row) in reports.iter().zip(&rows) {
         let target = if formats.contains(&Format::Html) {
             "report.html"
         } else {
@@ -798,17 +1001,19 @@ pub fn write_all(
         };
         let _ = write!(
             h,
-            "<tr><td><a href=\"{}/{target}\">{}</a></td><td>{}</td><td>{serious}</td><td>{}</td><td>{unread}</td></tr>",
+            "<tr><td><a href=\"{}/{target}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             attr(&r.folder),
             esc(&r.title),
             r.sites.len(),
-            all.len()
+            row.serious,
+            row.total,
+            row.unread
         );
     }
     h.push_str("</table></body></html>\n");
     let index = root.join("index.html");
     std::fs::write(&index, h).map_err(|e| io(&index, e))?;
-    Ok(index)
+    Ok((index, written))
 }
 
 /// Group sites into reports, by operator or by site, with unique safe
