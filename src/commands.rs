@@ -725,6 +725,15 @@ fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
             trend: store.trend(&summary.site, 8)?,
             contact: summary.contact.clone(),
             summary,
+            unfinished: false,
+        });
+    }
+    for summary in unfinished_sites(store, &scan, &register, &sites)? {
+        sites.push(SiteReport {
+            trend: store.trend(&summary.site, 8)?,
+            contact: summary.contact.clone(),
+            summary,
+            unfinished: true,
         });
     }
     let reports = crate::report::build(sites, args.by);
@@ -736,6 +745,7 @@ fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
     let ctx = crate::report::Context {
         scan: &scan.id,
         scan_date: scan.started.get(..10).unwrap_or(&scan.started),
+        scan_state: &scan.state,
         lang: args.lang,
         expired,
         ignore: &ignore,
@@ -758,8 +768,73 @@ fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
         written.findings,
         written.ignored
     );
+    if scan.state != "finished" {
+        println!(
+            "scan {} did not finish ({}): {} site{} unfinished; {} in the reports, marked unfinished",
+            scan.id,
+            scan.state,
+            written.unfinished,
+            if written.unfinished == 1 { "" } else { "s" },
+            if written.unfinished == 1 { "it is" } else { "they are" }
+        );
+    }
     println!("{}", index.display());
     Ok(exit::OK)
+}
+
+/// Sites of a scan whose crawl never ended (selected, or with pages or
+/// findings stored, but no summary): a summary made from what was stored,
+/// with the name, operator and start URL from the register if it can
+/// still be read. Their findings are reported like any other, marked
+/// unfinished, rather than left out.
+fn unfinished_sites(
+    store: &Store,
+    scan: &crate::store::ScanRow,
+    register: &Path,
+    done: &[SiteReport],
+) -> Result<Vec<SiteSummary>, Error> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in scan
+        .sites
+        .iter()
+        .cloned()
+        .chain(store.sites_stored(&scan.id)?)
+    {
+        if !ids.contains(&id) && !done.iter().any(|s| s.summary.site == id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed = Register::load(register)
+        .map(|r| r.sites)
+        .unwrap_or_default();
+    let pages = store.pages_counted(&scan.id)?;
+    let mut out = Vec::new();
+    for id in ids {
+        let site = listed.iter().find(|s| s.id == id);
+        let operator = match site {
+            Some(s) => s.operator.clone(),
+            None => store
+                .operator_of(&scan.id, &id)?
+                .unwrap_or_else(|| "-".into()),
+        };
+        let (fetched, failed) = pages.get(&id).copied().unwrap_or((0, 0));
+        out.push(SiteSummary {
+            name: site.map_or_else(|| id.clone(), |s| s.name.clone()),
+            operator,
+            contact: site.and_then(|s| s.contact.clone()),
+            start_url: site.map_or_else(String::new, |s| s.url.to_string()),
+            pages_fetched: fetched,
+            pages_failed: failed,
+            reachable: fetched > 0,
+            complete: false,
+            site: id,
+            ..SiteSummary::default()
+        });
+    }
+    Ok(out)
 }
 
 /// `sitesweep diff`: what changed between two scans.

@@ -283,6 +283,9 @@ pub fn group_rows(findings: &[Finding]) -> Vec<Row> {
 pub struct SiteReport {
     pub summary: SiteSummary,
     pub contact: Option<String>,
+    /// The scan ended before this site's crawl did: its summary is made
+    /// from the pages stored, and its findings are those found so far.
+    pub unfinished: bool,
     /// (scan id, findings) over recent scans, oldest first.
     pub trend: Vec<(String, usize)>,
 }
@@ -299,6 +302,9 @@ pub struct Report {
 pub struct Context<'a> {
     pub scan: &'a str,
     pub scan_date: &'a str,
+    /// The scan's state: `finished`, else `running` (still running, or
+    /// killed), `interrupted` or `failed`.
+    pub scan_state: &'a str,
     pub lang: Lang,
     pub expired: Vec<String>,
     /// Findings this ignores leave the reports and are counted per site.
@@ -396,13 +402,71 @@ fn highlighted(f: &Finding) -> String {
     }
 }
 
-fn crawl_state(s: &SiteSummary, l: &L) -> &'static str {
-    if !s.reachable {
-        l.t("未能读取", "not read")
-    } else if s.complete {
-        l.t("完整", "complete")
+fn crawl_state(s: &SiteReport, l: &L) -> &'static str {
+    match crawl_key(s) {
+        "unfinished" => l.t("未完成", "unfinished"),
+        "not read" => l.t("未能读取", "not read"),
+        "complete" => l.t("完整", "complete"),
+        _ => l.t("不完整", "incomplete"),
+    }
+}
+
+/// How far a site's crawl got, as the JSON says it.
+fn crawl_key(s: &SiteReport) -> &'static str {
+    if s.unfinished {
+        "unfinished"
+    } else if !s.summary.reachable {
+        "not read"
+    } else if s.summary.complete {
+        "complete"
     } else {
-        l.t("不完整", "incomplete")
+        "incomplete"
+    }
+}
+
+impl Context<'_> {
+    fn scan_finished(&self) -> bool {
+        self.scan_state == "finished"
+    }
+
+    /// For a scan that did not finish: what to say at the top of a report
+    /// (none for a finished scan).
+    fn unfinished_notice(&self, unfinished_sites: usize) -> Option<String> {
+        if self.scan_finished() {
+            return None;
+        }
+        let l = L { lang: self.lang };
+        let state = match self.scan_state {
+            "running" => l.t(
+                "未结束：仍在进行，或已被强行终止",
+                "not ended: still running, or killed",
+            ),
+            "interrupted" => l.t("已中断", "interrupted"),
+            "failed" => l.t("失败", "failed"),
+            _ => l.t("未结束", "not ended"),
+        };
+        let sites = match (self.lang, unfinished_sites) {
+            (Lang::Zh, 0) => "本报告中的网站均已检查完毕，但本批次的其他网站没有。".to_string(),
+            (Lang::Zh, n) => format!(
+                "{n} 个网站的检查没有结束，标为\u{201c}未完成\u{201d}。已发现的问题照常列出，但结果不完整；未发现问题不代表没有问题。"
+            ),
+            (Lang::En, 0) => {
+                "Every site in this report was inspected to the end; other sites of the scan were not.".to_string()
+            }
+            (Lang::En, n) => format!(
+                "{n} site{} marked “unfinished” were not inspected to the end: what was found is listed, but it is incomplete, and no findings does not mean clean.",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
+        Some(format!(
+            "{}（{}）{}",
+            l.t("本次检查未完成", "This scan did not finish"),
+            state,
+            match self.lang {
+                Lang::Zh => format!("：{sites}"),
+                Lang::En => format!(". {sites}"),
+            }
+        ))
     }
 }
 
@@ -410,7 +474,7 @@ const STYLE: &str = "body{font-family:\"Noto Sans CJK SC\",\"Microsoft YaHei\",s
 table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #bbb;padding:4px 6px;vertical-align:top;font-size:13px}\
 th{background:#f0f0f0}td.url{word-break:break-all;max-width:28em}mark{background:#ffe066}\
 .sev-critical{color:#c92a2a;font-weight:bold}.sev-high{color:#e8590c;font-weight:bold}.sev-medium{color:#b08900}\
-.fix{min-width:8em}.muted{color:#777}.charts{display:flex;gap:2em}\
+.fix{min-width:8em}.muted{color:#777}.warn{border:2px solid #c92a2a;padding:.5em;font-weight:bold}.charts{display:flex;gap:2em}\
 @media print{.site{page-break-before:always}a{color:#000;text-decoration:none}body{margin:0}}";
 
 fn html_head(title: &str) -> String {
@@ -429,6 +493,25 @@ fn link(url: &str) -> String {
         format!("<a href=\"{}\">{}</a>", attr(&shown), esc(&shown))
     } else {
         esc(&shown).into_owned()
+    }
+}
+
+/// Sites of a report whose crawl did not end.
+fn unfinished(report: &Report) -> usize {
+    report.sites.iter().filter(|s| s.unfinished).count()
+}
+
+/// What a report says of a site whose crawl did not end.
+fn unfinished_site(s: &SiteReport, l: &L) -> String {
+    match l.lang {
+        Lang::Zh => format!(
+            "本网站的检查没有结束（检查批次中途停止）：已抓取 {} 个页面，失败 {} 个；以下是已发现的问题，结果不完整。",
+            s.summary.pages_fetched, s.summary.pages_failed
+        ),
+        Lang::En => format!(
+            "This site's inspection did not end (the scan stopped part way): {} pages fetched, {} failed; the findings below are those found so far.",
+            s.summary.pages_fetched, s.summary.pages_failed
+        ),
     }
 }
 
@@ -454,6 +537,9 @@ fn html(w: &mut dyn Write, report: &Report, read: &[SiteRead], ctx: &Context) ->
         l.t("检查批次", "Scan"),
         esc(ctx.scan),
     )?;
+    if let Some(notice) = ctx.unfinished_notice(unfinished(report)) {
+        write!(w, "<p class=\"warn\">{}</p>", esc(&notice))?;
+    }
     write!(
         w,
         "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
@@ -480,7 +566,7 @@ fn html(w: &mut dyn Write, report: &Report, read: &[SiteRead], ctx: &Context) ->
             s.summary.pages_fetched,
             s.summary.pages_skipped,
             s.summary.pages_failed,
-            crawl_state(&s.summary, &l),
+            crawl_state(s, &l),
             c[4], c[3], c[2], c[1], c[0],
             r.ignored
         )?;
@@ -506,8 +592,11 @@ fn html(w: &mut dyn Write, report: &Report, read: &[SiteRead], ctx: &Context) ->
             l.t("网址", "URL"),
             link(&s.summary.start_url),
             l.t("检查情况", "Crawl"),
-            crawl_state(&s.summary, &l)
+            crawl_state(s, &l)
         )?;
+        if s.unfinished {
+            write!(w, "<p class=\"warn\">{}</p>", esc(&unfinished_site(s, &l)))?;
+        }
         for note in &s.summary.notes {
             write!(w, "<p class=\"muted\">{}</p>", esc(&mask(note)))?;
         }
@@ -518,7 +607,12 @@ fn html(w: &mut dyn Write, report: &Report, read: &[SiteRead], ctx: &Context) ->
             trend_chart(&s.trend)
         )?;
         if r.rows.is_empty() {
-            let msg = if s.summary.reachable {
+            let msg = if s.unfinished {
+                l.t(
+                    "检查未结束，目前未发现问题；这不代表网站没有问题。",
+                    "No findings so far, but the inspection did not end: this does not mean the site is clean.",
+                )
+            } else if s.summary.reachable {
                 l.t(
                     "本次检查未发现问题。",
                     "No findings: the site was read and is clean.",
@@ -628,6 +722,7 @@ impl CsvOut {
             l.t("来源页", "referrer"),
             l.t("首次发现", "first seen"),
             l.t("指纹", "fingerprint"),
+            l.t("检查情况", "crawl"),
             l.t("整改情况", "remediation"),
         ];
         w.write_record(header).map_err(|e| e.to_string())?;
@@ -658,6 +753,7 @@ impl CsvOut {
             f.referrer.as_deref().map(mask).unwrap_or_default(),
             f.first_seen.clone(),
             f.fingerprint.clone(),
+            crawl_state(site, l).to_string(),
             String::new(),
         ];
         self.w
@@ -694,9 +790,11 @@ struct JsonOut {
 impl JsonOut {
     fn create(file: File, report: &Report, ctx: &Context) -> io::Result<JsonOut> {
         let mut w = BufWriter::new(file);
-        let fields: [(&str, serde_json::Value); 4] = [
+        let fields: [(&str, serde_json::Value); 6] = [
             ("scan", ctx.scan.into()),
             ("scan_date", ctx.scan_date.into()),
+            ("scan_state", ctx.scan_state.into()),
+            ("scan_finished", ctx.scan_finished().into()),
             ("report", report.title.as_str().into()),
             ("contact", report.contact.as_deref().into()),
         ];
@@ -731,7 +829,9 @@ impl JsonOut {
                     "pages_skipped": s.summary.pages_skipped,
                     "pages_failed": s.summary.pages_failed,
                     "reachable": s.summary.reachable,
-                    "complete": s.summary.complete,
+                    "complete": s.summary.complete && !s.unfinished,
+                    "crawl": crawl_key(s),
+                    "unfinished": s.unfinished,
                     "notes": s.summary.notes.iter().map(|n| mask(n)).collect::<Vec<_>>(),
                     "findings": {"critical": c[4], "high": c[3], "medium": c[2], "low": c[1], "info": c[0]},
                     "ignored": r.ignored,
@@ -765,6 +865,9 @@ fn markdown(
         l.t("检查批次", "Scan"),
         ctx.scan
     )?;
+    if let Some(notice) = ctx.unfinished_notice(unfinished(report)) {
+        write!(w, "**{}**\n\n", cell(&notice))?;
+    }
     for (s, r) in report.sites.iter().zip(read) {
         write!(
             w,
@@ -776,10 +879,13 @@ fn markdown(
             l.t("失败", "failed"),
             s.summary.pages_failed,
             l.t("检查", "crawl"),
-            crawl_state(&s.summary, &l),
+            crawl_state(s, &l),
             l.t("问题", "findings"),
             r.total()
         )?;
+        if s.unfinished {
+            write!(w, "**{}**\n\n", cell(&unfinished_site(s, &l)))?;
+        }
         if r.rows.is_empty() {
             continue;
         }
@@ -831,6 +937,7 @@ fn markdown(
 
 /// What the index says of one report.
 struct IndexRow {
+    unfinished: usize,
     serious: usize,
     total: usize,
     ignored: usize,
@@ -927,13 +1034,18 @@ fn write_one(
         }
     }
     Ok(IndexRow {
+        unfinished: unfinished(r),
         serious: read
             .iter()
             .map(|s| s.counts[Severity::High as usize] + s.counts[Severity::Critical as usize])
             .sum(),
         total: read.iter().map(SiteRead::total).sum(),
         ignored: read.iter().map(|s| s.ignored).sum(),
-        unread: r.sites.iter().filter(|s| !s.summary.reachable).count(),
+        unread: r
+            .sites
+            .iter()
+            .filter(|s| !s.summary.reachable && !s.unfinished)
+            .count(),
     })
 }
 
@@ -944,6 +1056,8 @@ pub struct Written {
     pub findings: usize,
     /// Findings the ignore file kept out of them.
     pub ignored: usize,
+    /// Sites whose crawl did not end (the scan was cut off).
+    pub unfinished: usize,
 }
 
 /// Write every report, one at a time, and the index; returns the index
@@ -975,24 +1089,41 @@ pub fn write_all(
         let row = write_one(&dir, r, formats, ctx, source)?;
         written.findings += row.total;
         written.ignored += row.ignored;
+        written.unfinished += row.unfinished;
         rows.push(row);
     }
     let l = L { lang: ctx.lang };
     let mut h = html_head(l.t("网站自查报告索引", "Site inspection reports"));
     let _ = write!(
         h,
-        "<h1>{}</h1><p>{}：{}　{}：{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h1>{}</h1><p>{}：{}　{}：{}</p>",
         l.t("网站自查报告", "Site inspection reports"),
         l.t("检查时间", "Scan date"),
         esc(ctx.scan_date),
         l.t("检查批次", "Scan"),
         esc(ctx.scan),
+    );
+    let notice = ctx.unfinished_notice(written.unfinished);
+    if let Some(notice) = &notice {
+        let _ = write!(h, "<p class=\"warn\">{}</p>", esc(notice));
+    }
+    let _ = write!(
+        h,
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>",
         l.t("责任单位", "Operator"),
         l.t("网站数", "Sites"),
         l.t("严重/高", "Critical/high"),
         l.t("问题总数", "Findings"),
         l.t("未能读取的网站", "Sites not read"),
     );
+    if notice.is_some() {
+        let _ = write!(
+            h,
+            "<th>{}</th>",
+            l.t("检查未完成的网站", "Sites unfinished")
+        );
+    }
+    h.push_str("</tr>");
     for (r, row) in reports.iter().zip(&rows) {
         let target = if formats.contains(&Format::Html) {
             "report.html"
@@ -1001,7 +1132,7 @@ pub fn write_all(
         };
         let _ = write!(
             h,
-            "<tr><td><a href=\"{}/{target}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"{}/{target}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             attr(&r.folder),
             esc(&r.title),
             r.sites.len(),
@@ -1009,6 +1140,10 @@ pub fn write_all(
             row.total,
             row.unread
         );
+        if notice.is_some() {
+            let _ = write!(h, "<td>{}</td>", row.unfinished);
+        }
+        h.push_str("</tr>");
     }
     h.push_str("</table></body></html>\n");
     let index = root.join("index.html");

@@ -673,6 +673,21 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| failed(&path, e))
     }
 
+    /// Sites with pages or findings stored in a scan, by name.
+    pub fn sites_stored(&self, scan: &str) -> Result<Vec<String>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT site FROM pages WHERE scan = ?1 UNION SELECT site FROM findings WHERE scan = ?1 ORDER BY 1",
+            )
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| r.get::<_, String>(0))
+            .map_err(|e| failed(&path, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| failed(&path, e))
+    }
+
     /// The operator named in a site's stored findings of a scan, if any.
     pub fn operator_of(&self, scan: &str, site: &str) -> Result<Option<String>, Error> {
         let path = self.path.clone();

@@ -31,7 +31,155 @@ fn register_of(dir: &Path, ids: &[&str], operator: &str) -> PathBuf {
     path
 }
 
+#[test]
+fn an_interrupted_scan_reports_its_unfinished_sites_with_their_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let register = register_of(dir.path(), &["done", "cut", "never"], "办公室");
+    let sites = [
+        Site::new("done", "办公室", true).page(
+            SCAN,
+            "/",
+            &[(
+                "gambling-hidden",
+                Severity::High,
+                "六合彩",
+                "友情链接 六合彩",
+            )],
+        ),
+        // Cut off mid-crawl: pages and findings stored, no summary.
+        Site::new("cut", "办公室", false)
+            .page(
+                SCAN,
+                "/",
+                &[(
+                    "script.conditional-redirect",
+                    Severity::Critical,
+                    "document.referrer",
+                    "if(document.referrer) location='http://x.example/'",
+                )],
+            )
+            .page(
+                SCAN,
+                "/news/2.html",
+                &[(
+                    "gambling-hidden",
+                    Severity::High,
+                    "百家乐",
+                    "隐藏链接 百家乐",
+                )],
+            ),
+        // Selected, never started.
+        Site::new("never", "办公室", false),
+    ];
+    let db = dir.path().join("sitesweep.db");
+    write_scan(
+        &db,
+        SCAN,
+        &register.display().to_string(),
+        &sites,
+        Some("interrupted"),
+    );
 
+    let out = sitesweep(&["report", "--out", "rep"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("did not finish") && stdout.contains("interrupted"),
+        "{stdout}"
+    );
+    let base = dir.path().join("rep/办公室");
+
+    let html = read(base.join("report.html"));
+    let banner = html.find("本次检查未完成").expect("a banner says so");
+    let summary = html.find("概况").unwrap();
+    assert!(banner < summary, "the banner is at the top");
+    assert!(html.contains("cut 区网站") && html.contains("never 区网站"));
+    assert!(
+        html.contains("document.referrer") && html.contains("百家乐"),
+        "the unfinished site's findings are listed"
+    );
+    let index = read(dir.path().join("rep/index.html"));
+    assert!(index.contains("本次检查未完成"), "{index}");
+
+    let md = read(base.join("report.md"));
+    let head: String = md.lines().take(6).collect::<Vec<_>>().join("\n");
+    assert!(head.contains("本次检查未完成"), "{head}");
+    assert!(md.contains("document.referrer") && md.contains("never 区网站"));
+
+    let json: serde_json::Value = serde_json::from_str(&read(base.join("findings.json"))).unwrap();
+    assert_eq!(json["scan_state"], "interrupted");
+    assert_eq!(json["scan_finished"], false);
+    let site = |id: &str| {
+        json["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["site"] == id)
+            .unwrap_or_else(|| panic!("site {id} in {json:#}"))
+            .clone()
+    };
+    assert_eq!(site("done")["crawl"], "complete");
+    assert_eq!(site("cut")["crawl"], "unfinished");
+    assert_eq!(site("cut")["complete"], false);
+    assert_eq!(site("cut")["pages_fetched"], 2);
+    assert_eq!(site("cut")["findings"]["critical"], 1);
+    assert_eq!(site("never")["crawl"], "unfinished");
+    assert_eq!(site("never")["pages_fetched"], 0);
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), 3, "{rules:?}");
+    assert!(rules.contains(&"script.conditional-redirect"));
+
+    let csv = read(base.join("findings.csv"));
+    let row = csv
+        .lines()
+        .find(|l| l.contains("document.referrer"))
+        .expect("the critical finding has a CSV row");
+    assert!(row.contains("未完成"), "{row}");
+    assert!(csv.lines().next().unwrap().contains("检查情况"));
+
+    let en = sitesweep(
+        &[
+            "report", "--out", "rep-en", "--lang", "en", "--format", "html,md",
+        ],
+        dir.path(),
+    );
+    assert_eq!(en.status.code(), Some(0));
+    let html = read(dir.path().join("rep-en/办公室/report.html"));
+    assert!(html.contains("This scan did not finish"), "{html}");
+    let md = read(dir.path().join("rep-en/办公室/report.md"));
+    assert!(md.contains("This scan did not finish"), "{md}");
+}
+
+#[test]
+fn a_scan_left_running_is_reported_as_unfinished_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = [Site::new("gov", "办公室", false).page(
+        SCAN,
+        "/",
+        &[("gambling-hidden", Severity::High, "六合彩", "六合彩")],
+    )];
+    // No register file any more: the report still lists the site.
+    write_scan(
+        &dir.path().join("sitesweep.db"),
+        SCAN,
+        "/gone/sites.toml",
+        &sites,
+        None,
+    );
+    let out = sitesweep(&["report", "--out", "rep", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&read(dir.path().join("rep/办公室/findings.json"))).unwrap();
+    assert_eq!(json["scan_state"], "running");
+    assert_eq!(json["sites"][0]["site"], "gov");
+    assert_eq!(json["sites"][0]["crawl"], "unfinished");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+}
 
 const FW_ID: &str = "１１０１０５１９４９１００１００１Ｘ";
 const FW_ID_MASKED: &str = "１１０１**********００１Ｘ";
