@@ -633,9 +633,11 @@ fn print_findings(result: &ScanResult) {
             };
             let _ = writeln!(
                 out,
-                "  {:8} {:26} {place}  {what}{also}",
+                "  {:8} {:26} {}  {}{also}",
                 f.severity.name(),
-                f.rule
+                f.rule,
+                crate::report::mask(&place),
+                crate::report::mask(&what)
             );
         }
     }
@@ -883,6 +885,11 @@ fn diff_of(
 fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json: bool) {
     let mut out = std::io::stdout().lock();
     if json {
+        // The JSON lines are a machine stream of findings like `scan
+        // --jsonl`, for the operator's own follow-up and other tools: like
+        // the JSONL stream and the database (SPEC "A finding"), they keep
+        // personal data whole. The table below is a printed view, and
+        // masks it as reports do.
         for c in changes {
             let _ = writeln!(out, "{}", serde_json::to_string(c).unwrap_or_default());
         }
@@ -911,7 +918,7 @@ fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json
             f.severity.name(),
             f.site,
             f.rule,
-            f.url,
+            crate::report::mask(&f.url),
             crate::report::mask(&what)
         );
     }

@@ -110,33 +110,99 @@ impl L {
 
 /// Mask personal data: every run of 11 or more digits (an ID number may end
 /// in X) keeps its first 3 (mobile) or 4 characters and its last 4.
+///
+/// Digits are found on the folded text, as the rules find them: full-width
+/// `１３８…`, circled and other compatibility digits count, and zero-width
+/// characters inside a number do not break it. The original characters are
+/// kept or replaced, so `１３８００１３８０００` reads `１３８****８０００`.
 pub fn mask(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
+    use crate::rules::fold::{fold, FoldOptions};
+    #[derive(Clone, Copy, PartialEq)]
+    enum Kind {
+        Digits(usize),
+        X,
+        Invisible,
+        Other,
+    }
+    let weight = |k: Kind| match k {
+        Kind::Digits(n) => n,
+        Kind::X => 1,
+        _ => 0,
+    };
+    let folded = fold(text, FoldOptions::for_regex(true));
+    // Each original character: its byte range and what it folds to.
+    let mut units: Vec<(usize, usize, Kind)> = Vec::with_capacity(text.len());
+    let mut p = 0;
+    for (offset, c) in text.char_indices() {
+        let start = p;
+        while p < folded.src.len() && folded.src[p] as usize == offset {
+            p += 1;
+        }
+        let piece = &folded.text[start..p];
+        let kind = if piece.is_empty() {
+            Kind::Invisible
+        } else if piece.bytes().all(|b| b.is_ascii_digit()) {
+            Kind::Digits(piece.len())
+        } else if piece == "X" || piece == "x" {
+            Kind::X
+        } else {
+            Kind::Other
+        };
+        units.push((offset, offset + c.len_utf8(), kind));
+    }
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let mut j = i;
-            while j < chars.len() && chars[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j < chars.len() && (chars[j] == 'X' || chars[j] == 'x') && j - i == 17 {
-                j += 1;
-            }
-            let run = j - i;
-            if run >= 11 {
-                let keep_head = if run == 11 { 3 } else { 4 };
-                out.extend(&chars[i..i + keep_head]);
-                out.extend(std::iter::repeat_n('*', run - keep_head - 4));
-                out.extend(&chars[j - 4..j]);
-            } else {
-                out.extend(&chars[i..j]);
-            }
-            i = j;
-        } else {
-            out.push(chars[i]);
+    while i < units.len() {
+        if !matches!(units[i].2, Kind::Digits(_)) {
+            out.push_str(&text[units[i].0..units[i].1]);
             i += 1;
+            continue;
         }
+        // The run: digits, and invisible characters between them.
+        let (mut j, mut end, mut len) = (i, i, 0);
+        while j < units.len() {
+            match units[j].2 {
+                Kind::Digits(n) => {
+                    len += n;
+                    j += 1;
+                    end = j;
+                }
+                Kind::Invisible => j += 1,
+                _ => break,
+            }
+        }
+        if len == 17 {
+            let mut k = end;
+            while k < units.len() && units[k].2 == Kind::Invisible {
+                k += 1;
+            }
+            if k < units.len() && units[k].2 == Kind::X {
+                end = k + 1;
+                len += 1;
+            }
+        }
+        if len < 11 {
+            out.push_str(&text[units[i].0..units[end - 1].1]);
+            i = end;
+            continue;
+        }
+        let keep_head = if len == 11 { 3 } else { 4 };
+        let (mut head_end, mut head) = (i, 0);
+        while head < keep_head {
+            head += weight(units[head_end].2);
+            head_end += 1;
+        }
+        let (mut tail_start, mut tail) = (end, 0);
+        while tail < 4 && tail_start > head_end {
+            tail_start -= 1;
+            tail += weight(units[tail_start].2);
+        }
+        out.push_str(&text[units[i].0..units[head_end - 1].1]);
+        out.extend(std::iter::repeat_n('*', len.saturating_sub(head + tail)));
+        if tail_start < end {
+            out.push_str(&text[units[tail_start].0..units[end - 1].1]);
+        }
+        i = end;
     }
     out
 }
@@ -1199,6 +1265,29 @@ mod tests {
         );
         assert_eq!(mask("11010519491231002X"), "1101**********002X");
         assert_eq!(mask("2026年11月 0571-87000000"), "2026年11月 0571-87000000");
+    }
+
+    #[test]
+    fn masking_finds_digits_on_the_folded_text_and_keeps_the_original_characters() {
+        assert_eq!(
+            mask("身份证 １１０１０５１９４９１００１００１Ｘ 电话 １３８００１３８０００。"),
+            "身份证 １１０１**********００１Ｘ 电话 １３８****８０００。"
+        );
+        assert_eq!(mask("１３８００１３８０００"), "１３８****８０００");
+        assert_eq!(mask("手机13800１３８０00"), "手机138****８０00");
+        // A zero-width space does not hide a number.
+        assert_eq!(mask("138\u{200B}00138000"), "138****8000");
+        assert_eq!(
+            mask("１１０１０５１９４９１００１００１ｘ"),
+            "１１０１**********００１ｘ"
+        );
+        // Short numbers and other text stay as they are.
+        assert_eq!(mask("２０２６年１１月"), "２０２６年１１月");
+        assert_eq!(
+            mask("电话：０５７１－８７０００００"),
+            "电话：０５７１－８７０００００"
+        );
+        assert_eq!(mask(""), "");
     }
 
     #[test]

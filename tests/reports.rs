@@ -186,6 +186,54 @@ const FW_ID_MASKED: &str = "１１０１**********００１Ｘ";
 const FW_MOBILE: &str = "１３８００１３８０００";
 const FW_MOBILE_MASKED: &str = "１３８****８０００";
 
+#[test]
+fn full_width_digits_are_masked_in_every_report_and_in_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sitesweep.db");
+    let snippet = format!("公示名单 张三 身份证 {FW_ID} 电话 {FW_MOBILE}");
+    let first = [Site::new("gov", "办公室", true).page(
+        "20261120T050000Z",
+        "/list.html",
+        &[("pii-cn-id", Severity::High, FW_ID, &snippet)],
+    )];
+    write_scan(
+        &db,
+        "20261120T050000Z",
+        "/gone/sites.toml",
+        &first,
+        Some("finished"),
+    );
+    let second = [Site::new("gov", "办公室", true).page(
+        SCAN,
+        "/list2.html",
+        &[("pii-cn-mobile", Severity::High, FW_MOBILE, &snippet)],
+    )];
+    write_scan(&db, SCAN, "/gone/sites.toml", &second, Some("finished"));
+
+    for scan in ["20261120T050000Z", SCAN] {
+        let out = sitesweep(&["report", "--scan", scan, "--out", scan], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        for file in ["report.html", "findings.csv", "findings.json", "report.md"] {
+            let body = read(dir.path().join(scan).join("办公室").join(file));
+            assert!(
+                !body.contains(FW_ID) && !body.contains(FW_MOBILE),
+                "{scan} {file} prints personal data whole: {body}"
+            );
+            assert!(
+                body.contains(FW_ID_MASKED) || body.contains(FW_MOBILE_MASKED),
+                "{scan} {file}: {body}"
+            );
+        }
+    }
+    let diff = sitesweep(&["diff"], dir.path());
+    assert_eq!(diff.status.code(), Some(0));
+    let table = text(&diff.stdout);
+    assert!(
+        !table.contains(FW_ID) && !table.contains(FW_MOBILE),
+        "diff prints personal data whole: {table}"
+    );
+    assert!(table.contains(FW_ID_MASKED), "{table}");
+}
 
 const HOSTILE: &str = "<svg onload=alert(1)> | [点我](javascript:alert(1)) `code` *粗* _斜_ $x$ ~~删~~ ![图](http://x.example/t.png)\n# 标题\r\n> 引用";
 
