@@ -161,11 +161,11 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
             rule.id,
             rule.category,
             rule.severity,
-            set.term(hit),
-            hit.matched(&page),
+            terminal_safe(&set.term(hit)),
+            terminal_safe(hit.matched(&page)),
             place(&page, hit.block, hit.start),
         );
-        let _ = writeln!(out, "     {}", hit.snippet(&page));
+        let _ = writeln!(out, "     {}", terminal_safe(&hit.snippet(&page)));
     }
     for r in &result.rejected {
         let rule = &set.rules[r.hit.rule];
@@ -173,10 +173,10 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
             out,
             "DROP {} term `{}` matched `{}` at {}: {}",
             rule.id,
-            set.term(&r.hit),
-            r.hit.matched(&page),
+            terminal_safe(&set.term(&r.hit)),
+            terminal_safe(r.hit.matched(&page)),
             place(&page, r.hit.block, r.hit.start),
-            r.reason,
+            terminal_safe(&r.reason.to_string()),
         );
     }
     let _ = writeln!(
@@ -187,6 +187,21 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
         result.rejected.len()
     );
     Ok(exit::OK)
+}
+
+/// Page text for the terminal: escape sequences (ESC, CSI), other control
+/// characters (but line feed and tab) and bidi controls are dropped, so a
+/// page cannot retitle, clear or recolour the terminal, or reorder what is
+/// shown.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(crate::report::is_hidden_control) || text.contains('\r') {
+        text.chars()
+            .filter(|&c| !crate::report::is_hidden_control(c) && c != '\r')
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
 }
 
 /// Decode and extract an HTML page as a scan would.
@@ -212,7 +227,7 @@ fn fetch_page(text: &str) -> Result<Page, Error> {
         .map_err(|e| Error::Failed(format!("{url}: {e}")))?;
     eprintln!(
         "fetched {} (HTTP {}, {} bytes)",
-        fetched.final_url,
+        terminal_safe(fetched.final_url.as_str()),
         fetched.status,
         fetched.body.len()
     );
@@ -407,7 +422,7 @@ pub fn print_summary(result: &ScanResult) {
     }
     for s in result.sites.iter().filter(|s| !s.notes.is_empty()) {
         for n in &s.notes {
-            let _ = writeln!(out, "  {}: {n}", s.site);
+            let _ = writeln!(out, "  {}: {}", s.site, terminal_safe(n));
         }
     }
     let total = result.findings.len();
@@ -636,8 +651,8 @@ fn print_findings(result: &ScanResult) {
                 "  {:8} {:26} {}  {}{also}",
                 f.severity.name(),
                 f.rule,
-                crate::report::mask(&place),
-                crate::report::mask(&what)
+                terminal_safe(&crate::report::mask(&place)),
+                terminal_safe(&crate::report::mask(&what))
             );
         }
     }
@@ -917,9 +932,9 @@ fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json
             c.change.name(),
             f.severity.name(),
             f.site,
-            f.rule,
-            crate::report::mask(&f.url),
-            crate::report::mask(&what)
+            terminal_safe(&f.rule),
+            terminal_safe(&crate::report::mask(&f.url)),
+            terminal_safe(&crate::report::mask(&what))
         );
     }
 }

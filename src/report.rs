@@ -116,6 +116,11 @@ impl L {
 /// characters inside a number do not break it. The original characters are
 /// kept or replaced, so `１３８００１３８０００` reads `１３８****８０００`.
 pub fn mask(text: &str) -> String {
+    mask_runs(text).0
+}
+
+/// [`mask`], with the byte ranges of the masked numbers in its output.
+fn mask_runs(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
     use crate::rules::fold::{fold, FoldOptions};
     #[derive(Clone, Copy, PartialEq)]
     enum Kind {
@@ -151,6 +156,7 @@ pub fn mask(text: &str) -> String {
         units.push((offset, offset + c.len_utf8(), kind));
     }
     let mut out = String::with_capacity(text.len());
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < units.len() {
         if !matches!(units[i].2, Kind::Digits(_)) {
@@ -197,14 +203,69 @@ pub fn mask(text: &str) -> String {
             tail_start -= 1;
             tail += weight(units[tail_start].2);
         }
+        let start = out.len();
         out.push_str(&text[units[i].0..units[head_end - 1].1]);
         out.extend(std::iter::repeat_n('*', len.saturating_sub(head + tail)));
         if tail_start < end {
             out.push_str(&text[units[tail_start].0..units[end - 1].1]);
         }
+        runs.push(start..out.len());
         i = end;
     }
+    (out, runs)
+}
+
+/// Text for Markdown, masked, on one line, shown as written by any
+/// renderer: HTML is written as entities (`<svg onload=…>` stays text),
+/// Markdown syntax characters are backslash-escaped (links, images, code,
+/// emphasis, strikethrough, math, headings, table cells), line breaks
+/// become spaces and control and bidi characters are dropped. A masked
+/// number is a code span (`` `138****8000` ``), so its stars stay stars.
+pub fn markdown_text(text: &str) -> String {
+    let (text, runs) = mask_runs(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut runs = runs.into_iter().peekable();
+    for (i, c) in text.char_indices() {
+        if let Some(run) = runs.peek() {
+            if i == run.start {
+                out.push('`');
+            }
+            if run.contains(&i) {
+                if !is_hidden_control(c) && !crate::rules::fold::is_invisible(c) {
+                    out.push(c);
+                }
+                if i + c.len_utf8() == run.end {
+                    out.push('`');
+                    runs.next();
+                }
+                continue;
+            }
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '~'
+            | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                out.push(' ')
+            }
+            c if is_hidden_control(c) => {}
+            c => out.push(c),
+        }
+    }
     out
+}
+
+/// Control characters (C0 but tab, line feed and carriage return; DEL;
+/// C1) and the bidi controls that reorder text on screen: never written
+/// into a report.
+pub fn is_hidden_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A CSV cell a spreadsheet would run as a formula gets a leading `'`.
@@ -920,16 +981,16 @@ fn markdown(
     ctx: &Context,
 ) -> io::Result<()> {
     let l = L { lang: ctx.lang };
-    let cell = |s: &str| mask(s).replace('|', "\\|").replace('\n', " ");
+    let cell = markdown_text;
     write!(
         w,
         "# {} — {}\n\n{}：{}　{}：{}\n\n",
         cell(&report.title),
         l.t("网站安全自查报告", "Website self-inspection report"),
         l.t("检查时间", "Scan date"),
-        ctx.scan_date,
+        cell(ctx.scan_date),
         l.t("检查批次", "Scan"),
-        ctx.scan
+        cell(ctx.scan)
     )?;
     if let Some(notice) = ctx.unfinished_notice(unfinished(report)) {
         write!(w, "**{}**\n\n", cell(&notice))?;
@@ -993,7 +1054,7 @@ fn markdown(
                 cell(&title),
                 pages,
                 cell(&f.snippet),
-                f.first_seen.get(..10).unwrap_or(&f.first_seen)
+                cell(f.first_seen.get(..10).unwrap_or(&f.first_seen))
             )?;
         }
         w.write_all(b"\n")?;
@@ -1288,6 +1349,18 @@ mod tests {
             "电话：０５７１－８７０００００"
         );
         assert_eq!(mask(""), "");
+    }
+
+    #[test]
+    fn markdown_text_is_inert_in_any_renderer() {
+        assert_eq!(
+            markdown_text("<svg onload=alert(1)> [a](javascript:x) `c` *b* _i_ | # h\nnext\r\n~~s~~ $m$ ![i](u) \\ & \u{202E}\u{0}"),
+            "&lt;svg onload=alert\\(1\\)&gt; \\[a\\]\\(javascript:x\\) \\`c\\` \\*b\\* \\_i\\_ \\| \\# h next  \\~\\~s\\~\\~ \\$m\\$ \\!\\[i\\]\\(u\\) \\\\ &amp; "
+        );
+        assert_eq!(
+            markdown_text("电话 13800138000、13900139000\\"),
+            "电话 `138****8000`、`139****9000`\\\\"
+        );
     }
 
     #[test]

@@ -260,6 +260,59 @@ fn all_escaped(text: &str, c: char) -> bool {
         .all(|(i, &x)| x != c || (i > 0 && chars[i - 1] == '\\'))
 }
 
+#[test]
+fn markdown_reports_escape_page_html_and_markdown_syntax() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = [Site::new("gov", "# 区 | 办公室 *", true).page(
+        SCAN,
+        "/a_b*c.html",
+        &[(
+            "gambling-hidden",
+            Severity::High,
+            "六合彩",
+            &format!("六合彩 {HOSTILE}"),
+        )],
+    )];
+    write_scan(
+        &dir.path().join("sitesweep.db"),
+        SCAN,
+        "/gone/sites.toml",
+        &sites,
+        Some("finished"),
+    );
+    let out = sitesweep(&["report", "--out", "rep", "--format", "md"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let folder = std::fs::read_dir(dir.path().join("rep"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let md = read(folder.join("report.md"));
+    assert!(
+        !md.contains("<svg") && !md.contains('<'),
+        "HTML is escaped: {md}"
+    );
+    assert!(!md.contains("]("), "no link syntax: {md}");
+    for c in ['`', '*', '_', '[', ']', '$', '~', '!'] {
+        assert!(all_escaped(&md, c), "{c} unescaped: {md}");
+    }
+    let lines: Vec<&str> = md.lines().collect();
+    assert!(lines[0].starts_with("# \\#"), "{}", lines[0]);
+    assert!(
+        lines.iter().all(|l| !l.starts_with('>')),
+        "no line of page text starts a block: {md}"
+    );
+    let rows: Vec<&&str> = lines.iter().filter(|l| l.starts_with('|')).collect();
+    assert!(rows.len() >= 3, "{md}");
+    for row in &rows {
+        assert_eq!(bare_pipes(row), 6, "one cell per column: {row}");
+    }
+    let evidence = rows.iter().find(|r| r.contains("六合彩")).unwrap();
+    assert!(
+        evidence.contains("svg") && evidence.contains("标题") && evidence.contains("引用"),
+        "the newlines of the snippet stay in its cell: {evidence}"
+    );
+}
 
 /// Characters that must never reach a terminal from page text.
 fn has_terminal_controls(s: &str) -> Option<char> {
@@ -269,6 +322,44 @@ fn has_terminal_controls(s: &str) -> Option<char> {
     })
 }
 
+#[test]
+fn rules_explain_strips_terminal_control_sequences_from_page_text() {
+    let hostile = "代开发票\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{1b}[31m红\u{9b}1m\u{202E}txt.exe\u{0}尾";
+    let dir = tempfile::tempdir().unwrap();
+    // (No NUL in a command-line argument.)
+    let arg = hostile.replace('\0', "");
+    let text_out = sitesweep(&["rules", "explain", "--text", &arg], dir.path());
+    assert_eq!(
+        text_out.status.code(),
+        Some(0),
+        "{}",
+        text(&text_out.stderr)
+    );
+    let shown = text(&text_out.stdout);
+    assert!(shown.contains("HIT"), "{shown}");
+    assert_eq!(has_terminal_controls(&shown), None, "{shown:?}");
+
+    // (A byte-order mark: the C1 bytes would otherwise make the charset a guess.)
+    std::fs::write(dir.path().join("page.txt"), format!("\u{feff}{hostile}")).unwrap();
+    let file_out = sitesweep(&["rules", "explain", "--file", "page.txt"], dir.path());
+    let shown = text(&file_out.stdout);
+    assert!(shown.contains("HIT"), "{shown}");
+    assert_eq!(has_terminal_controls(&shown), None, "{shown:?}");
+
+    // (No NUL here: a body with NUL bytes is taken for a binary file.)
+    let page = format!("<html><body><p>{arg}</p></body></html>");
+    let server = Server::start(Arc::new(move |req: &Request| match req.target.as_str() {
+        "/" => Reply::html(page.clone()),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let url_out = sitesweep(&["rules", "explain", "--url", &server.url("/")], dir.path());
+    assert_eq!(url_out.status.code(), Some(0), "{}", text(&url_out.stderr));
+    let shown = text(&url_out.stdout);
+    assert!(shown.contains("HIT"), "{shown}");
+    assert_eq!(has_terminal_controls(&shown), None, "{shown:?}");
+    assert_eq!(has_terminal_controls(&text(&url_out.stderr)), None);
+}
 
 /// Percent-decode an href.
 fn decode(href: &str) -> String {
