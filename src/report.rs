@@ -16,8 +16,8 @@ use crate::findings::Finding;
 use crate::ignore::IgnoreList;
 use crate::page::Field;
 use crate::rules::Severity;
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as esc};
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -268,6 +268,18 @@ pub fn is_hidden_control(c: char) -> bool {
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` without [`is_hidden_control`] characters.
+fn without_controls(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_hidden_control) {
+        text.chars()
+            .filter(|&c| !is_hidden_control(c))
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 /// A CSV cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn neutralise(cell: &str) -> String {
     match cell.chars().next() {
@@ -276,35 +288,156 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-/// A folder name made from an operator's name: no path separators, no
-/// `..`, no names Windows reserves, at most 80 characters.
+/// HTML text: escaped, and without the control and bidi characters that
+/// have no business in a page (NUL among them).
+fn esc(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_hidden_control) {
+        let clean: String = text.chars().filter(|&c| !is_hidden_control(c)).collect();
+        Cow::Owned(html_escape::encode_text(&clean).into_owned())
+    } else {
+        html_escape::encode_text(text)
+    }
+}
+
+/// A double-quoted HTML attribute value, like [`esc`].
+fn attr(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_hidden_control) {
+        let clean: String = text.chars().filter(|&c| !is_hidden_control(c)).collect();
+        Cow::Owned(html_escape::encode_double_quoted_attribute(&clean).into_owned())
+    } else {
+        html_escape::encode_double_quoted_attribute(text)
+    }
+}
+
+/// A folder name in a URL (an `href`): every byte but unreserved ASCII
+/// percent-encoded, so `#`, `%`, `?` and spaces stay part of the path.
+pub fn href_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Folder names are at most this many bytes (file systems count bytes:
+/// ext4 and others allow 255, which 64 four-byte characters exceed).
+pub const MAX_FOLDER_BYTES: usize = 100;
+
+/// Characters dropped from folder names: controls, zero-width and other
+/// format characters, bidi controls, line and paragraph separators, tags.
+fn unfit_for_names(c: char) -> bool {
+    c.is_control()
+        || is_hidden_control(c)
+        || crate::rules::fold::is_invisible(c)
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FFF9}'..='\u{FFFB}' | '\u{FFFE}' | '\u{FFFF}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// `name` cut to at most `max` bytes on a character boundary.
+fn cut(name: &str, max: usize) -> &str {
+    let mut end = max.min(name.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// A name ending in `-` and 8 hex digits of `key`'s hash, within
+/// [`MAX_FOLDER_BYTES`].
+fn with_hash(base: &str, key: &str) -> String {
+    let hash = crate::findings::short_hash([key]);
+    let stem = cut(base, MAX_FOLDER_BYTES - 9).trim_end_matches(['.', ' ']);
+    format!("{stem}-{}", &hash[..8])
+}
+
+/// A folder name made from an operator's name, safe on Linux, macOS and
+/// Windows and in links: NFC; format, zero-width and bidi characters
+/// dropped; control characters, path separators and `<>:"|?*#%` made `_`;
+/// other spaces made plain spaces; no `..`; no leading
+/// or trailing dots or spaces; no names Windows reserves; at most
+/// [`MAX_FOLDER_BYTES`] bytes (a long name is cut and gets a short hash of
+/// the whole name, so two long names stay apart).
 pub fn safe_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let mut s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_control() || "<>:\"/\\|?*".contains(c) {
-                '_'
+        .nfc()
+        .filter_map(|c| {
+            if c.is_control() || "<>:\"/\\|?*#%".contains(c) {
+                Some('_')
+            } else if unfit_for_names(c) {
+                None
+            } else if c.is_whitespace() && c != '\u{3000}' {
+                Some(' ')
             } else {
-                c
+                Some(c)
             }
         })
         .collect();
     while s.contains("..") {
         s = s.replace("..", "_");
     }
-    s = s.trim().trim_matches('.').trim().to_string();
+    s = s
+        .trim_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_string();
     if s.is_empty() || s.chars().all(|c| c == '.' || c == '_') {
         s = "unnamed".into();
     }
-    let stem = s.split('.').next().unwrap_or("").to_ascii_uppercase();
-    let reserved = ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
-        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
-            && stem.len() == 4
-            && stem.as_bytes()[3].is_ascii_digit());
+    let stem = s
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
+    let numbered = |p: &str| {
+        stem.strip_prefix(p).is_some_and(|n| {
+            let mut cs = n.chars();
+            matches!(
+                (cs.next(), cs.next()),
+                (Some('0'..='9' | '¹' | '²' | '³'), None)
+            )
+        })
+    };
+    let reserved = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"].contains(&stem.as_str())
+        || numbered("COM")
+        || numbered("LPT");
     if reserved {
         s = format!("_{s}");
     }
-    s.chars().take(80).collect()
+    if s.len() > MAX_FOLDER_BYTES {
+        s = with_hash(&s, name);
+    }
+    s
+}
+
+/// Folder names for report keys (operator names or site ids): each made
+/// safe, and when two come out the same (compared as a case-insensitive
+/// file system would), all but one get a short hash of their own key. A
+/// key that needed no change keeps its plain name.
+pub fn folder_names<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let keys: Vec<&str> = keys.into_iter().collect();
+    let bases: Vec<String> = keys.iter().map(|k| safe_name(k)).collect();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| (bases[i] != keys[i], keys[i]));
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut names = vec![String::new(); keys.len()];
+    for i in order {
+        let mut name = bases[i].clone();
+        let mut n = 1;
+        while !taken.insert(name.to_lowercase()) {
+            let salted = if n == 1 {
+                keys[i].to_string()
+            } else {
+                format!("{}\u{0}{n}", keys[i])
+            };
+            name = with_hash(&bases[i], &salted);
+            n += 1;
+        }
+        names[i] = name;
+    }
+    names
 }
 
 /// One row of a report: findings of one site that share rule, term, field
@@ -884,7 +1017,7 @@ impl CsvOut {
             String::new(),
         ];
         self.w
-            .write_record(cells.iter().map(|c| neutralise(c)))
+            .write_record(cells.iter().map(|c| neutralise(&without_controls(c))))
             .map_err(|e| e.to_string())
     }
 
@@ -1260,7 +1393,7 @@ pub fn write_all(
         let _ = write!(
             h,
             "<tr><td><a href=\"{}/{target}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
-            attr(&r.folder),
+            attr(&href_segment(&r.folder)),
             esc(&r.title),
             r.sites.len(),
             row.serious,
@@ -1289,19 +1422,13 @@ pub fn build(sites: Vec<SiteReport>, by: By) -> Vec<Report> {
         };
         groups.entry(key).or_default().push(s);
     }
-    let mut used = std::collections::HashSet::new();
+    let folders = folder_names(groups.keys().map(String::as_str));
     groups
         .into_iter()
-        .map(|(key, sites)| {
-            let base = safe_name(&key);
-            let mut folder = base.clone();
-            let mut n = 2;
-            while !used.insert(folder.to_lowercase()) {
-                folder = format!("{base}-{n}");
-                n += 1;
-            }
+        .zip(folders)
+        .map(|((key, sites), folder)| {
             let title = match by {
-                By::Operator => key.clone(),
+                By::Operator => key,
                 By::Site => sites[0].summary.name.clone(),
             };
             Report {
@@ -1442,5 +1569,33 @@ mod tests {
         assert_eq!(safe_name(".."), "unnamed");
         assert_eq!(safe_name("..."), "unnamed");
         assert_eq!(safe_name("a\u{0}b"), "a_b");
+        assert_eq!(safe_name("\u{202E}txt.exe"), "txt.exe");
+        assert_eq!(safe_name("区卫\u{200B}健委"), "区卫健委");
+        assert_eq!(safe_name("A#1 50%?"), "A_1 50__");
+        assert_eq!(safe_name("name. "), "name");
+        assert_eq!(safe_name("lpt¹"), "_lpt¹");
+        assert_eq!(safe_name("CONOUT$"), "_CONOUT$");
+        let emoji = "😀".repeat(64);
+        let long = safe_name(&emoji);
+        assert!(long.len() <= MAX_FOLDER_BYTES, "{long}");
+        assert!(
+            long.starts_with("😀😀")
+                && long.ends_with(&crate::findings::short_hash([emoji.as_str()])[..8])
+        );
+        assert_ne!(safe_name(&format!("{emoji}🎉")), long);
+        // NFC: the composed and decomposed forms are one folder.
+        assert_eq!(safe_name("e\u{301}"), "\u{e9}");
+    }
+
+    #[test]
+    fn folder_names_stay_apart_and_plain_names_stay_plain() {
+        let names = folder_names(["区卫\u{200B}健委", "区卫健委", "Abc", "abc", "..", "   "]);
+        assert_eq!(names[1], "区卫健委", "the unchanged name keeps its folder");
+        assert!(names[0].starts_with("区卫健委-") && names[0].len() == "区卫健委".len() + 9);
+        let lower: HashSet<String> = names.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(lower.len(), names.len(), "{names:?}");
+        assert_eq!(names[2], "Abc");
+        assert_eq!(href_segment("A_1 50% #"), "A_1%2050%25%20%23");
+        assert_eq!(href_segment("办"), "%E5%8A%9E");
     }
 }

@@ -378,6 +378,100 @@ fn decode(href: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
+#[test]
+fn hostile_operator_names_give_every_operator_a_safe_folder_and_working_links() {
+    let emoji = "😀".repeat(64);
+    let long_cjk = "区教育局办公室".repeat(30);
+    let names: Vec<String> = vec![
+        emoji.clone(),
+        format!("{emoji}🎉"), // the same first 100 bytes
+        "办公\0室".into(),
+        "\u{202E}txt.exe".into(),
+        "A#1 50%".into(),
+        "what?".into(),
+        "..".into(),
+        "../..".into(),
+        "区卫健委".into(),
+        "区卫\u{200B}健委".into(), // differs only in a stripped character
+        "Abc".into(),
+        "abc".into(),
+        "CON".into(),
+        "a/b\\c".into(),
+        long_cjk,
+        "   ".into(),
+        "line\nbreak\ttab\u{7f}".into(),
+    ];
+    let sites: Vec<Site> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            Site::new(&format!("s{i}"), name, true).page(
+                SCAN,
+                "/",
+                &[("gambling-hidden", Severity::High, "六合彩", "六合彩")],
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    write_scan(
+        &dir.path().join("sitesweep.db"),
+        SCAN,
+        "/gone/sites.toml",
+        &sites,
+        Some("finished"),
+    );
+    let out = sitesweep(&["report", "--out", "rep"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let rep = dir.path().join("rep");
+    let folders: Vec<String> = std::fs::read_dir(&rep)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(folders.len(), names.len(), "one folder each: {folders:#?}");
+    for f in &folders {
+        assert!(f.len() <= 100, "{f} is {} bytes", f.len());
+        assert!(
+            !f.chars().any(|c| c.is_control()
+                || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+                || "#%?/\\:*\"<>|".contains(c)),
+            "{f:?}"
+        );
+        assert!(
+            !f.starts_with('.') && !f.ends_with('.') && !f.ends_with(' '),
+            "{f:?}"
+        );
+        assert_ne!(f.to_ascii_uppercase(), "CON");
+        for file in ["report.html", "findings.csv", "findings.json", "report.md"] {
+            assert!(rep.join(f).join(file).is_file(), "{f}/{file}");
+        }
+        let html = read(rep.join(f).join("report.html"));
+        assert!(!html.contains('\0') && !html.contains('\u{202E}'), "{f}");
+    }
+    let index = read(rep.join("index.html"));
+    assert!(!index.contains('\0') && !index.contains('\u{202E}'));
+    let hrefs: Vec<&str> = index
+        .split("href=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(hrefs.len(), names.len(), "{index}");
+    for href in hrefs {
+        assert!(
+            !href.contains('#') && !href.contains('?') && !href.contains(' '),
+            "{href}"
+        );
+        let target = rep.join(decode(href));
+        assert!(target.is_file(), "{href} → {}", target.display());
+    }
+}
 
 /// Bytes and modification time of a file.
 fn stamp(p: &Path) -> (Vec<u8>, std::time::SystemTime) {
