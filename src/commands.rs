@@ -161,7 +161,7 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
             rule.id,
             rule.category,
             rule.severity,
-            terminal_safe(&set.term(hit)),
+            terminal_safe(set.term(hit)),
             terminal_safe(hit.matched(&page)),
             place(&page, hit.block, hit.start),
         );
@@ -173,7 +173,7 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
             out,
             "DROP {} term `{}` matched `{}` at {}: {}",
             rule.id,
-            terminal_safe(&set.term(&r.hit)),
+            terminal_safe(set.term(&r.hit)),
             terminal_safe(r.hit.matched(&page)),
             place(&page, r.hit.block, r.hit.start),
             terminal_safe(&r.reason.to_string()),
