@@ -161,11 +161,11 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
             rule.id,
             rule.category,
             rule.severity,
-            set.term(hit),
-            hit.matched(&page),
+            terminal_safe(set.term(hit)),
+            terminal_safe(hit.matched(&page)),
             place(&page, hit.block, hit.start),
         );
-        let _ = writeln!(out, "     {}", hit.snippet(&page));
+        let _ = writeln!(out, "     {}", terminal_safe(&hit.snippet(&page)));
     }
     for r in &result.rejected {
         let rule = &set.rules[r.hit.rule];
@@ -173,10 +173,10 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
             out,
             "DROP {} term `{}` matched `{}` at {}: {}",
             rule.id,
-            set.term(&r.hit),
-            r.hit.matched(&page),
+            terminal_safe(set.term(&r.hit)),
+            terminal_safe(r.hit.matched(&page)),
             place(&page, r.hit.block, r.hit.start),
-            r.reason,
+            terminal_safe(&r.reason.to_string()),
         );
     }
     let _ = writeln!(
@@ -187,6 +187,21 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
         result.rejected.len()
     );
     Ok(exit::OK)
+}
+
+/// Page text for the terminal: escape sequences (ESC, CSI), other control
+/// characters (but line feed and tab) and bidi controls are dropped, so a
+/// page cannot retitle, clear or recolour the terminal, or reorder what is
+/// shown.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(crate::report::is_hidden_control) || text.contains('\r') {
+        text.chars()
+            .filter(|&c| !crate::report::is_hidden_control(c) && c != '\r')
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
 }
 
 /// Decode and extract an HTML page as a scan would.
@@ -212,7 +227,7 @@ fn fetch_page(text: &str) -> Result<Page, Error> {
         .map_err(|e| Error::Failed(format!("{url}: {e}")))?;
     eprintln!(
         "fetched {} (HTTP {}, {} bytes)",
-        fetched.final_url,
+        terminal_safe(fetched.final_url.as_str()),
         fetched.status,
         fetched.body.len()
     );
@@ -297,6 +312,11 @@ pub struct ScanArgs {
 pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     let mut register = Register::load(&args.sites)?;
     register.select(&args.site)?;
+    // Stored with the scan: `report` finds the ignore file beside it from
+    // wherever it runs.
+    if let Ok(abs) = std::path::absolute(&register.path) {
+        register.path = abs;
+    }
     let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&args.sites))?;
     let rules = Arc::new(load_rules_for(args.rules.as_deref(), Some(&args.sites))?);
     eprintln!(
@@ -424,7 +444,7 @@ pub fn print_summary(result: &ScanResult) {
     }
     for s in result.sites.iter().filter(|s| !s.notes.is_empty()) {
         for n in &s.notes {
-            let _ = writeln!(out, "  {}: {n}", s.site);
+            let _ = writeln!(out, "  {}: {}", s.site, terminal_safe(n));
         }
     }
     let total = result.total_findings;
@@ -650,9 +670,11 @@ fn print_findings(result: &ScanResult) {
             };
             let _ = writeln!(
                 out,
-                "  {:8} {:26} {place}  {what}{also}",
+                "  {:8} {:26} {}  {}{also}",
                 f.severity.name(),
-                f.rule
+                f.rule,
+                terminal_safe(&crate::report::mask(&place)),
+                terminal_safe(&crate::report::mask(&what))
             );
         }
     }
@@ -669,7 +691,15 @@ pub struct ReportArgs {
     pub ignore: Option<PathBuf>,
 }
 
-fn open_existing(db: &Path) -> Result<Store, Error> {
+/// Run `read` over the scan database, opened read-only: nothing is
+/// migrated, locked or created beside it, so reports work on a copy on
+/// read-only media and never disturb a scan that is writing. When it was
+/// read as an immutable snapshot and the file changed meanwhile (a scan
+/// started and checkpointed), it is read again.
+fn read_existing<T>(
+    db: &Path,
+    mut read: impl FnMut(&Store) -> Result<T, Error>,
+) -> Result<T, Error> {
     if !db.is_file() {
         return Err(InputError::plain(format!(
             "{}: no scan database here; run `sitesweep scan` first (or give --db)",
@@ -677,12 +707,42 @@ fn open_existing(db: &Path) -> Result<Store, Error> {
         ))
         .into());
     }
-    Store::open(db)
+    let stamp = || {
+        std::fs::metadata(db)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    for _ in 0..3 {
+        let snapshot = Store::can_snapshot(db);
+        let before = stamp();
+        let result = Store::open_read_only(db, snapshot).and_then(|store| read(&store));
+        if !snapshot || stamp() == before {
+            return result;
+        }
+    }
+    read(&Store::open_read_only(db, false)?)
+}
+
+/// The register a scan read. Scans store its absolute path; older ones
+/// stored it as given, relative to where the scan ran: most likely beside
+/// the database, else the working directory.
+fn register_of_scan(stored: &str, db: &Path) -> PathBuf {
+    let path = PathBuf::from(stored);
+    if path.is_absolute() {
+        return path;
+    }
+    match db.parent() {
+        Some(dir) if dir.join(&path).is_file() => dir.join(&path),
+        _ => path,
+    }
 }
 
 /// `sitesweep report`: the per-operator reports of a scan.
 pub fn report(args: ReportArgs) -> Result<u8, Error> {
-    let store = open_existing(&args.db)?;
+    read_existing(&args.db, |store| report_from(store, &args))
+}
+
+fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
     let scans = store.scans()?;
     let scan = match args.scan.as_deref() {
         None | Some("latest") => scans.last().cloned(),
@@ -695,23 +755,24 @@ pub fn report(args: ReportArgs) -> Result<u8, Error> {
             args.db.display()
         ))
     })?;
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(Path::new(&scan.register)))?;
+    let register = register_of_scan(&scan.register, &args.db);
+    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register))?;
     let today = crate::ignore::today();
-    let (kept, ignored) = ignore.split(store.findings(&scan.id)?, &today);
     let mut sites = Vec::new();
     for summary in store.site_summaries(&scan.id)? {
-        let findings: Vec<Finding> = kept
-            .iter()
-            .filter(|f| f.site == summary.site)
-            .cloned()
-            .collect();
-        let ignored_here = ignored.iter().filter(|f| f.site == summary.site).count();
         sites.push(SiteReport {
             trend: store.trend(&summary.site, 8)?,
             contact: summary.contact.clone(),
             summary,
-            findings,
-            ignored: ignored_here,
+            unfinished: false,
+        });
+    }
+    for summary in unfinished_sites(store, &scan, &register, &sites)? {
+        sites.push(SiteReport {
+            trend: store.trend(&summary.site, 8)?,
+            contact: summary.contact.clone(),
+            summary,
+            unfinished: true,
         });
     }
     let reports = crate::report::build(sites, args.by);
@@ -723,25 +784,114 @@ pub fn report(args: ReportArgs) -> Result<u8, Error> {
     let ctx = crate::report::Context {
         scan: &scan.id,
         scan_date: scan.started.get(..10).unwrap_or(&scan.started),
+        scan_state: &scan.state,
         lang: args.lang,
         expired,
+        ignore: &ignore,
+        today: &today,
     };
-    let index = crate::report::write_all(&args.out, &reports, &args.formats, &ctx)?;
+    // One report at a time, each site's findings read from the store as
+    // they are written: memory follows the largest report, not the scan.
+    let (index, written) = crate::report::write_all(
+        &args.out,
+        &reports,
+        &args.formats,
+        &ctx,
+        &mut |site, each| store.each_finding_of_site(&scan.id, site, each),
+    )?;
     println!(
         "{} report{} for scan {} ({} findings, {} ignored)",
         reports.len(),
         if reports.len() == 1 { "" } else { "s" },
         scan.id,
-        kept.len(),
-        ignored.len()
+        written.findings,
+        written.ignored
     );
+    if scan.state != "finished" {
+        println!(
+            "scan {} did not finish ({}): {} site{} unfinished; {} in the reports, marked unfinished",
+            scan.id,
+            scan.state,
+            written.unfinished,
+            if written.unfinished == 1 { "" } else { "s" },
+            if written.unfinished == 1 { "it is" } else { "they are" }
+        );
+    }
     println!("{}", index.display());
     Ok(exit::OK)
 }
 
+/// Sites of a scan whose crawl never ended (selected, or with pages or
+/// findings stored, but no summary): a summary made from what was stored,
+/// with the name, operator and start URL from the register if it can
+/// still be read. Their findings are reported like any other, marked
+/// unfinished, rather than left out.
+fn unfinished_sites(
+    store: &Store,
+    scan: &crate::store::ScanRow,
+    register: &Path,
+    done: &[SiteReport],
+) -> Result<Vec<SiteSummary>, Error> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in scan
+        .sites
+        .iter()
+        .cloned()
+        .chain(store.sites_stored(&scan.id)?)
+    {
+        if !ids.contains(&id) && !done.iter().any(|s| s.summary.site == id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed = Register::load(register)
+        .map(|r| r.sites)
+        .unwrap_or_default();
+    let pages = store.pages_counted(&scan.id)?;
+    let mut out = Vec::new();
+    for id in ids {
+        let site = listed.iter().find(|s| s.id == id);
+        let operator = match site {
+            Some(s) => s.operator.clone(),
+            None => store
+                .operator_of(&scan.id, &id)?
+                .unwrap_or_else(|| "-".into()),
+        };
+        let (fetched, failed) = pages.get(&id).copied().unwrap_or((0, 0));
+        out.push(SiteSummary {
+            name: site.map_or_else(|| id.clone(), |s| s.name.clone()),
+            operator,
+            contact: site.and_then(|s| s.contact.clone()),
+            start_url: site.map_or_else(String::new, |s| s.url.to_string()),
+            pages_fetched: fetched,
+            pages_failed: failed,
+            reachable: fetched > 0,
+            complete: false,
+            site: id,
+            ..SiteSummary::default()
+        });
+    }
+    Ok(out)
+}
+
 /// `sitesweep diff`: what changed between two scans.
 pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> Result<u8, Error> {
-    let store = open_existing(db)?;
+    let (from_id, to_id, changes) = read_existing(db, |store| {
+        diff_of(store, db, from.as_deref(), to.as_deref())
+    })?;
+    print_diff(&from_id, &to_id, &changes, json);
+    Ok(exit::OK)
+}
+
+/// The two scans compared (ids) and what changed.
+fn diff_of(
+    store: &Store,
+    db: &Path,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(String, String, Vec<crate::diff::Changed>), Error> {
     let scans = store.scans()?;
     let find = |id: &str| {
         scans.iter().position(|s| s.id == id).ok_or_else(|| {
@@ -751,27 +901,36 @@ pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> 
             )))
         })
     };
-    let to_i = match &to {
+    let to_i = match to {
         Some(id) => find(id)?,
         None => scans
             .len()
             .checked_sub(1)
             .ok_or_else(|| InputError::plain("no scans yet"))?,
     };
-    let from_i = match &from {
+    let from_i = match from {
         Some(id) => find(id)?,
         None => to_i
             .checked_sub(1)
             .ok_or_else(|| InputError::plain("diff needs two scans; only one is stored"))?,
     };
     let (from_id, to_id) = (&scans[from_i].id, &scans[to_i].id);
-    let changes = crate::diff::diff(&store, from_id, to_id)?;
+    let changes = crate::diff::diff(store, from_id, to_id)?;
+    Ok((from_id.clone(), to_id.clone(), changes))
+}
+
+fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json: bool) {
     let mut out = std::io::stdout().lock();
     if json {
-        for c in &changes {
+        // The JSON lines are a machine stream of findings like `scan
+        // --jsonl`, for the operator's own follow-up and other tools: like
+        // the JSONL stream and the database (SPEC "A finding"), they keep
+        // personal data whole. The table below is a printed view, and
+        // masks it as reports do.
+        for c in changes {
             let _ = writeln!(out, "{}", serde_json::to_string(c).unwrap_or_default());
         }
-        return Ok(exit::OK);
+        return;
     }
     let count = |k: Change| changes.iter().filter(|c| c.change == k).count();
     let _ = writeln!(
@@ -782,7 +941,7 @@ pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> 
         count(Change::Resolved),
         count(Change::Unverified)
     );
-    for c in &changes {
+    for c in changes {
         let f = &c.finding;
         let what = if f.matched.is_empty() {
             f.snippet.clone()
@@ -795,10 +954,9 @@ pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> 
             c.change.name(),
             f.severity.name(),
             f.site,
-            f.rule,
-            f.url,
-            crate::report::mask(&what)
+            terminal_safe(&f.rule),
+            terminal_safe(&crate::report::mask(&f.url)),
+            terminal_safe(&crate::report::mask(&what))
         );
     }
-    Ok(exit::OK)
 }

@@ -61,7 +61,10 @@ struct EntryToml {
 
 impl IgnoreList {
     /// `explicit` if given (it must exist), else `sitesweep.ignore.toml`
-    /// beside the register if there is one.
+    /// beside the register if there is one. With a register, only its
+    /// directory is looked in (a relative register path is relative to
+    /// the working directory, as it was given); without one, the working
+    /// directory.
     pub fn locate(
         explicit: Option<&Path>,
         register: Option<&Path>,
@@ -69,10 +72,13 @@ impl IgnoreList {
         if let Some(p) = explicit {
             return IgnoreList::load(p);
         }
-        let beside = register
-            .and_then(Path::parent)
-            .map(|d| d.join("sitesweep.ignore.toml"))
-            .unwrap_or_else(|| PathBuf::from("sitesweep.ignore.toml"));
+        let beside = match register {
+            Some(r) => match r.parent() {
+                Some(dir) => dir.join("sitesweep.ignore.toml"),
+                None => return Ok(IgnoreList::default()),
+            },
+            None => PathBuf::from("sitesweep.ignore.toml"),
+        };
         if beside.is_file() {
             IgnoreList::load(&beside)
         } else {

@@ -632,3 +632,164 @@ fn insert_finding(conn: &Connection, f: &Finding) -> rusqlite::Result<()> {
     )
     .map(|_| ())
 }
+
+/// Reading a scan database without writing to it (`report`, `diff`): no
+/// migration, no lock, no journal-mode change. Kept apart from the writing
+/// side above.
+impl Store {
+    /// Can `path` be read as an immutable snapshot? Only when no `-wal`
+    /// file is beside it (every commit is in the main file) and no scan
+    /// holds its lock. Then [`Store::open_read_only`] with `snapshot` reads
+    /// it without creating `-wal`/`-shm` files, which also works on
+    /// read-only media. A scan that starts while a snapshot is read can
+    /// change the main file under it (a checkpoint): callers compare the
+    /// file's length and mtime before and after, and read again if it moved.
+    pub fn can_snapshot(path: &Path) -> bool {
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let lock = PathBuf::from(format!("{}.lock", path.display()));
+        let writer = std::fs::read_to_string(&lock).is_ok_and(|pid| {
+            pid.trim().parse::<u32>().is_ok_and(|p| {
+                Path::new(&format!("/proc/{p}")).exists() || !cfg!(target_os = "linux")
+            })
+        });
+        !wal.exists() && !writer
+    }
+
+    /// Open an existing database for reading only. With `snapshot` (see
+    /// [`Store::can_snapshot`]) it is opened `immutable`; otherwise as a
+    /// read-only WAL reader beside a writer, or beside the `-wal` a killed
+    /// scan left, which is read and left as it is.
+    pub fn open_read_only(path: &Path, snapshot: bool) -> Result<Store, Error> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if snapshot {
+            Connection::open_with_flags(
+                format!("{}?mode=ro&immutable=1", Store::file_uri(path)),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+        } else {
+            Connection::open_with_flags(path, flags)
+        }
+        .map_err(|e| failed(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| failed(path, e))?;
+        let version = conn
+            .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+            .map_err(|e| failed(path, e))? as usize;
+        if version == 0 {
+            return Err(Error::Input(InputError::plain(format!(
+                "{}: no scans in this database; run `sitesweep scan` first",
+                path.display()
+            ))));
+        }
+        if version > MIGRATIONS.len() {
+            return Err(Error::Input(InputError::plain(format!(
+                "{}: written by a newer sitesweep (schema {version}, this one knows {})",
+                path.display(),
+                MIGRATIONS.len()
+            ))));
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            history: HashMap::new(),
+            lock: None,
+        })
+    }
+
+    /// Call `each` with every finding of one site of a scan, in the order
+    /// they were stored, one at a time (a report never holds them all).
+    pub fn each_finding_of_site(
+        &self,
+        scan: &str,
+        site: &str,
+        mut each: impl FnMut(Finding) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare("SELECT finding FROM findings WHERE scan = ?1 AND site = ?2 ORDER BY rowid")
+            .map_err(|e| failed(&path, e))?;
+        let mut rows = st
+            .query(params![scan, site])
+            .map_err(|e| failed(&path, e))?;
+        while let Some(row) = rows.next().map_err(|e| failed(&path, e))? {
+            let json: String = row.get(0).map_err(|e| failed(&path, e))?;
+            each(serde_json::from_str(&json).map_err(|e| failed(&path, e))?)?;
+        }
+        Ok(())
+    }
+
+    /// Pages stored per site of a scan: (answered below 400, failed or
+    /// answered 400 and above). For sites whose crawl never ended.
+    pub fn pages_counted(&self, scan: &str) -> Result<HashMap<String, (usize, usize)>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT site,
+                        SUM(CASE WHEN error IS NULL AND status IS NOT NULL AND status < 400 THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN error IS NULL AND status IS NOT NULL AND status < 400 THEN 0 ELSE 1 END)
+                 FROM pages WHERE scan = ?1 GROUP BY site",
+            )
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    (r.get::<_, i64>(1)? as usize, r.get::<_, i64>(2)? as usize),
+                ))
+            })
+            .map_err(|e| failed(&path, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| failed(&path, e))
+    }
+
+    /// Sites with pages or findings stored in a scan, by name.
+    pub fn sites_stored(&self, scan: &str) -> Result<Vec<String>, Error> {
+        let path = self.path.clone();
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT site FROM pages WHERE scan = ?1 UNION SELECT site FROM findings WHERE scan = ?1 ORDER BY 1",
+            )
+            .map_err(|e| failed(&path, e))?;
+        let rows = st
+            .query_map(params![scan], |r| r.get::<_, String>(0))
+            .map_err(|e| failed(&path, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| failed(&path, e))
+    }
+
+    /// The operator named in a site's stored findings of a scan, if any.
+    pub fn operator_of(&self, scan: &str, site: &str) -> Result<Option<String>, Error> {
+        let path = self.path.clone();
+        self.conn
+            .query_row(
+                "SELECT json_extract(finding, '$.operator') FROM findings WHERE scan = ?1 AND site = ?2 LIMIT 1",
+                params![scan, site],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| failed(&path, e))
+    }
+
+    /// `file:` URI of a path for SQLite (absolute, percent-encoded).
+    fn file_uri(path: &Path) -> String {
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let bytes = abs.as_os_str().as_encoded_bytes();
+        let mut uri = String::from("file:");
+        if !bytes.starts_with(b"/") {
+            uri.push('/');
+        }
+        for &b in bytes {
+            if b == b'\\' && cfg!(windows) {
+                uri.push('/');
+            } else if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+                uri.push(b as char);
+            } else {
+                uri.push_str(&format!("%{b:02X}"));
+            }
+        }
+        uri
+    }
+}
