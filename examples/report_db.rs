@@ -135,10 +135,10 @@ fn main() {
                 summary.count(f);
             }
             written += findings.len();
-            store
-                .page(scan, &record, &[], &findings)
-                .expect("page stored");
             summary.pages_fetched += 1;
+            store
+                .page(scan, &record, &[], &findings, &summary)
+                .expect("page stored");
         }
         let script = finding(
             &format!("{base}/"),

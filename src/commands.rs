@@ -360,7 +360,7 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     // scan's findings are never all held in memory.
     let today = crate::ignore::today();
     let (mut ignored, mut worst) = (0usize, None::<Severity>);
-    Store::open(&args.db)?.each_finding(&result.scan, |f| {
+    Store::open_read_only(&args.db, false)?.each_finding(&result.scan, |f| {
         if ignore.ignores(&f, &today).is_some() {
             ignored += 1;
         } else {

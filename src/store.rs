@@ -646,13 +646,16 @@ impl Store {
     /// file's length and mtime before and after, and read again if it moved.
     pub fn can_snapshot(path: &Path) -> bool {
         let wal = PathBuf::from(format!("{}-wal", path.display()));
-        let lock = PathBuf::from(format!("{}.lock", path.display()));
-        let writer = std::fs::read_to_string(&lock).is_ok_and(|pid| {
-            pid.trim().parse::<u32>().is_ok_and(|p| {
-                Path::new(&format!("/proc/{p}")).exists() || !cfg!(target_os = "linux")
-            })
-        });
-        !wal.exists() && !writer
+        !wal.exists() && !Store::writer_active(path)
+    }
+
+    /// Does a scan hold the lock of this database now? (A shared lock on
+    /// the lock file cannot be had while a scan holds it exclusively.)
+    pub fn writer_active(path: &Path) -> bool {
+        match std::fs::File::open(lock_path(path)) {
+            Ok(f) => matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        }
     }
 
     /// Open an existing database for reading only. With `snapshot` (see

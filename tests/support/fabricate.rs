@@ -131,11 +131,11 @@ pub fn write_scan(db: &Path, scan: &str, register: &str, sites: &[Site], state: 
                 truncated: false,
                 fetched_at: AT.into(),
             };
-            store.page(scan, &record, &[], findings).unwrap();
             summary.pages_fetched += 1;
             for f in findings {
                 summary.count(f);
             }
+            store.page(scan, &record, &[], findings, &summary).unwrap();
         }
         if s.done {
             store.site_done(scan, &summary).unwrap();
