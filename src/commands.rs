@@ -440,9 +440,10 @@ fn crawl_state(s: &SiteSummary) -> &'static str {
 pub fn sites_check(path: &Path) -> Result<u8, Error> {
     let register = Register::load(path)?;
     eprintln!(
-        "{}: {} sites, register is valid; probing start URLs…",
+        "register {}: {} sites ({}), valid; probing start URLs…",
         path.display(),
-        register.sites.len()
+        register.sites.len(),
+        register.encoding
     );
     let runtime = runtime()?;
     let rows: Vec<[String; 7]> = runtime.block_on(async {

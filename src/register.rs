@@ -103,6 +103,10 @@ pub struct Site {
 pub struct Register {
     pub path: PathBuf,
     pub sites: Vec<Site>,
+    /// The encoding the file was read in: `UTF-8`, or for a CSV register
+    /// saved by Excel on Chinese Windows `GBK` (`GB18030` when it uses
+    /// GB18030's four-byte sequences).
+    pub encoding: &'static str,
 }
 
 impl Register {
@@ -117,7 +121,7 @@ impl Register {
         let is_csv = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        let text = decode_register(&bytes);
+        let (text, encoding) = decode_register(path, &bytes, is_csv)?;
         let sites = if is_csv {
             parse_csv(path, &text)?
         } else {
@@ -129,6 +133,7 @@ impl Register {
         Ok(Register {
             path: path.to_path_buf(),
             sites,
+            encoding,
         })
     }
 
@@ -150,13 +155,105 @@ impl Register {
     }
 }
 
-/// UTF-8 (BOM stripped), else GB18030 (a superset of GBK, as Excel saves).
-fn decode_register(bytes: &[u8]) -> String {
+/// The register's text and the encoding it was read in. UTF-8 (a BOM is
+/// dropped); a CSV register that is not UTF-8 is read as GBK/GB18030 only
+/// when every byte decodes as that. Anything else is refused with the line
+/// of the first bad byte, never decoded with replacement characters.
+fn decode_register(
+    path: &Path,
+    bytes: &[u8],
+    is_csv: bool,
+) -> Result<(String, &'static str), InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(InputError::at(
+            path,
+            1,
+            "the register is saved as UTF-16: save it as UTF-8 (in Excel: \"CSV UTF-8\")",
+        ));
     }
+    let utf8_error = match std::str::from_utf8(bytes) {
+        Ok(s) => return Ok((s.to_string(), "UTF-8")),
+        Err(e) => e.valid_up_to(),
+    };
+    let line_of = |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+    if !is_csv {
+        return Err(InputError::at(
+            path,
+            line_of(utf8_error),
+            format!(
+                "byte 0x{:02X} is not UTF-8: a TOML register must be saved as UTF-8",
+                bytes[utf8_error]
+            ),
+        ));
+    }
+    let gb_error = match decode_gb18030(bytes) {
+        Ok(text) => {
+            let encoding = if uses_four_byte_sequences(bytes) {
+                "GB18030"
+            } else {
+                "GBK"
+            };
+            return Ok((text, encoding));
+        }
+        Err(offset) => offset,
+    };
+    // Neither decodes. Point at the first bad byte in the encoding the file
+    // appears to be in: UTF-8 when several UTF-8 characters came before its
+    // bad byte (text in GBK is rarely valid UTF-8 for long), else whichever
+    // encoding read further.
+    let utf8_chars = bytes[..utf8_error]
+        .iter()
+        .filter(|&&b| b & 0xC0 == 0xC0)
+        .count();
+    let at = if utf8_chars >= 3 {
+        utf8_error
+    } else {
+        utf8_error.max(gb_error)
+    };
+    Err(InputError::at(
+        path,
+        line_of(at),
+        format!(
+            "byte 0x{:02X} is neither UTF-8 nor GBK: save the spreadsheet as \"CSV UTF-8\"",
+            bytes[at]
+        ),
+    ))
+}
+
+/// Decode GB18030 (a superset of GBK) without replacement: the text, or the
+/// offset of the first malformed byte.
+fn decode_gb18030(bytes: &[u8]) -> Result<String, usize> {
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len() * 3 + 16);
+    let mut text = String::with_capacity(capacity);
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
+    match result {
+        encoding_rs::DecoderResult::InputEmpty => Ok(text),
+        encoding_rs::DecoderResult::Malformed(bad, after) => {
+            Err(read.saturating_sub(after as usize + bad as usize))
+        }
+        // The buffer is sized for the worst case; should it still be short,
+        // call the first byte not read bad rather than guess.
+        encoding_rs::DecoderResult::OutputFull => Err(read),
+    }
+}
+
+/// Does GB18030 text (already known to decode) use four-byte sequences,
+/// which GBK does not have?
+fn uses_four_byte_sequences(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            // ASCII, and 0x80 (the euro sign in Windows code page 936).
+            0x00..=0x80 => i += 1,
+            _ if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => return true,
+            _ => i += 2,
+        }
+    }
+    false
 }
 
 #[derive(Deserialize, Default)]
@@ -1010,6 +1107,77 @@ mod value_tests {
             );
             assert!(!got.contains("s3cret"), "the password is echoed: {got}");
         }
+    }
+
+    #[test]
+    fn a_toml_register_must_be_utf8_and_a_bad_byte_names_its_line() {
+        let mut bytes = SITE.as_bytes().to_vec();
+        // `contact = "王老师<0xFF>"` on line 6
+        bytes.extend_from_slice("contact = \"王老师".as_bytes());
+        bytes.push(0xFF);
+        bytes.extend_from_slice(b"\"\n");
+        let got = err("sites.toml", &bytes);
+        assert!(got.starts_with("sites.toml:6: "), "{got}");
+        assert!(got.contains("UTF-8"), "{got}");
+        // The same register in GBK is refused too, at the first non-UTF-8 line.
+        let (gbk, _, _) = encoding_rs::GBK.encode(SITE);
+        let got = err("sites.toml", &gbk);
+        assert!(got.starts_with("sites.toml:3: "), "{got}");
+        let ok = load_text("sites.toml", SITE.as_bytes()).unwrap();
+        assert_eq!(ok.encoding, "UTF-8");
+        assert_eq!(ok.sites[0].operator, "区教育局办公室");
+    }
+
+    #[test]
+    fn a_csv_register_says_its_encoding_and_refuses_bytes_of_neither() {
+        let csv = format!("{CSV_HEAD}edu,区教育局,edu.example.gov.cn,区教育局办公室,王老师,gov\nhz,杭州,hz.example.gov.cn,杭州办公室,,\n");
+        assert_eq!(
+            load_text("sites.csv", csv.as_bytes()).unwrap().encoding,
+            "UTF-8"
+        );
+        let bom = [b"\xEF\xBB\xBF".as_slice(), csv.as_bytes()].concat();
+        assert_eq!(load_text("sites.csv", &bom).unwrap().encoding, "UTF-8");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+        let reg = load_text("sites.csv", &gbk).unwrap();
+        assert_eq!(
+            (reg.encoding, reg.sites[1].operator.as_str()),
+            ("GBK", "杭州办公室")
+        );
+        // GB18030's four-byte sequences are not GBK.
+        let rare = csv.replace("杭州,", "𠮷,");
+        let (gb18030, _, _) = encoding_rs::GB18030.encode(&rare);
+        assert_eq!(
+            load_text("sites.csv", &gb18030).unwrap().encoding,
+            "GB18030"
+        );
+
+        // A UTF-8 file with one bad byte on line 3.
+        let mut bad = csv.as_bytes().to_vec();
+        let at = bad.iter().rposition(|&b| b == b',').unwrap();
+        bad.insert(at, 0xFF);
+        let got = err("sites.csv", &bad);
+        assert!(got.starts_with("sites.csv:3: "), "{got}");
+        // A GBK file with a byte on line 3 that GBK has no character for.
+        let mut bad = gbk.to_vec();
+        let at = bad.iter().rposition(|&b| b == b',').unwrap();
+        bad.insert(at, 0xFF);
+        let got = err("sites.csv", &bad);
+        assert!(got.starts_with("sites.csv:3: "), "{got}");
+        // Excel's "Unicode text" is UTF-16: say so rather than guess.
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(csv.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let got = err("sites.csv", &utf16);
+        assert!(
+            got.starts_with("sites.csv:1: ") && got.contains("UTF-16"),
+            "{got}"
+        );
+        // A lone lead byte at the very end.
+        let mut bad = gbk.to_vec();
+        bad.push(0x81);
+        let got = err("sites.csv", &bad);
+        assert!(got.starts_with("sites.csv:4: "), "{got}");
     }
 
     #[test]
