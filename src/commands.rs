@@ -297,8 +297,9 @@ pub struct ScanArgs {
 pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     let mut register = Register::load(&args.sites)?;
     register.select(&args.site)?;
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&args.sites))?;
     let rules = Arc::new(load_rules_for(args.rules.as_deref(), Some(&args.sites))?);
+    let rule_ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
+    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&args.sites), &rule_ids)?;
     eprintln!(
         "scanning {} site{} of {}",
         register.sites.len(),
@@ -674,7 +675,16 @@ pub fn report(args: ReportArgs) -> Result<u8, Error> {
             args.db.display()
         ))
     })?;
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(Path::new(&scan.register)))?;
+    // Any rule a stored scan ran is a rule an ignore entry may name.
+    let mut rule_ids = Vec::new();
+    for s in &scans {
+        rule_ids.extend(store.rule_hashes(&s.id)?.into_keys());
+    }
+    let ignore = IgnoreList::locate(
+        args.ignore.as_deref(),
+        Some(Path::new(&scan.register)),
+        &rule_ids,
+    )?;
     let today = crate::ignore::today();
     let (kept, ignored) = ignore.split(store.findings(&scan.id)?, &today);
     let mut sites = Vec::new();

@@ -63,6 +63,17 @@ pub enum SiteRule {
 }
 
 impl SiteRule {
+    pub const ALL: [SiteRule; 8] = [
+        SiteRule::Unreachable,
+        SiteRule::TlsInvalid,
+        SiteRule::HttpError,
+        SiteRule::LinkBroken,
+        SiteRule::Truncated,
+        SiteRule::RobotsBlocked,
+        SiteRule::Blocked,
+        SiteRule::Decode,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             SiteRule::Unreachable => "site.unreachable",

@@ -281,3 +281,25 @@ fn an_interrupted_scan_exits_3_and_keeps_what_it_streamed() {
     let kept = std::fs::read_to_string(&jsonl).unwrap();
     assert!(kept.contains("gambling-hidden"), "{kept}");
 }
+
+#[test]
+fn an_ignore_entry_for_an_unknown_rule_is_refused_before_any_request() {
+    let a = spam_site();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sites.toml"),
+        entry("a", &a.server.url("/")),
+    )
+    .unwrap();
+    let ignore = "[[ignore]]\nreason = \"已处理\"\nrule = \"gambling-promo\"\n\n\
+                  [[ignore]]\nreason = \"已处理\"\nrule = \"gambling-promos\"\n";
+    std::fs::write(dir.path().join("sitesweep.ignore.toml"), ignore).unwrap();
+    let out = sitesweep(&["scan", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("sitesweep.ignore.toml:7: unknown rule `gambling-promos`"),
+        "{err}"
+    );
+    assert!(a.log.lock().unwrap().is_empty(), "nothing may be fetched");
+}
