@@ -200,6 +200,38 @@ pub fn lint(set: &RuleSet) -> Vec<Warning> {
                 });
             }
         }
+        if rule.min_distinct == 0 {
+            warnings.push(Warning {
+                loc: rule.loc.clone(),
+                message: format!(
+                    "min_distinct = 0 in rule `{}`: a page needs at least one term to be reported",
+                    rule.id
+                ),
+            });
+        } else if rule.regex.is_empty() && rule.min_distinct > in_rule.len() {
+            warnings.push(Warning {
+                loc: rule.loc.clone(),
+                message: format!(
+                    "min_distinct = {} but rule `{}` has only {} distinct term{} (once folded): it can never report a page",
+                    rule.min_distinct,
+                    rule.id,
+                    in_rule.len(),
+                    if in_rule.len() == 1 { "" } else { "s" }
+                ),
+            });
+        }
+        for c in &rule.context {
+            let folded = fold_term(&c.text, opts);
+            if let Some(&ti) = in_rule.get(folded.as_str()) {
+                warnings.push(Warning {
+                    loc: c.loc.clone(),
+                    message: format!(
+                        "context word `{}` is the term `{}` of rule `{}` once folded: each hit of that term is its own context, so the context condition never drops it",
+                        c.text, rule.keywords[ti].text, rule.id
+                    ),
+                });
+            }
+        }
     }
     warnings.sort_by(|a, b| (&a.loc.file, a.loc.line).cmp(&(&b.loc.file, b.loc.line)));
     warnings
@@ -355,6 +387,42 @@ tests = { hit = ["ABC"], miss = ["abc"] }
         format!(
             "[[rule]]\nid = \"r\"\ntitle = \"T\"\ncategory = \"c\"\nseverity = \"high\"\ntests = {{ hit = [\"x\"], miss = [\"y\"] }}\n{body}\n"
         )
+    }
+
+    #[test]
+    fn lint_warns_about_an_impossible_min_distinct() {
+        // Three keywords, two distinct once folded (`賭場` is `赌场`).
+        let got = warnings(&rule(
+            "keywords = [\"赌场\", \"賭場\", \"六合彩\"]\nmin_distinct = 3",
+        ));
+        assert!(
+            got.iter()
+                .any(|w| w.starts_with("p.toml:1: min_distinct = 3")
+                    && w.contains("only 2 distinct terms")),
+            "{got:?}"
+        );
+        // Reachable: no warning.
+        let got = warnings(&rule("keywords = [\"赌场\", \"六合彩\"]\nmin_distinct = 2"));
+        assert!(!got.iter().any(|w| w.contains("min_distinct")), "{got:?}");
+        // A regex can supply any number of distinct terms.
+        let got = warnings(&rule(
+            "keywords = [\"身份证\"]\nregex = [\"\\\\d{18}\"]\nmin_distinct = 3",
+        ));
+        assert!(!got.iter().any(|w| w.contains("min_distinct")), "{got:?}");
+    }
+
+    #[test]
+    fn lint_warns_about_a_context_word_that_is_a_term() {
+        let got = warnings(&rule(
+            "keywords = [\"身份证号\", \"住址\"]\ncontext = [\"姓名\",\n  \"身份證號\"]",
+        ));
+        assert!(
+            got.iter()
+                .any(|w| w.starts_with("p.toml:9: context word `身份證號`")
+                    && w.contains("`身份证号`")),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|w| w.contains("`姓名`")), "{got:?}");
     }
 
     #[test]
