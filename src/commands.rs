@@ -317,8 +317,9 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     if let Ok(abs) = std::path::absolute(&register.path) {
         register.path = abs;
     }
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&args.sites))?;
     let rules = Arc::new(load_rules_for(args.rules.as_deref(), Some(&args.sites))?);
+    let rule_ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
+    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&args.sites), &rule_ids)?;
     eprintln!(
         "scanning {} site{} of {}",
         register.sites.len(),
@@ -482,9 +483,10 @@ fn crawl_state(s: &SiteSummary) -> &'static str {
 pub fn sites_check(path: &Path) -> Result<u8, Error> {
     let register = Register::load(path)?;
     eprintln!(
-        "{}: {} sites, register is valid; probing start URLs…",
+        "register {}: {} sites ({}), valid; probing start URLs…",
         path.display(),
-        register.sites.len()
+        register.sites.len(),
+        register.encoding
     );
     let runtime = runtime()?;
     let rows: Vec<[String; 7]> = runtime.block_on(async {
@@ -756,7 +758,12 @@ fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
         ))
     })?;
     let register = register_of_scan(&scan.register, &args.db);
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register))?;
+    // Any rule a stored scan ran is a rule an ignore entry may name.
+    let mut rule_ids = Vec::new();
+    for s in &scans {
+        rule_ids.extend(store.rule_hashes(&s.id)?.into_keys());
+    }
+    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register), &rule_ids)?;
     let today = crate::ignore::today();
     let mut sites = Vec::new();
     for summary in store.site_summaries(&scan.id)? {

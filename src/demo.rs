@@ -287,6 +287,7 @@ pub fn start() -> std::io::Result<DemoSites> {
         register: Register {
             path: Path::new("<demo>").to_path_buf(),
             sites,
+            encoding: "UTF-8",
         },
         _servers: vec![gov, school, shebao, hospital],
     })

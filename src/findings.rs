@@ -66,6 +66,18 @@ pub enum SiteRule {
 }
 
 impl SiteRule {
+    pub const ALL: [SiteRule; 9] = [
+        SiteRule::Unreachable,
+        SiteRule::TlsInvalid,
+        SiteRule::HttpError,
+        SiteRule::LinkBroken,
+        SiteRule::Truncated,
+        SiteRule::RobotsBlocked,
+        SiteRule::Blocked,
+        SiteRule::Decode,
+        SiteRule::Unreadable,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             SiteRule::Unreachable => "site.unreachable",

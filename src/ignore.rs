@@ -5,9 +5,10 @@
 //! codes; an expired entry stops applying and is reported.
 
 use crate::error::{InputError, LineIndex};
-use crate::findings::Finding;
+use crate::findings::{Finding, SiteRule};
 use regex::Regex;
 use serde::Deserialize;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -52,8 +53,8 @@ struct FileToml {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EntryToml {
-    fingerprint: Option<String>,
-    rule: Option<String>,
+    fingerprint: Option<Spanned<String>>,
+    rule: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
     reason: Option<String>,
     expires: Option<Spanned<String>>,
@@ -68,9 +69,10 @@ impl IgnoreList {
     pub fn locate(
         explicit: Option<&Path>,
         register: Option<&Path>,
+        rules: &[String],
     ) -> Result<IgnoreList, InputError> {
         if let Some(p) = explicit {
-            return IgnoreList::load(p);
+            return IgnoreList::load(p, rules);
         }
         let beside = match register {
             Some(r) => match r.parent() {
@@ -80,13 +82,22 @@ impl IgnoreList {
             None => PathBuf::from("sitesweep.ignore.toml"),
         };
         if beside.is_file() {
-            IgnoreList::load(&beside)
+            IgnoreList::load(&beside, rules)
         } else {
             Ok(IgnoreList::default())
         }
     }
 
-    pub fn load(path: &Path) -> Result<IgnoreList, InputError> {
+    /// Read an ignore file. `rules` are the ids of the loaded rule set: an
+    /// entry for any other rule (site-level ids such as `site.unreachable`
+    /// aside) is refused, as are impossible dates and malformed
+    /// fingerprints, each with `file:line`.
+    pub fn load(path: &Path, rules: &[String]) -> Result<IgnoreList, InputError> {
+        let known: HashSet<&str> = rules
+            .iter()
+            .map(String::as_str)
+            .chain(SiteRule::ALL.iter().map(|r| r.id()))
+            .collect();
         let text = std::fs::read_to_string(path).map_err(|e| {
             InputError::plain(format!(
                 "{}: cannot read the ignore file: {e}",
@@ -117,6 +128,34 @@ impl IgnoreList {
                     "an ignore entry needs `fingerprint`, or `rule` (with an optional `url` regex)",
                 ));
             }
+            let fingerprint = match e.fingerprint {
+                None => None,
+                Some(f) if is_fingerprint(f.get_ref()) => Some(f.into_inner()),
+                Some(f) => {
+                    return Err(InputError::at(
+                        path,
+                        lines.line(f.span().start),
+                        format!(
+                            "fingerprint = \"{}\": a fingerprint is 16 lower-case hex digits, as findings show it",
+                            f.get_ref()
+                        ),
+                    ))
+                }
+            };
+            let rule = match e.rule {
+                None => None,
+                Some(r) if known.contains(r.get_ref().as_str()) => Some(r.into_inner()),
+                Some(r) => {
+                    return Err(InputError::at(
+                        path,
+                        lines.line(r.span().start),
+                        format!(
+                            "unknown rule `{}`: not a rule of the loaded packs, nor a site-level finding such as `site.unreachable`",
+                            r.get_ref()
+                        ),
+                    ))
+                }
+            };
             let url = match e.url {
                 None => None,
                 Some(u) => Some(Regex::new(u.get_ref()).map_err(|err| {
@@ -135,27 +174,19 @@ impl IgnoreList {
                 None => None,
                 Some(d) => {
                     let v = d.get_ref();
-                    let ok = v.len() == 10
-                        && v.chars().enumerate().all(|(i, c)| {
-                            if i == 4 || i == 7 {
-                                c == '-'
-                            } else {
-                                c.is_ascii_digit()
-                            }
-                        });
-                    if !ok {
+                    if let Err(why) = check_date(v) {
                         return Err(InputError::at(
                             path,
                             lines.line(d.span().start),
-                            format!("expires = \"{v}\": write the date as YYYY-MM-DD"),
+                            format!("expires = \"{v}\": {why}"),
                         ));
                     }
                     Some(v.clone())
                 }
             };
             entries.push(Entry {
-                fingerprint: e.fingerprint,
-                rule: e.rule,
+                fingerprint,
+                rule,
                 url,
                 reason,
                 expires,
@@ -187,7 +218,123 @@ impl IgnoreList {
     }
 }
 
+/// 16 lower-case hex digits, as [`crate::findings::short_hash`] writes them.
+fn is_fingerprint(s: &str) -> bool {
+    s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A real calendar date written `YYYY-MM-DD`.
+fn check_date(v: &str) -> Result<(), &'static str> {
+    let shape = v.len() == 10
+        && v.bytes().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err("write the date as YYYY-MM-DD");
+    }
+    let num = |r: std::ops::Range<usize>| v[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err("there is no such month"),
+    };
+    if day == 0 || day > days {
+        return Err("there is no such day");
+    }
+    Ok(())
+}
+
 /// Today as `YYYY-MM-DD` (UTC).
 pub fn today() -> String {
     crate::findings::now_rfc3339()[..10].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<IgnoreList, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ignore.toml");
+        std::fs::write(&path, text).unwrap();
+        let rules = vec!["gambling-promo".to_string(), "porn-terms".to_string()];
+        IgnoreList::load(&path, &rules)
+            .map_err(|e| format!("ignore.toml:{}: {}", e.line, e.message))
+    }
+
+    fn entry(body: &str) -> String {
+        format!("# answered for\n[[ignore]]\nreason = \"已处理\"\n{body}\n")
+    }
+
+    #[test]
+    fn good_entries_load() {
+        let text = [
+            entry("rule = \"gambling-promo\"\nexpires = \"2024-02-29\""),
+            entry("rule = \"site.unreachable\"\nurl = \"/old/\""),
+            entry("rule = \"link.broken\""),
+            entry("rule = \"crawl.truncated\"\nexpires = \"2026-12-31\""),
+            entry("fingerprint = \"9f2c4e1a0b7d3e55\""),
+        ]
+        .concat();
+        assert_eq!(load(&text).unwrap().entries.len(), 5);
+    }
+
+    #[test]
+    fn impossible_dates_unknown_rules_and_bad_fingerprints_name_their_line() {
+        let cases = [
+            (
+                "rule = \"porn-terms\"\nexpires = \"2026-02-30\"",
+                "ignore.toml:5: expires = \"2026-02-30\"",
+            ),
+            (
+                "rule = \"porn-terms\"\nexpires = \"2026-13-01\"",
+                "ignore.toml:5: expires = \"2026-13-01\"",
+            ),
+            (
+                "rule = \"porn-terms\"\nexpires = \"2026-04-00\"",
+                "ignore.toml:5: expires",
+            ),
+            (
+                "rule = \"porn-terms\"\nexpires = \"2025-02-29\"",
+                "ignore.toml:5: expires",
+            ),
+            (
+                "rule = \"porn-terms\"\nexpires = \"2026-4-1\"",
+                "ignore.toml:5: expires",
+            ),
+            (
+                "rule = \"gambling\"",
+                "ignore.toml:4: unknown rule `gambling`",
+            ),
+            (
+                "rule = \"site.down\"",
+                "ignore.toml:4: unknown rule `site.down`",
+            ),
+            (
+                "fingerprint = \"9F2C4E1A0B7D3E55\"",
+                "ignore.toml:4: fingerprint",
+            ),
+            ("fingerprint = \"9f2c4e1a\"", "ignore.toml:4: fingerprint"),
+            (
+                "fingerprint = \"9f2c4e1a0b7d3e5g\"",
+                "ignore.toml:4: fingerprint",
+            ),
+            (
+                "fingerprint = \" 9f2c4e1a0b7d3e55\"",
+                "ignore.toml:4: fingerprint",
+            ),
+        ];
+        for (body, want) in cases {
+            let got = load(&entry(body)).unwrap_err();
+            assert!(got.starts_with(want), "want {want:?}, got {got:?}");
+        }
+    }
 }

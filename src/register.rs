@@ -3,6 +3,10 @@
 //! registers kept in spreadsheets are saved (UTF-8 with or without BOM, or
 //! GBK from Excel on Chinese Windows). A register with any error is refused
 //! as a whole with `file:line: message`, before any request is sent.
+//!
+//! Both formats come to one [`RawSite`] per entry, and [`check_site`] is the
+//! one place a site's values are checked, so a CSV register is held to the
+//! same rules as a TOML one. The bounds on values are in [`limits`].
 
 use crate::error::{InputError, LineIndex};
 use regex::Regex;
@@ -11,6 +15,35 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 use url::Url;
+
+/// Bounds on register values; a value outside them is refused with
+/// `file:line`. Lengths of text are counted in characters, of URLs and the
+/// user agent in bytes.
+///
+/// - site `id`: at most 64 characters (`[a-z0-9][a-z0-9-]*`);
+/// - `name`, `operator`, `contact`: at most 200 characters each, on one line
+///   (no control characters: no line breaks, tabs, escape sequences);
+/// - `tags`: at most 32 per site, each at most 64 characters, no control
+///   characters;
+/// - `url` and each of `extra_urls`: at most 2083 bytes, http or https, a
+///   host, a port other than 0, and no user name or password in it;
+/// - `extra_urls`: at most 1000 per site;
+/// - `exclude`: at most 100 patterns per site, each at most 1000 characters;
+/// - `user_agent`: 1 to 512 bytes, no control characters (CR, LF, NUL, DEL,
+///   tab …): it is sent as an HTTP header;
+/// - numbers: `max_pages` 1–10,000,000, `max_depth` 0–1000,
+///   `per_host_concurrency` 1–64, `delay_ms` 0–600,000, `timeout_s` 1–3600.
+pub mod limits {
+    pub const ID_CHARS: usize = 64;
+    pub const TEXT_CHARS: usize = 200;
+    pub const TAGS: usize = 32;
+    pub const TAG_CHARS: usize = 64;
+    pub const URL_BYTES: usize = 2083;
+    pub const EXTRA_URLS: usize = 1000;
+    pub const EXCLUDES: usize = 100;
+    pub const EXCLUDE_CHARS: usize = 1000;
+    pub const USER_AGENT_BYTES: usize = 512;
+}
 
 /// How one site is crawled (`[defaults]`, overridable per site).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +103,10 @@ pub struct Site {
 pub struct Register {
     pub path: PathBuf,
     pub sites: Vec<Site>,
+    /// The encoding the file was read in: `UTF-8`, or for a CSV register
+    /// saved by Excel on Chinese Windows `GBK` (`GB18030` when it uses
+    /// GB18030's four-byte sequences).
+    pub encoding: &'static str,
 }
 
 impl Register {
@@ -81,10 +118,10 @@ impl Register {
                 path.display()
             ))
         })?;
-        let text = decode_register(&bytes);
         let is_csv = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let (text, encoding) = decode_register(path, &bytes, is_csv)?;
         let sites = if is_csv {
             parse_csv(path, &text)?
         } else {
@@ -96,6 +133,7 @@ impl Register {
         Ok(Register {
             path: path.to_path_buf(),
             sites,
+            encoding,
         })
     }
 
@@ -117,13 +155,105 @@ impl Register {
     }
 }
 
-/// UTF-8 (BOM stripped), else GB18030 (a superset of GBK, as Excel saves).
-fn decode_register(bytes: &[u8]) -> String {
+/// The register's text and the encoding it was read in. UTF-8 (a BOM is
+/// dropped); a CSV register that is not UTF-8 is read as GBK/GB18030 only
+/// when every byte decodes as that. Anything else is refused with the line
+/// of the first bad byte, never decoded with replacement characters.
+fn decode_register(
+    path: &Path,
+    bytes: &[u8],
+    is_csv: bool,
+) -> Result<(String, &'static str), InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(InputError::at(
+            path,
+            1,
+            "the register is saved as UTF-16: save it as UTF-8 (in Excel: \"CSV UTF-8\")",
+        ));
     }
+    let utf8_error = match std::str::from_utf8(bytes) {
+        Ok(s) => return Ok((s.to_string(), "UTF-8")),
+        Err(e) => e.valid_up_to(),
+    };
+    let line_of = |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+    if !is_csv {
+        return Err(InputError::at(
+            path,
+            line_of(utf8_error),
+            format!(
+                "byte 0x{:02X} is not UTF-8: a TOML register must be saved as UTF-8",
+                bytes[utf8_error]
+            ),
+        ));
+    }
+    let gb_error = match decode_gb18030(bytes) {
+        Ok(text) => {
+            let encoding = if uses_four_byte_sequences(bytes) {
+                "GB18030"
+            } else {
+                "GBK"
+            };
+            return Ok((text, encoding));
+        }
+        Err(offset) => offset,
+    };
+    // Neither decodes. Point at the first bad byte in the encoding the file
+    // appears to be in: UTF-8 when several UTF-8 characters came before its
+    // bad byte (text in GBK is rarely valid UTF-8 for long), else whichever
+    // encoding read further.
+    let utf8_chars = bytes[..utf8_error]
+        .iter()
+        .filter(|&&b| b & 0xC0 == 0xC0)
+        .count();
+    let at = if utf8_chars >= 3 {
+        utf8_error
+    } else {
+        utf8_error.max(gb_error)
+    };
+    Err(InputError::at(
+        path,
+        line_of(at),
+        format!(
+            "byte 0x{:02X} is neither UTF-8 nor GBK: save the spreadsheet as \"CSV UTF-8\"",
+            bytes[at]
+        ),
+    ))
+}
+
+/// Decode GB18030 (a superset of GBK) without replacement: the text, or the
+/// offset of the first malformed byte.
+fn decode_gb18030(bytes: &[u8]) -> Result<String, usize> {
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len() * 3 + 16);
+    let mut text = String::with_capacity(capacity);
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
+    match result {
+        encoding_rs::DecoderResult::InputEmpty => Ok(text),
+        encoding_rs::DecoderResult::Malformed(bad, after) => {
+            Err(read.saturating_sub(after as usize + bad as usize))
+        }
+        // The buffer is sized for the worst case; should it still be short,
+        // call the first byte not read bad rather than guess.
+        encoding_rs::DecoderResult::OutputFull => Err(read),
+    }
+}
+
+/// Does GB18030 text (already known to decode) use four-byte sequences,
+/// which GBK does not have?
+fn uses_four_byte_sequences(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            // ASCII, and 0x80 (the euro sign in Windows code page 936).
+            0x00..=0x80 => i += 1,
+            _ if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => return true,
+            _ => i += 2,
+        }
+    }
+    false
 }
 
 #[derive(Deserialize, Default)]
@@ -134,7 +264,7 @@ struct SettingsToml {
     per_host_concurrency: Option<Spanned<i64>>,
     delay_ms: Option<Spanned<i64>>,
     timeout_s: Option<Spanned<i64>>,
-    user_agent: Option<String>,
+    user_agent: Option<Spanned<String>>,
     allow_private: Option<bool>,
     respect_robots: Option<bool>,
     insecure_tls: Option<bool>,
@@ -156,12 +286,12 @@ struct RegisterToml {
 #[serde(deny_unknown_fields)]
 struct SiteToml {
     id: Spanned<String>,
-    name: String,
+    name: Spanned<String>,
     url: Spanned<String>,
-    operator: String,
-    contact: Option<String>,
+    operator: Spanned<String>,
+    contact: Option<Spanned<String>>,
     #[serde(default)]
-    tags: Vec<String>,
+    tags: Vec<Spanned<String>>,
     #[serde(default)]
     extra_urls: Vec<Spanned<String>>,
     #[serde(default)]
@@ -171,7 +301,7 @@ struct SiteToml {
     per_host_concurrency: Option<Spanned<i64>>,
     delay_ms: Option<Spanned<i64>>,
     timeout_s: Option<Spanned<i64>>,
-    user_agent: Option<String>,
+    user_agent: Option<Spanned<String>>,
     allow_private: Option<bool>,
     respect_robots: Option<bool>,
     insecure_tls: Option<bool>,
@@ -203,6 +333,13 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn err(&self, offset: usize, message: impl Into<String>) -> InputError {
         InputError::at(self.path, self.lines.line(offset), message)
+    }
+
+    fn at(&self, value: Spanned<String>) -> At {
+        At {
+            line: self.lines.line(value.span().start),
+            value: value.into_inner(),
+        }
     }
 }
 
@@ -245,7 +382,8 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
         s.timeout_s = v as u64;
     }
     if let Some(v) = &t.user_agent {
-        s.user_agent = v.clone();
+        check_user_agent(v.get_ref()).map_err(|m| ctx.err(v.span().start, m))?;
+        s.user_agent = v.get_ref().clone();
     }
     s.allow_private = t.allow_private.unwrap_or(s.allow_private);
     s.respect_robots = t.respect_robots.unwrap_or(s.respect_robots);
@@ -274,6 +412,215 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
     Ok(s)
 }
 
+/// The user agent is sent as an HTTP header on every request.
+fn check_user_agent(ua: &str) -> Result<(), String> {
+    if ua.trim().is_empty() {
+        return Err("user_agent is empty: the sites' logs should say who is crawling".into());
+    }
+    if ua.len() > limits::USER_AGENT_BYTES {
+        return Err(format!(
+            "user_agent is {} bytes long; at most {} are allowed",
+            ua.len(),
+            limits::USER_AGENT_BYTES
+        ));
+    }
+    if let Some(c) = ua.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "user_agent contains the control character U+{:04X}: it is sent as an HTTP header, which must be one line of printable text",
+            c as u32
+        ));
+    }
+    reqwest::header::HeaderValue::from_str(ua)
+        .map(|_| ())
+        .map_err(|_| "user_agent cannot be sent as an HTTP header".to_string())
+}
+
+/// A value as written in the register, with its line.
+struct At {
+    value: String,
+    line: usize,
+}
+
+/// A site entry as written, before any check: what a TOML `[[site]]` table
+/// and a CSV row both come to.
+struct RawSite {
+    line: usize,
+    id: At,
+    name: At,
+    url: At,
+    operator: At,
+    contact: Option<At>,
+    tags: Vec<At>,
+    extra_urls: Vec<At>,
+    exclude: Vec<At>,
+    settings: Settings,
+}
+
+/// Check one site entry: the one place, for TOML and CSV alike. `ids`
+/// holds the ids seen so far (with their lines) to refuse duplicates.
+fn check_site(
+    path: &Path,
+    raw: RawSite,
+    ids: &mut HashMap<String, usize>,
+) -> Result<Site, InputError> {
+    let err = |line: usize, m: String| InputError::at(path, line, m);
+    let id = raw.id.value.trim().to_string();
+    if id.chars().count() > limits::ID_CHARS {
+        return Err(err(
+            raw.id.line,
+            format!(
+                "site id `{}…` is too long: at most {} characters",
+                id.chars().take(20).collect::<String>(),
+                limits::ID_CHARS
+            ),
+        ));
+    }
+    check_id(&id).map_err(|m| err(raw.id.line, m))?;
+    if let Some(first) = ids.insert(id.clone(), raw.line) {
+        return Err(err(
+            raw.id.line,
+            format!("duplicate site id `{id}` (first at line {first})"),
+        ));
+    }
+    let name = text_value(&raw.name, "name").map_err(|m| err(raw.name.line, m))?;
+    let operator = text_value(&raw.operator, "operator").map_err(|m| err(raw.operator.line, m))?;
+    if name.is_empty() || operator.is_empty() {
+        return Err(err(
+            raw.line,
+            format!("site `{id}`: name and operator must not be empty"),
+        ));
+    }
+    let contact = match &raw.contact {
+        None => None,
+        Some(c) => Some(text_value(c, "contact").map_err(|m| err(c.line, m))?),
+    }
+    .filter(|c| !c.is_empty());
+    if raw.tags.len() > limits::TAGS {
+        return Err(err(
+            raw.tags[limits::TAGS].line,
+            format!(
+                "tags: {} given, at most {} are allowed",
+                raw.tags.len(),
+                limits::TAGS
+            ),
+        ));
+    }
+    let mut tags = Vec::with_capacity(raw.tags.len());
+    for t in &raw.tags {
+        let tag = t.value.trim();
+        if tag.chars().count() > limits::TAG_CHARS {
+            return Err(err(
+                t.line,
+                format!(
+                    "tag `{}…` is too long: at most {} characters",
+                    tag.chars().take(20).collect::<String>(),
+                    limits::TAG_CHARS
+                ),
+            ));
+        }
+        if let Some(c) = tag.chars().find(|c| c.is_control()) {
+            return Err(err(
+                t.line,
+                format!("tag contains the control character U+{:04X}", c as u32),
+            ));
+        }
+        tags.push(tag.to_string());
+    }
+    let (url, try_http) = parse_start_url(&raw.url.value).map_err(|m| err(raw.url.line, m))?;
+    if raw.extra_urls.len() > limits::EXTRA_URLS {
+        return Err(err(
+            raw.extra_urls[limits::EXTRA_URLS].line,
+            format!(
+                "extra_urls: {} given, at most {} are allowed",
+                raw.extra_urls.len(),
+                limits::EXTRA_URLS
+            ),
+        ));
+    }
+    let mut extra_urls = Vec::with_capacity(raw.extra_urls.len());
+    for u in &raw.extra_urls {
+        let extra = parse_url(u.value.trim()).map_err(|m| err(u.line, m))?;
+        if !same_site(&url, &extra) {
+            return Err(err(
+                u.line,
+                format!(
+                    "extra URL `{extra}` is not on the site's host `{}`",
+                    host_port(&url)
+                ),
+            ));
+        }
+        extra_urls.push(extra);
+    }
+    if raw.exclude.len() > limits::EXCLUDES {
+        return Err(err(
+            raw.exclude[limits::EXCLUDES].line,
+            format!(
+                "exclude: {} patterns given, at most {} are allowed",
+                raw.exclude.len(),
+                limits::EXCLUDES
+            ),
+        ));
+    }
+    let mut exclude = Vec::with_capacity(raw.exclude.len());
+    for x in &raw.exclude {
+        if x.value.chars().count() > limits::EXCLUDE_CHARS {
+            return Err(err(
+                x.line,
+                format!(
+                    "exclude pattern is too long: at most {} characters",
+                    limits::EXCLUDE_CHARS
+                ),
+            ));
+        }
+        exclude.push(Regex::new(&x.value).map_err(|e| {
+            err(
+                x.line,
+                format!(
+                    "bad exclude regex `{}`: {}",
+                    x.value,
+                    last_line(&e.to_string())
+                ),
+            )
+        })?);
+    }
+    Ok(Site {
+        id,
+        name,
+        url,
+        try_http,
+        operator,
+        contact,
+        tags,
+        extra_urls,
+        exclude,
+        settings: raw.settings,
+        line: raw.line,
+    })
+}
+
+/// A free-text value (name, operator, contact), trimmed: one line of at
+/// most [`limits::TEXT_CHARS`] characters.
+fn text_value(v: &At, what: &str) -> Result<String, String> {
+    let text = v.value.trim();
+    let chars = text.chars().count();
+    if chars > limits::TEXT_CHARS {
+        return Err(format!(
+            "{what} is {chars} characters long; at most {} are allowed",
+            limits::TEXT_CHARS
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        let what_char = match c {
+            '\n' | '\r' => "a line break".to_string(),
+            _ => format!("the control character U+{:04X}", c as u32),
+        };
+        return Err(format!(
+            "{what} contains {what_char}: write it on one line of printable text"
+        ));
+    }
+    Ok(text.to_string())
+}
+
 fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
     let ctx = Ctx {
         path,
@@ -290,72 +637,62 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
         let line = ctx.lines.line(entry.span().start);
         let mut s = entry.into_inner();
         let settings = apply(&ctx, &defaults, &s.take_settings())?;
-        let id_at = s.id.span().start;
-        let id = s.id.into_inner();
-        check_id(&id).map_err(|m| ctx.err(id_at, m))?;
-        if let Some(first) = ids.insert(id.clone(), line) {
-            return Err(ctx.err(
-                id_at,
-                format!("duplicate site id `{id}` (first at line {first})"),
-            ));
-        }
-        let url_at = s.url.span().start;
-        let (url, try_http) = parse_start_url(s.url.get_ref()).map_err(|m| ctx.err(url_at, m))?;
-        let mut extra_urls = Vec::new();
-        for u in &s.extra_urls {
-            let extra = Url::parse(u.get_ref())
-                .map_err(|e| ctx.err(u.span().start, format!("bad URL `{}`: {e}", u.get_ref())))?;
-            if !same_site(&url, &extra) {
-                return Err(ctx.err(
-                    u.span().start,
-                    format!(
-                        "extra URL `{extra}` is not on the site's host `{}`",
-                        host_port(&url)
-                    ),
-                ));
-            }
-            extra_urls.push(extra);
-        }
-        let mut exclude = Vec::new();
-        for x in &s.exclude {
-            exclude.push(Regex::new(x.get_ref()).map_err(|e| {
-                ctx.err(
-                    x.span().start,
-                    format!(
-                        "bad exclude regex `{}`: {}",
-                        x.get_ref(),
-                        last_line(&e.to_string())
-                    ),
-                )
-            })?);
-        }
-        if s.name.trim().is_empty() || s.operator.trim().is_empty() {
-            return Err(InputError::at(
-                path,
-                line,
-                format!("site `{id}`: name and operator must not be empty"),
-            ));
-        }
-        sites.push(Site {
-            id,
-            name: s.name,
-            url,
-            try_http,
-            operator: s.operator,
-            contact: s.contact.filter(|c| !c.trim().is_empty()),
-            tags: s.tags,
-            extra_urls,
-            exclude,
-            settings,
+        let raw = RawSite {
             line,
-        });
+            id: ctx.at(s.id),
+            name: ctx.at(s.name),
+            url: ctx.at(s.url),
+            operator: ctx.at(s.operator),
+            contact: s.contact.map(|c| ctx.at(c)),
+            tags: s.tags.into_iter().map(|t| ctx.at(t)).collect(),
+            extra_urls: s.extra_urls.into_iter().map(|u| ctx.at(u)).collect(),
+            exclude: s.exclude.into_iter().map(|x| ctx.at(x)).collect(),
+            settings,
+        };
+        sites.push(check_site(path, raw, &mut ids)?);
     }
     Ok(sites)
 }
 
 const CSV_COLUMNS: [&str; 6] = ["id", "name", "url", "operator", "contact", "tags"];
 
+/// Line numbers in a CSV file as a spreadsheet user counts them: CRLF, LF
+/// and a lone CR (old Mac Excel) each end a line, and a quoted cell that
+/// spans lines counts each of them.
+struct CsvLines {
+    starts: Vec<usize>,
+    /// Where a line break is: the csv crate places a record after a CRLF at
+    /// the LF, so a position is moved past line breaks to the record's
+    /// first character.
+    breaks: Vec<bool>,
+}
+
+impl CsvLines {
+    fn new(text: &str) -> Self {
+        let b = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        let breaks = b.iter().map(|&c| c == b'\n' || c == b'\r').collect();
+        CsvLines { starts, breaks }
+    }
+
+    fn line(&self, pos: Option<&csv::Position>) -> usize {
+        pos.map_or(0, |p| {
+            let mut at = p.byte() as usize;
+            while self.breaks.get(at) == Some(&true) {
+                at += 1;
+            }
+            self.starts.partition_point(|&s| s <= at)
+        })
+    }
+}
+
 fn parse_csv(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
+    let lines = CsvLines::new(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
@@ -392,56 +729,41 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
     let mut ids: HashMap<String, usize> = HashMap::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            InputError::at(path, line, format!("bad CSV row: {e}"))
+            InputError::at(path, lines.line(e.position()), format!("bad CSV row: {e}"))
         })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        let get = |name: &str| {
-            col.get(name)
-                .and_then(|&i| record.get(i))
-                .unwrap_or("")
-                .to_string()
-        };
+        let line = lines.line(record.position());
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        let id = get("id");
-        check_id(&id).map_err(|m| InputError::at(path, line, m))?;
-        if let Some(first) = ids.insert(id.clone(), line) {
-            return Err(InputError::at(
-                path,
-                line,
-                format!("duplicate site id `{id}` (first at line {first})"),
-            ));
-        }
-        let (url, try_http) =
-            parse_start_url(&get("url")).map_err(|m| InputError::at(path, line, m))?;
-        let (name, operator) = (get("name"), get("operator"));
-        if name.is_empty() || operator.is_empty() {
-            return Err(InputError::at(
-                path,
-                line,
-                format!("site `{id}`: name and operator must not be empty"),
-            ));
-        }
-        let contact = get("contact");
-        sites.push(Site {
-            id,
-            name,
-            url,
-            try_http,
-            operator,
-            contact: (!contact.is_empty()).then_some(contact),
+        let get = |name: &str| At {
+            value: col
+                .get(name)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .to_string(),
+            line,
+        };
+        let raw = RawSite {
+            line,
+            id: get("id"),
+            name: get("name"),
+            url: get("url"),
+            operator: get("operator"),
+            contact: Some(get("contact")),
             tags: get("tags")
+                .value
                 .split(|c: char| c == ';' || c == ',' || c == '、' || c == '|' || c.is_whitespace())
                 .filter(|t| !t.is_empty())
-                .map(str::to_string)
+                .map(|t| At {
+                    value: t.to_string(),
+                    line,
+                })
                 .collect(),
             extra_urls: Vec::new(),
             exclude: Vec::new(),
             settings: Settings::default(),
-            line,
-        });
+        };
+        sites.push(check_site(path, raw, &mut ids)?);
     }
     Ok(sites)
 }
@@ -466,24 +788,49 @@ pub fn parse_start_url(text: &str) -> Result<(Url, bool), String> {
     if text.is_empty() {
         return Err("url is empty".to_string());
     }
-    let (candidate, bare) = if text.contains("://") {
-        (text.to_string(), false)
-    } else {
-        // A bare host: letters, digits, dots and dashes, maybe a port and a path.
-        let host_port = text.split('/').next().unwrap_or("");
-        let (host, port) = host_port.split_once(':').unwrap_or((host_port, "0"));
-        let host_ok = !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-        if !host_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
-            return Err(format!(
-                "bad URL `{text}`: give http(s)://host/… or a bare host name"
-            ));
-        }
-        (format!("https://{text}"), true)
+    if text.contains("://") {
+        return Ok((parse_url(text)?, false));
+    }
+    // A bare host: letters, digits, dots and dashes, maybe a port and a path.
+    let host_port = text.split(['/', '?', '#']).next().unwrap_or("");
+    if host_port.contains('@') {
+        return Err(credentials_message(None));
+    }
+    let (host, port) = host_port.split_once(':').unwrap_or((host_port, "1"));
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    if !host_ok || port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "bad URL `{text}`: give http(s)://host/… or a bare host name"
+        ));
+    }
+    Ok((parse_url(&format!("https://{text}"))?, true))
+}
+
+/// An absolute http(s) URL that can be scanned: a host, a usable port, no
+/// credentials, not absurdly long.
+fn parse_url(text: &str) -> Result<Url, String> {
+    if text.len() > limits::URL_BYTES {
+        return Err(format!(
+            "URL of {} bytes is too long: at most {} are allowed",
+            text.len(),
+            limits::URL_BYTES
+        ));
+    }
+    let url = match Url::parse(text) {
+        Ok(url) => url,
+        // Never echo what may be a password.
+        Err(e) if text.contains('@') => return Err(format!("bad URL: {e}")),
+        Err(e) => return Err(format!("bad URL `{text}`: {e}")),
     };
-    let url = Url::parse(&candidate).map_err(|e| format!("bad URL `{text}`: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        return Err(credentials_message(Some(&shown)));
+    }
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(format!(
             "bad URL `{text}`: only http and https can be scanned"
@@ -492,7 +839,17 @@ pub fn parse_start_url(text: &str) -> Result<(Url, bool), String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("bad URL `{text}`: no host"));
     }
-    Ok((url, bare))
+    if url.port() == Some(0) {
+        return Err(format!("bad URL `{text}`: port 0 cannot be connected to"));
+    }
+    Ok(url)
+}
+
+fn credentials_message(shown: Option<&Url>) -> String {
+    let which = shown.map_or(String::new(), |u| format!(" (`{u}`)"));
+    format!(
+        "the URL{which} has a user name or password in it: credentials must not be in the register (they would be sent with every request, robots.txt included, and printed in every report)"
+    )
 }
 
 /// "host:port" as shown to a person (default ports left out).
@@ -611,5 +968,244 @@ mod tests {
             got.starts_with("sites.csv:1: unknown column `website`"),
             "{got}"
         );
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    fn load_text(name: &str, text: &[u8]) -> Result<Register, InputError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        Register::load(&path).map_err(|mut e| {
+            e.file = e.file.map(|f| PathBuf::from(f.file_name().unwrap()));
+            e
+        })
+    }
+
+    fn err(name: &str, text: &[u8]) -> String {
+        load_text(name, text).unwrap_err().to_string()
+    }
+
+    const SITE: &str = "[[site]]\nid = \"edu\"\nname = \"区教育局\"\nurl = \"https://edu.example.gov.cn/\"\noperator = \"区教育局办公室\"\n";
+    const CSV_HEAD: &str = "id,name,url,operator,contact,tags\n";
+
+    #[test]
+    fn unusable_values_are_refused_with_their_line() {
+        let long = |n: usize| "字".repeat(n);
+        let cases = [
+            (format!("{SITE}user_agent = \"bot\\r\\nX-Evil: 1\"\n"), "sites.toml:6: user_agent"),
+            (format!("{SITE}user_agent = \"bot\\u0000\"\n"), "sites.toml:6: user_agent"),
+            (format!("{SITE}user_agent = \"bot\\u007f\"\n"), "sites.toml:6: user_agent"),
+            (format!("[defaults]\nuser_agent = \"a\\tb\"\n{SITE}"), "sites.toml:2: user_agent"),
+            (format!("{SITE}user_agent = \"\"\n"), "sites.toml:6: user_agent"),
+            (format!("{SITE}user_agent = \"{}\"\n", "a".repeat(513)), "sites.toml:6: user_agent"),
+            (SITE.replace("cn/\"", "cn:0/\""), "sites.toml:4: bad URL"),
+            (format!("{SITE}extra_urls = [\n  \"https://edu.example.gov.cn/a\",\n  \"http://edu.example.gov.cn:0/b\",\n]\n"), "sites.toml:8: bad URL"),
+            (SITE.replace("区教育局\"", &format!("{}\"", long(201))), "sites.toml:3: name"),
+            (SITE.replace("区教育局办公室", &long(201)), "sites.toml:5: operator"),
+            (format!("{SITE}contact = \"{}\"\n", long(201)), "sites.toml:6: contact"),
+            (format!("{SITE}contact = \"王老师\\u001b[31m\"\n"), "sites.toml:6: contact"),
+            (SITE.replace("区教育局\"", "区教育局\\n办公室\""), "sites.toml:3: name"),
+            (SITE.replace("\"edu\"", &format!("\"{}\"", "e".repeat(65))), "sites.toml:2: site id"),
+            (format!("{SITE}tags = [\"{}\"]\n", "t".repeat(65)), "sites.toml:6: tag"),
+            (format!("{SITE}tags = [{}]\n", vec!["\"t\""; 33].join(",")), "sites.toml:6: tags"),
+            (SITE.replace("https://edu.example.gov.cn/", &format!("https://edu.example.gov.cn/{}", "a".repeat(2060))), "sites.toml:4: URL"),
+            (format!("{SITE}exclude = [\"{}\"]\n", "a".repeat(1001)), "sites.toml:6: exclude"),
+            (format!("{SITE}exclude = [{}]\n", vec!["\"a\""; 101].join(",")), "sites.toml:6: exclude"),
+            (format!("{SITE}extra_urls = [{}]\n", vec!["\"https://edu.example.gov.cn/x\""; 1001].join(",")), "sites.toml:6: extra_urls"),
+            (format!("{SITE}per_host_concurrency = 0\n"), "sites.toml:6: per_host_concurrency = 0 is out of range"),
+            (format!("{SITE}timeout_s = 0\n"), "sites.toml:6: timeout_s = 0 is out of range"),
+            (format!("{SITE}max_depth = -1\n"), "sites.toml:6: max_depth = -1 is out of range"),
+        ];
+        for (text, want) in cases {
+            let got = err("sites.toml", text.as_bytes());
+            assert!(got.starts_with(want), "want {want:?}, got {got:?}");
+            assert!(got.len() < 400, "the message quotes too much: {got}");
+        }
+    }
+
+    #[test]
+    fn csv_registers_get_the_same_value_checks() {
+        let long = "字".repeat(201);
+        let cases = [
+            (
+                format!("{CSV_HEAD}edu,{long},https://a.example/,甲,,\n"),
+                "sites.csv:2: name",
+            ),
+            (
+                format!("{CSV_HEAD}edu,乙,https://a.example/,{long},,\n"),
+                "sites.csv:2: operator",
+            ),
+            (
+                format!("{CSV_HEAD}edu,乙,https://a.example:0/,甲,,\n"),
+                "sites.csv:2: bad URL",
+            ),
+            (
+                format!("{CSV_HEAD}edu,乙,a.example:0,甲,,\n"),
+                "sites.csv:2: bad URL",
+            ),
+            (
+                format!(
+                    "{CSV_HEAD}edu,乙,https://a.example/,甲,,{}\n",
+                    "t".repeat(65)
+                ),
+                "sites.csv:2: tag",
+            ),
+            (
+                format!("{CSV_HEAD}edu,乙,https://a.example/,甲,\"王\u{7}\",\n"),
+                "sites.csv:2: contact",
+            ),
+            (
+                format!("{CSV_HEAD}{},乙,https://a.example/,甲,,\n", "e".repeat(65)),
+                "sites.csv:2: site id",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = err("sites.csv", text.as_bytes());
+            assert!(got.starts_with(want), "want {want:?}, got {got:?}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_register_urls_are_refused() {
+        let cases = [
+            (
+                SITE.replace("https://edu.", "https://admin:s3cret@edu."),
+                "sites.toml",
+                "sites.toml:4:",
+            ),
+            (
+                SITE.replace("https://edu.", "http://admin@edu."),
+                "sites.toml",
+                "sites.toml:4:",
+            ),
+            (
+                format!("{SITE}extra_urls = [\"https://admin:s3cret@edu.example.gov.cn/x\"]\n"),
+                "sites.toml",
+                "sites.toml:6:",
+            ),
+            (
+                format!("{CSV_HEAD}edu,乙,https://admin:s3cret@a.example/,甲,,\n"),
+                "sites.csv",
+                "sites.csv:2:",
+            ),
+            (
+                format!("{CSV_HEAD}edu,乙,admin:s3cret@a.example,甲,,\n"),
+                "sites.csv",
+                "sites.csv:2:",
+            ),
+        ];
+        for (text, name, want) in cases {
+            let got = err(name, text.as_bytes());
+            assert!(got.starts_with(want), "want {want:?}, got {got:?}");
+            assert!(
+                got.contains("credentials must not be in the register"),
+                "{got}"
+            );
+            assert!(!got.contains("s3cret"), "the password is echoed: {got}");
+        }
+    }
+
+    #[test]
+    fn a_toml_register_must_be_utf8_and_a_bad_byte_names_its_line() {
+        let mut bytes = SITE.as_bytes().to_vec();
+        // `contact = "王老师<0xFF>"` on line 6
+        bytes.extend_from_slice("contact = \"王老师".as_bytes());
+        bytes.push(0xFF);
+        bytes.extend_from_slice(b"\"\n");
+        let got = err("sites.toml", &bytes);
+        assert!(got.starts_with("sites.toml:6: "), "{got}");
+        assert!(got.contains("UTF-8"), "{got}");
+        // The same register in GBK is refused too, at the first non-UTF-8 line.
+        let (gbk, _, _) = encoding_rs::GBK.encode(SITE);
+        let got = err("sites.toml", &gbk);
+        assert!(got.starts_with("sites.toml:3: "), "{got}");
+        let ok = load_text("sites.toml", SITE.as_bytes()).unwrap();
+        assert_eq!(ok.encoding, "UTF-8");
+        assert_eq!(ok.sites[0].operator, "区教育局办公室");
+    }
+
+    #[test]
+    fn a_csv_register_says_its_encoding_and_refuses_bytes_of_neither() {
+        let csv = format!("{CSV_HEAD}edu,区教育局,edu.example.gov.cn,区教育局办公室,王老师,gov\nhz,杭州,hz.example.gov.cn,杭州办公室,,\n");
+        assert_eq!(
+            load_text("sites.csv", csv.as_bytes()).unwrap().encoding,
+            "UTF-8"
+        );
+        let bom = [b"\xEF\xBB\xBF".as_slice(), csv.as_bytes()].concat();
+        assert_eq!(load_text("sites.csv", &bom).unwrap().encoding, "UTF-8");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+        let reg = load_text("sites.csv", &gbk).unwrap();
+        assert_eq!(
+            (reg.encoding, reg.sites[1].operator.as_str()),
+            ("GBK", "杭州办公室")
+        );
+        // GB18030's four-byte sequences are not GBK.
+        let rare = csv.replace("杭州,", "𠮷,");
+        let (gb18030, _, _) = encoding_rs::GB18030.encode(&rare);
+        assert_eq!(
+            load_text("sites.csv", &gb18030).unwrap().encoding,
+            "GB18030"
+        );
+
+        // A UTF-8 file with one bad byte on line 3.
+        let mut bad = csv.as_bytes().to_vec();
+        let at = bad.iter().rposition(|&b| b == b',').unwrap();
+        bad.insert(at, 0xFF);
+        let got = err("sites.csv", &bad);
+        assert!(got.starts_with("sites.csv:3: "), "{got}");
+        // A GBK file with a byte on line 3 that GBK has no character for.
+        let mut bad = gbk.to_vec();
+        let at = bad.iter().rposition(|&b| b == b',').unwrap();
+        bad.insert(at, 0xFF);
+        let got = err("sites.csv", &bad);
+        assert!(got.starts_with("sites.csv:3: "), "{got}");
+        // Excel's "Unicode text" is UTF-16: say so rather than guess.
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(csv.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let got = err("sites.csv", &utf16);
+        assert!(
+            got.starts_with("sites.csv:1: ") && got.contains("UTF-16"),
+            "{got}"
+        );
+        // A lone lead byte at the very end.
+        let mut bad = gbk.to_vec();
+        bad.push(0x81);
+        let got = err("sites.csv", &bad);
+        assert!(got.starts_with("sites.csv:4: "), "{got}");
+    }
+
+    #[test]
+    fn csv_line_numbers_hold_with_crlf_and_multi_line_cells() {
+        let rows = [
+            "id,name,url,operator,contact,tags",
+            "a,甲,https://a.example/,甲办,,gov",
+            "b,乙,https://b.example/,乙办,,\"gov",
+            "edu\"",
+            "c,丙,ftp://c.example/,丙办,,",
+        ];
+        for eol in ["\n", "\r\n", "\r"] {
+            let text = rows.join(eol) + eol;
+            let got = err("sites.csv", text.as_bytes());
+            assert!(got.starts_with("sites.csv:5: bad URL"), "{eol:?}: {got}");
+            let dup = text.replace("c,丙", "a,丙");
+            let got = err("sites.csv", dup.as_bytes());
+            assert!(
+                got.starts_with("sites.csv:5: duplicate site id `a` (first at line 2)"),
+                "{eol:?}: {got}"
+            );
+            let short = text.replace(",丙办,,", ",丙办");
+            let got = err("sites.csv", short.as_bytes());
+            assert!(got.starts_with("sites.csv:5: "), "{eol:?}: {got}");
+            let ok = rows[..4].join(eol) + eol;
+            let reg = load_text("sites.csv", ok.as_bytes()).unwrap();
+            assert_eq!(reg.sites[1].line, 3);
+            assert_eq!(reg.sites[1].tags, vec!["gov", "edu"]);
+        }
     }
 }

@@ -115,6 +115,29 @@ pub struct Store {
     lock: Option<std::fs::File>,
 }
 
+/// Put the database in WAL mode (it stays so). Switching needs an
+/// exclusive lock and SQLite answers "database is locked" at once, without
+/// its busy handler, when another process holds any lock: two scans
+/// starting on a new database at the same moment both get here. So: retry
+/// for as long as the busy timeout would have waited.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mode =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
+        match mode {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The lock file of a database.
 pub fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(format!("{}.lock", db.display()))
@@ -138,8 +161,7 @@ impl Store {
         // instead of failing on the other's write.
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| failed(path, e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| failed(path, e))?;
+        set_wal(&conn).map_err(|e| failed(path, e))?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| failed(path, e))?;
         conn.pragma_update(None, "foreign_keys", "ON")

@@ -111,6 +111,41 @@ fn lint_warns_about_risky_terms() {
 }
 
 #[test]
+fn lint_warns_about_an_impossible_min_distinct_and_a_context_word_that_is_a_term() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!(
+            "{RULE_HEAD}keywords = [\"身份证号\", \"住址\"]\ncontext = [\"身份證號\"]\nmin_distinct = 3\n\
+             tests = {{ hit = [\"身份证号 住址\"], miss = [\"x\"] }}\n"
+        ),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "lint", "--rules", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "p.toml:1: warning: min_distinct = 3 but rule `r` has only 2 distinct terms",
+        "p.toml:7: warning: context word `身份證號` is the term `身份证号` of rule `r`",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    // min_distinct = 0 is not a warning but an error.
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!("{RULE_HEAD}keywords = [\"身份证号\"]\nmin_distinct = 0\n"),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "lint", "--rules", "."], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("p.toml:7: min_distinct must be at least 1"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn explain_shows_hits_and_why_matches_were_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let out = sitesweep(

@@ -133,6 +133,31 @@ fn a_gbk_csv_register_is_read_and_private_targets_are_refused() {
 }
 
 #[test]
+fn sites_check_says_which_encoding_the_register_was_read_in() {
+    let dir = tempfile::tempdir().unwrap();
+    // A private address: refused by the guard, so nothing leaves the machine.
+    let csv = "id,name,url,operator,contact,tags\r\nschool,城南区第一中学,http://127.0.0.1:9/,城南区教育局,王老师,edu\r\n";
+    let gbk = encoding_rs::GBK.encode(csv).0.into_owned();
+    std::fs::write(dir.path().join("sites.csv"), &gbk).unwrap();
+    let out = sitesweep(&["sites", "check", "sites.csv"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("sites.csv: 1 sites (GBK)"), "{err}");
+
+    let mut bad = gbk.clone();
+    bad.extend_from_slice(b"x,\xFF,http://127.0.0.1:9/,a,,\r\n");
+    std::fs::write(dir.path().join("sites.csv"), &bad).unwrap();
+    let out = sitesweep(&["sites", "check", "sites.csv"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("sites.csv:3: byte 0xFF is neither UTF-8 nor GBK"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
 fn sites_check_probes_each_start_url() {
     let a = spam_site();
     let dir = tempfile::tempdir().unwrap();
@@ -255,4 +280,26 @@ fn an_interrupted_scan_exits_3_and_keeps_what_it_streamed() {
     assert_eq!(status.code(), Some(3));
     let kept = std::fs::read_to_string(&jsonl).unwrap();
     assert!(kept.contains("gambling-hidden"), "{kept}");
+}
+
+#[test]
+fn an_ignore_entry_for_an_unknown_rule_is_refused_before_any_request() {
+    let a = spam_site();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sites.toml"),
+        entry("a", &a.server.url("/")),
+    )
+    .unwrap();
+    let ignore = "[[ignore]]\nreason = \"已处理\"\nrule = \"gambling-promo\"\n\n\
+                  [[ignore]]\nreason = \"已处理\"\nrule = \"gambling-promos\"\n";
+    std::fs::write(dir.path().join("sitesweep.ignore.toml"), ignore).unwrap();
+    let out = sitesweep(&["scan", "-q"], dir.path());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("sitesweep.ignore.toml:7: unknown rule `gambling-promos`"),
+        "{err}"
+    );
+    assert!(a.log.lock().unwrap().is_empty(), "nothing may be fetched");
 }

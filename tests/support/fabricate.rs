@@ -96,15 +96,18 @@ pub fn finding(
 pub fn write_scan(db: &Path, scan: &str, register: &str, sites: &[Site], state: Option<&str>) {
     let mut store = Store::open(db).unwrap();
     let ids: Vec<String> = sites.iter().map(|s| s.id.clone()).collect();
+    // The scan ran every rule its findings name (an ignore file may name them).
+    let mut rules: Vec<(String, String)> = sites
+        .iter()
+        .flat_map(|s| s.pages.iter().flat_map(|(_, fs)| fs.iter()))
+        .filter(|f| !f.rule.contains('.'))
+        .map(|f| (f.rule.clone(), "h".to_string()))
+        .collect();
+    rules.push(("gambling-hidden".into(), "h".into()));
+    rules.sort();
+    rules.dedup();
     store
-        .begin_scan(
-            scan,
-            AT,
-            register,
-            "0",
-            &[("gambling-hidden".into(), "h".into())],
-            &ids,
-        )
+        .begin_scan(scan, AT, register, "0", &rules, &ids)
         .unwrap();
     for s in sites {
         let mut summary = SiteSummary {
