@@ -1,11 +1,11 @@
 //! Writes a scan database with many findings, for measuring `report`.
 //!
 //! ```text
-//! cargo run --release --example report_db -- big.db 84000 [OPERATORS]
+//! cargo run --release --example report_db -- big.db 84000 [OPERATORS] [SITES]
 //! /usr/bin/time -v target/release/sitesweep report --db big.db --out rep
 //! ```
 //!
-//! 120 sites of 40 operators (or as many as given); every site has pages carrying a footer dark
+//! 120 sites (or as many as given) of 40 operators (or as many as given); every site has pages carrying a footer dark
 //! link (one report row over many pages), a leaked ID number per page (a
 //! row each), a broken link per page and one critical script finding.
 
@@ -15,19 +15,18 @@ use sitesweep::page::Field;
 use sitesweep::rules::Severity;
 use sitesweep::store::Store;
 
-const SITES: usize = 120;
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().unwrap_or_else(|| "report-bench.db".into());
     let total: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(84_000);
     let operators: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(40);
-    let per_operator = SITES.div_ceil(operators.clamp(1, SITES));
+    let site_count: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(120);
+    let per_operator = site_count.div_ceil(operators.clamp(1, site_count));
     let _ = std::fs::remove_file(&path);
     let mut store = Store::open(std::path::Path::new(&path)).expect("database opens");
     let scan = "20261127T050000Z";
     let at = "2026-11-27T05:00:00Z";
-    let sites: Vec<String> = (0..SITES).map(|i| format!("site{i:03}")).collect();
+    let sites: Vec<String> = (0..site_count).map(|i| format!("site{i:03}")).collect();
     store
         .begin_scan(
             scan,
