@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use url::Url;
 
-/// Exit codes (SPEC "Commands").
+/// Exit codes (docs/contract.md#exit-codes).
 pub mod exit {
     pub const OK: u8 = 0;
     pub const FINDINGS: u8 = 1;
@@ -931,7 +931,7 @@ fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json
     if json {
         // The JSON lines are a machine stream of findings like `scan
         // --jsonl`, for the operator's own follow-up and other tools: like
-        // the JSONL stream and the database (SPEC "A finding"), they keep
+        // the JSONL stream and the database (docs/contract.md#personal-data-in-findings), they keep
         // personal data whole. The table below is a printed view, and
         // masks it as reports do.
         for c in changes {

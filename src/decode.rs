@@ -1,6 +1,6 @@
 //! Page bytes → text. District sites often serve GBK with no charset in the
 //! header, only in `<meta>`, and sometimes mislabelled (a server default of
-//! `charset=utf-8` in front of GBK pages). Order (NOTES "Charset"): BOM →
+//! `charset=utf-8` in front of GBK pages). Order (docs/design-notes.md#charset): BOM →
 //! Content-Type charset → `<meta>` in the first KiBs → valid UTF-8 →
 //! chardetng with the TLD hint. A declared charset whose decoding has errors
 //! falls through to the next step.

@@ -49,7 +49,7 @@ pub struct Finding {
     pub insecure_tls: bool,
 }
 
-/// The fixed rules of site-level findings (SPEC "A finding").
+/// The fixed rules of site-level findings (docs/contract.md#site-level-findings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SiteRule {
     Unreachable,

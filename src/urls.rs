@@ -3,7 +3,7 @@
 
 use url::Url;
 
-/// What "the same site" means (SPEC): host and port, with 80 and 443 as one
+/// What "the same site" means (docs/contract.md#scope): host and port, with 80 and 443 as one
 /// (a site served on both http and https is one site).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ScopeKey {

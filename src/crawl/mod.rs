@@ -1,8 +1,9 @@
 //! Crawling one site: breadth-first by link hops from the start URL and the
 //! extra URLs, inside the site's scope, politely and within its limits.
 //!
-//! Why our own crawler and not the `spider` crate: NOTES "Why not the spider
-//! crate" (lost pages, depth by path segments, rewritten statuses …).
+//! Why our own crawler and not the `spider` crate:
+//! docs/design-notes.md#why-not-the-spider-crate (lost pages, depth by path
+//! segments, rewritten statuses …).
 //!
 //! Fetching is async (tokio); each fetched page is decoded, extracted and
 //! matched on the rayon pool, and the crawl loop waits for that result before
@@ -102,7 +103,7 @@ pub struct PageRecord {
     pub fetched_at: String,
 }
 
-/// How a site's crawl went (SPEC "Reports": pages fetched, skipped, failed,
+/// How a site's crawl went (docs/contract.md#reports: pages fetched, skipped, failed,
 /// and whether the crawl completed).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SiteSummary {

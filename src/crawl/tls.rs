@@ -6,7 +6,7 @@
 //! the site looks fine in a browser; rustls, like most non-browser clients,
 //! does not. The platform verifier only says "unknown issuer", so we wrap
 //! it and note what the server sent, to tell an incomplete chain apart from
-//! an untrusted CA or a self-signed certificate (SPEC: "an incomplete chain
+//! an untrusted CA or a self-signed certificate (docs/contract.md#site-level-findings: "an incomplete chain
 //! that browsers accept is said so").
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};

@@ -1,7 +1,7 @@
 //! Is this hidden from a visitor? Inline styles, `<style>` rules on `#id` and
 //! `.class` selectors, and the script idiom `getElementById('x').style.display='none'`.
-//! Hacked pages hide injected link blocks in exactly these ways (NOTES "HTML
-//! extraction").
+//! Hacked pages hide injected link blocks in exactly these ways
+//! (docs/design-notes.md#hidden-content).
 
 use regex::Regex;
 use std::collections::HashSet;

@@ -4,7 +4,7 @@
 //! state, the field (anchor, title …) and table columns. End-tag handlers do
 //! not fire for omitted end tags (`<p>`, `<li>`, `<td>` often are) or void
 //! elements, so an element is also closed when a sibling that implies its end
-//! starts, or when an ancestor ends (NOTES "HTML extraction"); otherwise a
+//! starts, or when an ancestor ends (docs/design-notes.md#omitted-end-tags); otherwise a
 //! hidden state would leak onto the rest of the page.
 //!
 //! Blocks: block-level elements and `<br>` end a block; inline elements join

@@ -26,7 +26,7 @@ pub struct TestReport {
     pub failures: Vec<TestFailure>,
 }
 
-/// Run every rule's `tests` against its term logic alone (SPEC: each string
+/// Run every rule's `tests` against its term logic alone (docs/contract.md#rule-tests: each string
 /// is a page's whole text; fields and hidden_only do not apply).
 pub fn run_tests(set: &RuleSet) -> TestReport {
     let mut report = TestReport::default();

@@ -1,4 +1,4 @@
-//! Validators for regex hits on personal data (NOTES "PII validators").
+//! Validators for regex hits on personal data (docs/design-notes.md#personal-data-validators).
 //!
 //! A validator sees the width-folded matched text. Masked numbers
 //! (`110101********1234`, `138****1234`) contain no run of digits long
