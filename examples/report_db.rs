@@ -10,9 +10,9 @@
 //! row each), a broken link per page and one critical script finding.
 
 use sitesweep::crawl::{PageRecord, SiteSummary};
-use sitesweep::findings::Finding;
+use sitesweep::findings::{Finding, Status};
 use sitesweep::page::Field;
-use sitesweep::rules::Severity;
+use sitesweep::severity::Severity;
 use sitesweep::store::Store;
 
 fn main() {
@@ -73,7 +73,7 @@ fn main() {
             ),
             fingerprint: format!("{:016x}", (i * 1_000_003 + n * 7 + rule.len()) as u64),
             count: 1,
-            status: "new".into(),
+            status: Status::New,
             first_seen: at.into(),
             fetched_at: at.into(),
             referrer: None,

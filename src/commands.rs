@@ -2,7 +2,8 @@
 //! its work through the engine modules, prints for a person, and returns
 //! the exit code. `main.rs` only parses flags and calls these.
 
-use crate::crawl::fetch::{self, Fetcher};
+use crate::analyse::{self, Body, Kind};
+use crate::crawl::fetch::Fetcher;
 use crate::crawl::{robots, SiteSummary};
 use crate::diff::Change;
 use crate::error::{Error, InputError};
@@ -11,10 +12,11 @@ use crate::ignore::IgnoreList;
 use crate::page::Page;
 use crate::register::{self, Register, Settings};
 use crate::report::{By, Format, Lang, SiteReport};
-use crate::rules::{self, builtin, tooling, RuleSet, Severity};
+use crate::rules::{self, builtin, tooling, RuleSet};
 use crate::scan::{self, ScanOptions, ScanResult};
+use crate::severity::Severity;
 use crate::store::Store;
-use crate::{decode, demo, extract, progress};
+use crate::{decode, demo, progress};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -134,21 +136,7 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
     let set = load_rules(dir)?;
     let page = match input {
         ExplainInput::Text(t) => Page::from_text(t),
-        ExplainInput::File(path) => {
-            let bytes = std::fs::read(&path)
-                .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
-            let by_name = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-            if by_name || fetch::is_html(None, &bytes) {
-                let abs = std::fs::canonicalize(&path).unwrap_or(path.clone());
-                let url = Url::from_file_path(&abs)
-                    .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
-                html_page(&bytes, None, &url)
-            } else {
-                Page::from_text(decode::decode(&bytes, None, None, false).text)
-            }
-        }
+        ExplainInput::File(path) => file_page(&path)?,
         ExplainInput::Url(text) => fetch_page(&text)?,
     };
     let result = tooling::explain(&set, &page);
@@ -204,13 +192,38 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Decode and extract an HTML page as a scan would.
-fn html_page(bytes: &[u8], content_type: Option<&str>, url: &Url) -> Page {
-    let tld = url.host_str().and_then(|h| h.rsplit('.').next());
-    let text = decode::decode(bytes, content_type, tld, false).text;
-    extract::extract(&text, url).page
+/// A file read as a scan reads a body of its kind (a `.js` file as a
+/// script of the site, `.html` or HTML content as a page); any other file
+/// as plain text.
+fn file_page(path: &Path) -> Result<Page, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
+    let abs = std::fs::canonicalize(path).unwrap_or(path.to_path_buf());
+    let url = Url::from_file_path(&abs)
+        .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let content_type = match ext.as_deref() {
+        Some("html" | "htm") => Some("text/html"),
+        Some("js") => Some("application/javascript"),
+        _ => None,
+    };
+    let body = Body {
+        url: &url,
+        bytes: &bytes,
+        content_type,
+        truncated: false,
+    };
+    Ok(match Kind::of(&body) {
+        Kind::Other | Kind::Sitemap => {
+            Page::from_text(decode::decode(&bytes, None, None, false).text)
+        }
+        kind => analyse::read(&body, kind).page,
+    })
 }
 
+/// A page fetched now and read as a scan reads it.
 fn fetch_page(text: &str) -> Result<Page, Error> {
     let url = Url::parse(text)
         .ok()
@@ -225,17 +238,21 @@ fn fetch_page(text: &str) -> Result<Page, Error> {
     let fetched = runtime
         .block_on(fetcher.fetch(&url, &|_: &Url| true))
         .map_err(|e| Error::Failed(format!("{url}: {e}")))?;
+    let body = Body {
+        url: &fetched.final_url,
+        bytes: &fetched.body,
+        content_type: fetched.content_type.as_deref(),
+        truncated: fetched.truncated,
+    };
+    let kind = Kind::of(&body);
     eprintln!(
-        "fetched {} (HTTP {}, {} bytes)",
+        "fetched {} (HTTP {}, {} bytes, read as {})",
         terminal_safe(fetched.final_url.as_str()),
         fetched.status,
-        fetched.body.len()
+        fetched.body.len(),
+        kind.name()
     );
-    Ok(html_page(
-        &fetched.body,
-        fetched.content_type.as_deref(),
-        &fetched.final_url,
-    ))
+    Ok(analyse::read(&body, kind).page)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -326,8 +343,8 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
         if register.sites.len() == 1 { "" } else { "s" },
         args.sites.display()
     );
-    let observer: Arc<dyn progress::Observer> = if args.quiet {
-        Arc::new(progress::Silent)
+    let observer: Arc<dyn crate::crawl::observer::Observer> = if args.quiet {
+        Arc::new(crate::crawl::observer::Silent)
     } else {
         progress::for_stderr(register.sites.len())
     };
@@ -551,7 +568,13 @@ async fn probe(site: &register::Site) -> [String; 7] {
     }
     match result {
         Ok(f) => {
-            let charset = if f.is_html() {
+            let body = Body {
+                url: &f.final_url,
+                bytes: &f.body,
+                content_type: f.content_type.as_deref(),
+                truncated: f.truncated,
+            };
+            let charset = if Kind::of(&body) == Kind::Html {
                 decode::decode(&f.body, f.content_type.as_deref(), None, f.truncated)
                     .charset
                     .to_string()

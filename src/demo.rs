@@ -21,14 +21,8 @@ pub struct DemoSites {
 
 /// Append the ISO 7064 MOD 11-2 check character to 17 digits.
 fn with_check(first17: &str) -> String {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
-    let sum: u32 = first17
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(b, w)| (b - b'0') as u32 * w)
-        .sum();
-    format!("{first17}{}", CHECK[(sum % 11) as usize] as char)
+    let check = crate::rules::validate::cn_id_check_char(first17.as_bytes());
+    format!("{first17}{}", check as char)
 }
 
 fn page(title: &str, body: &str) -> String {

@@ -4,7 +4,7 @@
 //! nothing says it was fixed.
 
 use crate::error::Error;
-use crate::findings::Finding;
+use crate::findings::{Finding, SiteRule};
 use crate::store::Store;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -37,13 +37,6 @@ pub struct Changed {
     pub change: Change,
 }
 
-/// Site-level rules are built in: they never change between scans.
-fn built_in(rule: &str) -> bool {
-    ["site.", "link.", "crawl.", "page."]
-        .iter()
-        .any(|p| rule.starts_with(p))
-}
-
 /// Compare scan `from` with the later scan `to`.
 pub fn diff(store: &Store, from: &str, to: &str) -> Result<Vec<Changed>, Error> {
     let before = store.findings(from)?;
@@ -70,16 +63,14 @@ pub fn diff(store: &Store, from: &str, to: &str) -> Result<Vec<Changed>, Error> 
             });
             continue;
         }
-        let rule_same = built_in(&f.rule)
+        // Site-level rules are built in: they never change between scans.
+        let site_rule = SiteRule::from_id(&f.rule);
+        let rule_same = site_rule.is_some()
             || matches!((rules_before.get(&f.rule), rules_after.get(&f.rule)), (Some(a), Some(b)) if a == b);
         let site_read = sites_after.get(&f.site).copied().unwrap_or(false);
-        let page_reached = match f.rule.as_str() {
+        let page_reached = match site_rule {
             // The site answered: an unreachable site or a failing start page is fixed.
-            "site.unreachable"
-            | "site.http-error"
-            | "site.tls-invalid"
-            | "site.unreadable"
-            | "crawl.robots-blocked" => site_read,
+            Some(r) if r.about_the_site() => site_read,
             _ => Url::parse(&f.url)
                 .map(|u| crate::urls::canonical(&u))
                 .is_ok_and(|c| reached.get(&f.site).is_some_and(|set| set.contains(&c))),

@@ -6,13 +6,12 @@
 //! reserved rule ids, so a site with zero findings is a site that was read
 //! and is clean.
 
-use crate::page::{Field, Page};
-use crate::rules::{Hit, RuleSet, Severity};
-use crate::urls;
+use crate::ids::fingerprint;
+use crate::page::Field;
+use crate::severity::Severity;
+use crate::time::now_rfc3339;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::fmt;
 use url::Url;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +36,8 @@ pub struct Finding {
     pub fingerprint: String,
     /// Hits on that page.
     pub count: u32,
-    /// `new` or `persisting` (against the latest earlier scan of the site).
-    pub status: String,
+    /// Against the latest earlier scan that covered the site.
+    pub status: Status,
     pub first_seen: String,
     pub fetched_at: String,
     /// For findings about a link: the page that links to it.
@@ -48,6 +47,34 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure_tls: bool,
 }
+
+/// Whether a finding was there in the latest earlier scan of its site.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    New,
+    Persisting,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Persisting => "persisting",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Rule ids starting with these are reserved for findings that need no
+/// rule pack; a pack may not use them.
+pub const RESERVED_PREFIXES: [&str; 4] = ["site.", "link.", "crawl.", "page."];
 
 /// The fixed rules of site-level findings (docs/contract.md#site-level-findings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,6 +104,24 @@ impl SiteRule {
         SiteRule::Decode,
         SiteRule::Unreadable,
     ];
+
+    /// The site rule of a reserved id.
+    pub fn from_id(id: &str) -> Option<SiteRule> {
+        SiteRule::ALL.into_iter().find(|r| r.id() == id)
+    }
+
+    /// A finding about the site as a whole (not about one page or link):
+    /// it is fixed when a later scan reads the site.
+    pub fn about_the_site(self) -> bool {
+        matches!(
+            self,
+            SiteRule::Unreachable
+                | SiteRule::HttpError
+                | SiteRule::TlsInvalid
+                | SiteRule::Unreadable
+                | SiteRule::RobotsBlocked
+        )
+    }
 
     pub fn id(self) -> &'static str {
         match self {
@@ -127,36 +172,6 @@ impl SiteRule {
     }
 }
 
-/// 16 hex digits of SHA-256 over the parts, each ended by a NUL byte.
-pub fn short_hash<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
-    let mut h = Sha256::new();
-    for part in parts {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// 16 hex digits of SHA-256 over site id, canonical URL, rule, field, term.
-pub fn fingerprint(site: &str, url: &Url, rule: &str, field: Option<Field>, term: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        site,
-        &urls::canonical(url),
-        rule,
-        field.map_or("", Field::name),
-        term,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    let digest = h.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Who and when: the parts every finding of a site shares.
 #[derive(Clone, Debug)]
 pub struct Origin {
@@ -167,58 +182,6 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// Content findings of one page: one per fingerprint, with the first
-    /// hit's text and snippet, the hit count, and hidden when any hit was.
-    pub fn page_findings(
-        &self,
-        url: &Url,
-        page: &Page,
-        hits: &[Hit],
-        rules: &RuleSet,
-        fetched_at: &str,
-    ) -> Vec<Finding> {
-        let mut out: Vec<Finding> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for hit in hits {
-            let rule = &rules.rules[hit.rule];
-            let block = &page.blocks[hit.block];
-            let term = rules.term(hit);
-            let fp = fingerprint(&self.site, url, &rule.id, Some(block.field), term);
-            match index.get(&fp) {
-                Some(&i) => {
-                    out[i].count += 1;
-                    out[i].hidden |= block.hidden;
-                }
-                None => {
-                    index.insert(fp.clone(), out.len());
-                    out.push(Finding {
-                        scan: self.scan.clone(),
-                        site: self.site.clone(),
-                        operator: self.operator.clone(),
-                        url: url.to_string(),
-                        rule: rule.id.clone(),
-                        title: rule.title.clone(),
-                        category: rule.category.clone(),
-                        severity: rule.severity,
-                        field: Some(block.field),
-                        hidden: block.hidden,
-                        matched: hit.matched(page).to_string(),
-                        term: term.to_string(),
-                        snippet: hit.snippet(page),
-                        fingerprint: fp,
-                        count: 1,
-                        status: "new".to_string(),
-                        first_seen: fetched_at.to_string(),
-                        fetched_at: fetched_at.to_string(),
-                        referrer: None,
-                        insecure_tls: self.insecure_tls,
-                    });
-                }
-            }
-        }
-        out
-    }
-
     /// A site-level finding. `key` tells apart findings of one rule on one
     /// URL (the cause of a truncation); `cause` is shown as the snippet.
     pub fn site_finding(
@@ -246,81 +209,11 @@ impl Origin {
             snippet: cause,
             fingerprint: fingerprint(&self.site, url, rule.id(), None, key),
             count: 1,
-            status: "new".to_string(),
+            status: Status::New,
             first_seen: now.clone(),
             fetched_at: now,
             referrer: referrer.map(Url::to_string),
             insecure_tls: self.insecure_tls,
         }
-    }
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn parts(t: SystemTime) -> (i64, u32, u32, u64, u64, u64) {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    (y, m, d, s / 3600, s / 60 % 60, s % 60)
-}
-
-/// `2026-11-27T05:00:00Z`
-pub fn rfc3339(t: SystemTime) -> String {
-    let (y, m, d, hh, mm, ss) = parts(t);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
-}
-
-pub fn now_rfc3339() -> String {
-    rfc3339(SystemTime::now())
-}
-
-/// A scan id: `20261127T050000Z`.
-pub fn scan_id(t: SystemTime) -> String {
-    let (y, m, d, hh, mm, ss) = parts(t);
-    format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn timestamps() {
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_755_600); // 2026-11-27T05:00:00Z
-        assert_eq!(rfc3339(t), "2026-11-27T05:00:00Z");
-        assert_eq!(scan_id(t), "20261127T050000Z");
-        assert_eq!(
-            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
-            "2000-02-29T00:00:00Z"
-        );
-    }
-
-    #[test]
-    fn fingerprints_ignore_scheme_fragment_session_and_query_order() {
-        let a = Url::parse("https://edu.example.gov.cn/n/1.html?b=2&a=1&jsessionid=x#top").unwrap();
-        let b = Url::parse("http://edu.example.gov.cn/n/1.html?a=1&b=2").unwrap();
-        let f = |u: &Url| fingerprint("edu", u, "gambling-terms", Some(Field::Anchor), "百家乐");
-        assert_eq!(f(&a), f(&b));
-        assert_eq!(f(&a).len(), 16);
-        assert_ne!(
-            f(&a),
-            fingerprint("edu", &a, "gambling-terms", Some(Field::Text), "百家乐")
-        );
-        assert_ne!(
-            f(&a),
-            fingerprint("edu2", &a, "gambling-terms", Some(Field::Anchor), "百家乐")
-        );
     }
 }

@@ -218,7 +218,7 @@ impl IgnoreList {
     }
 }
 
-/// 16 lower-case hex digits, as [`crate::findings::short_hash`] writes them.
+/// 16 lower-case hex digits, as [`crate::ids::short_hash`] writes them.
 fn is_fingerprint(s: &str) -> bool {
     s.len() == 16 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -254,7 +254,7 @@ fn check_date(v: &str) -> Result<(), &'static str> {
 
 /// Today as `YYYY-MM-DD` (UTC).
 pub fn today() -> String {
-    crate::findings::now_rfc3339()[..10].to_string()
+    crate::time::now_rfc3339()[..10].to_string()
 }
 
 #[cfg(test)]

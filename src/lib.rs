@@ -6,6 +6,7 @@
 //! → `findings` → output. `commands` turns each command-line command into
 //! calls on these; `urls` holds URL identity shared by crawl and findings.
 
+pub mod analyse;
 pub mod commands;
 pub mod crawl;
 pub mod decode;
@@ -14,6 +15,7 @@ pub mod diff;
 pub mod error;
 pub mod extract;
 pub mod findings;
+pub mod ids;
 pub mod ignore;
 pub mod page;
 pub mod progress;
@@ -22,7 +24,9 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod serve;
+pub mod severity;
 pub mod store;
+pub mod time;
 pub mod urls;
 
 pub use error::{Error, InputError};

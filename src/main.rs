@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sitesweep::commands::{self, ExplainInput, ScanArgs};
-use sitesweep::rules::Severity;
+use sitesweep::severity::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

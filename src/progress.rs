@@ -1,30 +1,14 @@
 //! What the user sees while a scan runs: progress bars on a terminal (an
 //! overall bar and a line per site in flight), plain log lines otherwise.
 
-use crate::crawl::SiteSummary;
+use crate::crawl::observer::Observer;
+use crate::crawl::records::SiteSummary;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Duration;
 use url::Url;
-
-/// Told about each step of a scan.
-pub trait Observer: Send + Sync {
-    fn site_started(&self, site: &str, name: &str);
-    fn page_done(&self, site: &str, url: &Url, pages: usize, findings: usize);
-    fn site_done(&self, summary: &SiteSummary);
-    fn finish(&self) {}
-}
-
-/// Says nothing (tests, `--quiet`).
-pub struct Silent;
-
-impl Observer for Silent {
-    fn site_started(&self, _: &str, _: &str) {}
-    fn page_done(&self, _: &str, _: &Url, _: usize, _: usize) {}
-    fn site_done(&self, _: &SiteSummary) {}
-}
 
 /// One line per site started and finished, on stderr.
 pub struct LogLines;

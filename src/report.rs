@@ -10,12 +10,12 @@
 //! spreadsheet would run as formulas are neutralised; HTML carries a
 //! Content-Security-Policy that forbids scripts and loads nothing.
 
-use crate::crawl::SiteSummary;
+use crate::crawl::records::SiteSummary;
 use crate::error::{Error, InputError};
-use crate::findings::Finding;
+use crate::findings::{Finding, Status};
 use crate::ignore::IgnoreList;
 use crate::page::Field;
-use crate::rules::Severity;
+use crate::severity::Severity;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -84,11 +84,11 @@ impl L {
         }
     }
 
-    fn status(&self, s: &str) -> String {
+    fn status(&self, s: &Status) -> &'static str {
         match (self.lang, s) {
-            (Lang::Zh, "new") => "新发现".into(),
-            (Lang::Zh, "persisting") => "仍存在".into(),
-            (_, other) => other.to_string(),
+            (Lang::Zh, Status::New) => "新发现",
+            (Lang::Zh, Status::Persisting) => "仍存在",
+            (Lang::En, s) => s.name(),
         }
     }
 
@@ -348,7 +348,7 @@ fn cut(name: &str, max: usize) -> &str {
 /// A name ending in `-` and 8 hex digits of `key`'s hash, within
 /// [`MAX_FOLDER_BYTES`].
 fn with_hash(base: &str, key: &str) -> String {
-    let hash = crate::findings::short_hash([key]);
+    let hash = crate::ids::short_hash([key]);
     let stem = cut(base, MAX_FOLDER_BYTES - 9).trim_end_matches(['.', ' ']);
     format!("{stem}-{}", &hash[..8])
 }
@@ -941,7 +941,7 @@ fn html(w: &mut dyn Write, report: &Report, read: &[SiteRead], ctx: &Context) ->
                 l.severity(f.severity),
                 esc(&f.title),
                 esc(&f.rule),
-                esc(&l.status(&f.status)),
+                esc(l.status(&f.status)),
                 l.field(f.field),
                 if f.hidden { l.t("是", "yes") } else { "" },
                 highlighted(f),
@@ -999,7 +999,7 @@ impl CsvOut {
             f.title.clone(),
             f.rule.clone(),
             f.category.clone(),
-            l.status(&f.status),
+            l.status(&f.status).to_string(),
             mask(&f.url),
             l.field(f.field).to_string(),
             if f.hidden {
@@ -1518,7 +1518,7 @@ mod tests {
             snippet: matched.into(),
             fingerprint: format!("{rule}{url}{matched}"),
             count: 1,
-            status: "new".into(),
+            status: Status::New,
             first_seen: "2026-11-27T00:00:00Z".into(),
             fetched_at: "2026-11-27T00:00:00Z".into(),
             referrer: None,
@@ -1580,7 +1580,7 @@ mod tests {
         assert!(long.len() <= MAX_FOLDER_BYTES, "{long}");
         assert!(
             long.starts_with("😀😀")
-                && long.ends_with(&crate::findings::short_hash([emoji.as_str()])[..8])
+                && long.ends_with(&crate::ids::short_hash([emoji.as_str()])[..8])
         );
         assert_ne!(safe_name(&format!("{emoji}🎉")), long);
         // NFC: the composed and decomposed forms are one folder.

@@ -3,10 +3,10 @@
 //! known (one line each, flushed), and a summary per site at the end. A new
 //! scan or the rest of an interrupted one (`--resume`).
 
+use crate::crawl::observer::Observer;
 use crate::crawl::{self, CrawlEnv, Event, PageRecord, SiteResume, SiteSummary};
 use crate::error::{Error, InputError};
-use crate::findings::{self, Finding};
-use crate::progress::Observer;
+use crate::findings::Finding;
 use crate::register::{Register, Site};
 use crate::rules::RuleSet;
 use crate::store::Store;
@@ -151,7 +151,7 @@ pub fn run(
         .join()
         .map_err(|_| Error::Failed("the findings writer stopped".into()))?;
     let scan = plan.scan;
-    let finished_at = findings::now_rfc3339();
+    let finished_at = crate::time::now_rfc3339();
     let where_ = opts
         .jsonl
         .as_ref()
@@ -392,7 +392,7 @@ struct Plan {
 /// The hash a scan records of its register: the file's bytes.
 fn register_hash(register: &Register) -> String {
     std::fs::read(&register.path)
-        .map(|b| findings::short_hash([String::from_utf8_lossy(&b).as_ref()]))
+        .map(|b| crate::ids::short_hash([String::from_utf8_lossy(&b).as_ref()]))
         .unwrap_or_default()
 }
 
@@ -412,8 +412,8 @@ fn plan_new(
     rules: &RuleSet,
 ) -> Result<Plan, Error> {
     let started = SystemTime::now();
-    let started_at = findings::rfc3339(started);
-    let base_id = findings::scan_id(started);
+    let started_at = crate::time::rfc3339(started);
+    let base_id = crate::time::scan_id(started);
     let mut scan = base_id.clone();
     let site_ids: Vec<String> = register.sites.iter().map(|s| s.id.clone()).collect();
     if let Some(store) = store {

@@ -7,9 +7,9 @@
 //! and its findings together), so a killed scan loses nothing it reported.
 //! Schema changes go through numbered migrations (`PRAGMA user_version`).
 
-use crate::crawl::{PageRecord, SiteSummary};
+use crate::crawl::records::{DonePage, PageRecord, SiteSummary};
 use crate::error::{Error, InputError};
-use crate::findings::Finding;
+use crate::findings::{Finding, Status};
 use crate::urls;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
@@ -81,17 +81,6 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (scan, site)
     );",
 ];
-
-/// A page an interrupted scan stored: what `--resume` starts from.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DonePage {
-    pub url: String,
-    /// After redirects (absent when the request failed).
-    pub final_url: Option<String>,
-    pub depth: u32,
-    /// The links it queued: the frontier of a resumed crawl.
-    pub links: Vec<String>,
-}
 
 /// A scan as listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -259,7 +248,7 @@ impl Store {
     ) -> Result<(), Error> {
         let path = self.path.clone();
         let rules_hash =
-            crate::findings::short_hash(rules.iter().flat_map(|(r, h)| [r.as_str(), h.as_str()]));
+            crate::ids::short_hash(rules.iter().flat_map(|(r, h)| [r.as_str(), h.as_str()]));
         let tx = self.conn.transaction().map_err(|e| failed(&path, e))?;
         tx.execute(
             "INSERT INTO scans (id, started, state, register, register_hash, rules_hash, sites) VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6)",
@@ -318,9 +307,9 @@ impl Store {
         let scan = f.scan.clone();
         let h = self.history_of(&scan, &f.site)?;
         f.status = if h.previous.contains_key(&f.fingerprint) {
-            "persisting".into()
+            Status::Persisting
         } else {
-            "new".into()
+            Status::New
         };
         if let Some(first) = h.earliest.get(&f.fingerprint) {
             if *first < f.first_seen {
@@ -646,7 +635,7 @@ fn insert_finding(conn: &Connection, f: &Finding) -> rusqlite::Result<()> {
             f.site,
             f.rule,
             f.severity.name(),
-            f.status,
+            f.status.name(),
             f.first_seen,
             f.fetched_at,
             serde_json::to_string(f).unwrap_or_default(),

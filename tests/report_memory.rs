@@ -7,7 +7,7 @@ mod fabricate;
 
 use fabricate::{write_scan, Site};
 use sitesweep::report::{By, Format, Lang};
-use sitesweep::rules::Severity;
+use sitesweep::severity::Severity;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

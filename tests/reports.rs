@@ -8,8 +8,8 @@ mod fabricate;
 
 use common::{sitesweep, text};
 use fabricate::{write_scan, Site};
-use sitesweep::rules::Severity;
 use sitesweep::serve::{Reply, Request, Server};
+use sitesweep::severity::Severity;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -2,9 +2,9 @@
 //! hiding techniques, scripts, scope, depth, limits, broken links,
 //! unreachable and refused sites, robots.txt, the JSONL stream.
 
+use sitesweep::crawl::observer::Silent;
 use sitesweep::findings::Finding;
 use sitesweep::page::Field;
-use sitesweep::progress::Silent;
 use sitesweep::register::Register;
 use sitesweep::rules::{Packs, RuleSet};
 use sitesweep::scan::{self, ScanOptions, ScanResult};
@@ -260,7 +260,7 @@ fn max_pages_stops_the_crawl_and_says_so() {
         "{}",
         cut[0].snippet
     );
-    assert_eq!(cut[0].severity, sitesweep::rules::Severity::Info);
+    assert_eq!(cut[0].severity, sitesweep::severity::Severity::Info);
 }
 
 #[test]
@@ -530,7 +530,7 @@ fn a_failing_start_page_is_an_http_error() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].snippet, "the start page answered HTTP 503");
     assert_eq!(site.pages().len(), 4, "one try and three retries");
-    assert_eq!(f[0].severity, sitesweep::rules::Severity::High);
+    assert_eq!(f[0].severity, sitesweep::severity::Severity::High);
     assert!(!r.sites[0].complete);
 }
 
@@ -977,7 +977,7 @@ fn a_server_that_accepts_and_never_answers_is_unreachable() {
     let r = run(&register(dir.path(), &toml), None);
     let f = of(&r, "site.unreachable");
     assert_eq!(f.len(), 1, "{:#?}", r.findings);
-    assert_eq!(f[0].severity, sitesweep::rules::Severity::High);
+    assert_eq!(f[0].severity, sitesweep::severity::Severity::High);
     assert!(f[0].snippet.contains("timeout"), "{}", f[0].snippet);
     assert!(of(&r, "crawl.robots-blocked").is_empty());
 }

@@ -1,7 +1,7 @@
 //! Certificates: verified by default (`site.tls-invalid`), `insecure_tls`
 //! scans anyway and says so, `ca_file` adds a trusted CA.
 
-use sitesweep::progress::Silent;
+use sitesweep::crawl::observer::Silent;
 use sitesweep::register::Register;
 use sitesweep::rules::{Packs, RuleSet};
 use sitesweep::scan::{self, ScanOptions, ScanResult};

@@ -86,26 +86,6 @@ pub struct Fetched {
     pub elapsed: Duration,
 }
 
-impl Fetched {
-    pub fn is_html(&self) -> bool {
-        !self.binary && !self.is_script() && is_html(self.content_type.as_deref(), &self.body)
-    }
-
-    /// A script file: by its type, or a `.js` URL served as plain text.
-    pub fn is_script(&self) -> bool {
-        let by_type = self.content_type.as_deref().is_some_and(|ct| {
-            let ct = ct.to_ascii_lowercase();
-            ct.contains("javascript") || ct.contains("ecmascript")
-        });
-        let by_name = self.final_url.path().to_ascii_lowercase().ends_with(".js")
-            && self
-                .content_type
-                .as_deref()
-                .is_none_or(|ct| !ct.contains("html"));
-        !self.binary && (by_type || by_name)
-    }
-}
-
 /// How much of a body is sniffed for binary content.
 const SNIFF: usize = 1024;
 
@@ -124,24 +104,6 @@ pub fn retry_after(value: &str) -> Option<Duration> {
         at.duration_since(std::time::SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-/// HTML by its Content-Type, or with none, by a sniff of the first bytes.
-pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
-    match content_type {
-        Some(ct) => {
-            let ct = ct.to_ascii_lowercase();
-            ct.contains("html")
-        }
-        None => {
-            let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
-            let head = head.trim_start();
-            head.starts_with("<!doctype html")
-                || head.starts_with("<html")
-                || head.contains("<body")
-                || head.contains("<head")
-        }
-    }
 }
 
 /// Would a body of this type be read? HTML, XML (sitemaps), text,

@@ -12,21 +12,20 @@
 
 pub mod fetch;
 pub mod guard;
+pub mod observer;
+pub mod records;
 pub mod robots;
-pub mod sitemap;
 pub mod tls;
 
-use crate::decode;
-use crate::extract;
+use crate::analyse::{analyse, Analysis, Body, MAX_LINKS_PER_PAGE};
 use crate::findings::{Finding, Origin, SiteRule};
-use crate::page::Field;
-use crate::progress::Observer;
 use crate::register::Site;
-use crate::rules::{RuleSet, Severity};
-use crate::store::DonePage;
+use crate::rules::RuleSet;
 use crate::urls::{self, ScopeKey};
 use fetch::{ErrorKind, FetchError, Fetched, Fetcher};
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use observer::Observer;
+pub use records::{DonePage, Event, PageRecord, SiteResume, SiteSummary};
 use robots::Robots;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -48,105 +47,8 @@ pub struct CrawlEnv {
     pub resume: HashMap<String, SiteResume>,
 }
 
-/// What an interrupted scan had done for one site (`scan --resume`).
-#[derive(Clone, Debug, Default)]
-pub struct SiteResume {
-    /// Pages stored, in the order they were stored.
-    pub pages: Vec<DonePage>,
-    /// Findings already reported (never reported twice).
-    pub findings: Vec<Finding>,
-    /// The site's summary as of its last stored page: counters of pages
-    /// skipped and failed, notes, whether the crawl was cut.
-    pub progress: Option<SiteSummary>,
-}
-
 /// Pages fetched or analysed at once across a scan (each body ≤ 4 MiB).
 pub const PAGES_IN_FLIGHT: usize = 16;
-
-/// What a crawl reports while it runs.
-#[derive(Clone, Debug)]
-pub enum Event {
-    /// A site-level finding, not tied to one page.
-    Finding(Box<Finding>),
-    /// A page requested, with the findings on it and the in-scope links it
-    /// has (stored together, in one transaction).
-    Page {
-        record: Box<PageRecord>,
-        findings: Vec<Finding>,
-        links: Vec<String>,
-        /// The site's summary including this page (stored with it, so that
-        /// a resumed crawl carries on its counters).
-        progress: Box<SiteSummary>,
-    },
-    /// A site's crawl ended.
-    SiteDone(Box<SiteSummary>),
-}
-
-/// Every URL the crawl requested, and how it went.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PageRecord {
-    pub site: String,
-    pub url: String,
-    /// After redirects (absent when the request failed).
-    pub final_url: Option<String>,
-    pub status: Option<u16>,
-    pub content_type: Option<String>,
-    /// Body bytes read (after decompression; 0 for bodies not read).
-    pub size: usize,
-    /// The first page that linked to it (absent for seeds).
-    pub referrer: Option<String>,
-    pub depth: u32,
-    /// `kind: message` when the request failed.
-    pub error: Option<String>,
-    /// The body cap cut it.
-    pub truncated: bool,
-    pub fetched_at: String,
-}
-
-/// How a site's crawl went (docs/contract.md#reports: pages fetched, skipped, failed,
-/// and whether the crawl completed).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct SiteSummary {
-    pub site: String,
-    pub name: String,
-    pub operator: String,
-    #[serde(default)]
-    pub contact: Option<String>,
-    pub start_url: String,
-    /// Where the start URL ended up after redirects.
-    pub final_url: Option<String>,
-    pub pages_fetched: usize,
-    /// Not fetched: excluded, disallowed by robots.txt, or over a limit.
-    pub pages_skipped: usize,
-    /// Fetched but failed: errors, 404/410/5xx.
-    pub pages_failed: usize,
-    /// Answered 403 or 429 (a firewall refusing the scanner, when most do).
-    #[serde(default)]
-    pub pages_denied: usize,
-    pub findings: usize,
-    pub by_severity: [usize; 5],
-    /// Read (start page fetched) at all.
-    pub reachable: bool,
-    /// Every page in scope was reached (no limit cut the crawl).
-    pub complete: bool,
-    /// Why the site was not read, or what cut the crawl.
-    pub notes: Vec<String>,
-    pub elapsed: Duration,
-}
-
-impl SiteSummary {
-    pub fn count(&mut self, f: &Finding) {
-        self.findings += 1;
-        self.by_severity[f.severity as usize] += 1;
-    }
-
-    pub fn worst(&self) -> Option<Severity> {
-        Severity::ALL
-            .into_iter()
-            .rev()
-            .find(|s| self.by_severity[*s as usize] > 0)
-    }
-}
 
 struct Task {
     url: Url,
@@ -168,28 +70,11 @@ impl Task {
     }
 }
 
-/// What processing one fetched page produced.
-#[derive(Default)]
-struct PageWork {
-    findings: Vec<Finding>,
-    links: Vec<Url>,
-    sitemap: Vec<Url>,
-    /// More links than [`MAX_LINKS_PER_PAGE`]: the rest were dropped.
-    links_cut: bool,
-    /// The page has visible body text or links: something was inspected.
-    readable: bool,
-    /// Where a page with nothing else sends visitors by script.
-    script_redirect: Option<Url>,
-}
-
-/// Links of one page followed at most (Heritrix keeps 6,000 outlinks; a
-/// page of 10,000 unique links is a link farm or a trap, not a menu).
-pub const MAX_LINKS_PER_PAGE: usize = 2_000;
 /// Script-only start pages followed in a row (`/` → `/index.jsp` → …).
 const MAX_START_HOPS: usize = 3;
 
 enum Outcome {
-    Fetched(Task, Box<Fetched>, PageWork),
+    Fetched(Task, Box<Fetched>, Analysis),
     Failed(Task, FetchError),
 }
 
@@ -349,7 +234,7 @@ impl Crawl<'_> {
             depth: task.depth,
             error: error.map(|e| format!("{}: {e}", e.kind.name())),
             truncated: fetched.is_some_and(|f| f.truncated),
-            fetched_at: crate::findings::now_rfc3339(),
+            fetched_at: crate::time::now_rfc3339(),
         };
         let _ = self
             .env
@@ -683,7 +568,7 @@ impl Crawl<'_> {
         }
     }
 
-    async fn process(&self, fetched: &mut Fetched) -> PageWork {
+    async fn process(&self, fetched: &mut Fetched) -> Analysis {
         process_page(self.env.rules.clone(), self.origin.clone(), fetched).await
     }
 
@@ -721,6 +606,7 @@ impl Crawl<'_> {
                 self.count_error(failed, &format!("HTTP {status} at {}", task.url))
                     .await;
                 let mut findings = work.findings;
+                let read = work.read;
                 if matches!(status, 404 | 410) || status >= 500 {
                     self.summary.pages_failed += 1;
                     findings.push(self.origin.site_finding(
@@ -731,11 +617,18 @@ impl Crawl<'_> {
                         task.referrer.as_ref(),
                     ));
                 }
-                if task.start && (200..300).contains(&status) && !work.readable {
-                    self.start_unreadable(&task, &fetched, work.script_redirect.as_ref())
+                if task.start && (200..300).contains(&status) && !read.readable {
+                    self.start_unreadable(&task, &fetched, read.script_redirect.as_ref())
                         .await;
                 }
-                if work.links_cut {
+                if read.parser_cut {
+                    let detail = format!(
+                        "a page too deeply nested for the HTML parser's memory was read only in part, e.g. {}",
+                        task.url
+                    );
+                    self.truncate("parser-memory", detail).await;
+                }
+                if read.links_cut {
                     let detail = format!(
                         "a page had more than {MAX_LINKS_PER_PAGE} links; the rest were not followed, e.g. {}",
                         task.url
@@ -745,7 +638,7 @@ impl Crawl<'_> {
                 // Links are queued before the page is stored, and the page
                 // is stored with the links it queued: that is the frontier
                 // a resumed scan starts from.
-                let queued = self.follow(&task, work.links, work.sitemap).await;
+                let queued = self.follow(&task, read.links, read.sitemap).await;
                 self.record(&task, Some(&fetched), None, findings, queued)
                     .await;
                 if fetched.truncated {
@@ -1013,102 +906,25 @@ async fn fetch_politely(
     }
 }
 
-/// Decode, extract and match one fetched page on the rayon pool.
-/// The body moves to the worker: a page is never held twice.
-async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -> PageWork {
+/// Analyse one fetched page on the rayon pool. The body moves to the
+/// worker: a page is never held twice.
+async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -> Analysis {
     if fetched.body.is_empty() || !(200..300).contains(&fetched.status) {
-        return PageWork::default();
-    }
-    let is_sitemap = sitemap::looks_like_sitemap(
-        &fetched.final_url,
-        fetched.content_type.as_deref(),
-        &fetched.body,
-    );
-    let is_html = fetched.is_html();
-    let is_script = fetched.is_script();
-    if !is_sitemap && !is_html && !is_script {
-        return PageWork::default();
+        return Analysis::default();
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let body = std::mem::take(&mut fetched.body);
+    let bytes = std::mem::take(&mut fetched.body);
     let content_type = fetched.content_type.clone();
     let url = fetched.final_url.clone();
     let truncated = fetched.truncated;
     rayon::spawn(move || {
-        let work = if is_sitemap {
-            PageWork {
-                sitemap: sitemap::urls(&body),
-                readable: true,
-                ..PageWork::default()
-            }
-        } else {
-            analyse(
-                &rules,
-                &origin,
-                &url,
-                &body,
-                content_type.as_deref(),
-                truncated,
-                is_script,
-            )
+        let body = Body {
+            url: &url,
+            bytes: &bytes,
+            content_type: content_type.as_deref(),
+            truncated,
         };
-        let _ = tx.send(work);
+        let _ = tx.send(analyse(&rules, &origin, &body));
     });
     rx.await.unwrap_or_default()
-}
-
-/// The CPU part of a page: charset, extraction, matching, findings.
-fn analyse(
-    rules: &RuleSet,
-    origin: &Origin,
-    url: &Url,
-    body: &[u8],
-    content_type: Option<&str>,
-    truncated: bool,
-    is_script: bool,
-) -> PageWork {
-    let fetched_at = crate::findings::now_rfc3339();
-    let tld = url.host_str().and_then(|h| h.rsplit('.').next());
-    let decoded = decode::decode(body, content_type, tld, truncated);
-    let extracted = if is_script {
-        extract::extract_script(&decoded.text, url)
-    } else {
-        extract::extract(&decoded.text, url)
-    };
-    let hits = rules.match_page(&extracted.page);
-    let mut findings = origin.page_findings(url, &extracted.page, &hits, rules, &fetched_at);
-    let mut links = extracted.links;
-    let links_cut = links.len() > MAX_LINKS_PER_PAGE;
-    links.truncate(MAX_LINKS_PER_PAGE);
-    let readable =
-        is_script
-            || !links.is_empty()
-            || extracted.page.blocks.iter().any(|b| {
-                matches!(b.field, Field::Text | Field::Anchor) && !b.text.trim().is_empty()
-            });
-    let script_redirect = if readable {
-        None
-    } else {
-        extract::script::redirect_target(&decoded.text, url)
-    };
-    if decoded.errors {
-        findings.push(origin.site_finding(
-            SiteRule::Decode,
-            url,
-            "",
-            format!(
-                "no charset decodes this page cleanly (best guess {})",
-                decoded.charset
-            ),
-            None,
-        ));
-    }
-    PageWork {
-        findings,
-        links,
-        sitemap: Vec::new(),
-        links_cut,
-        readable,
-        script_redirect,
-    }
 }

@@ -14,6 +14,7 @@
 
 pub mod css;
 pub mod script;
+pub mod sitemap;
 
 use crate::page::{Block, Field, Page};
 use crate::urls;

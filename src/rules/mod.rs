@@ -15,7 +15,7 @@ mod trad;
 pub mod validate;
 
 pub use matcher::{Hit, HitTerm, MatchOptions, PageMatch, Reason, Rejected, RuleSet};
-pub use pack::{Packs, RuleSpec, Severity};
+pub use pack::{Packs, RuleSpec};
 
 use crate::error::InputError;
 use std::path::{Path, PathBuf};

@@ -4,53 +4,14 @@
 use super::builtin;
 use super::validate::Validator;
 use crate::error::{line_of, InputError, LineIndex};
+use crate::findings::RESERVED_PREFIXES;
 use crate::page::Field;
-use serde::{Deserialize, Serialize};
+use crate::severity::Severity;
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
-
-/// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Info,
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        Severity::ALL.into_iter().find(|v| v.name() == s)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// A place in a rule pack or keyword file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,7 +99,7 @@ impl RuleSpec {
                 .join("\u{1}")
         };
         let n = self.normalize;
-        crate::findings::short_hash([
+        crate::ids::short_hash([
             self.id.as_str(),
             self.severity.name(),
             &texts(&self.keywords),
@@ -172,7 +133,6 @@ pub struct Packs {
 }
 
 pub const DEFAULT_CONTEXT_WINDOW: usize = 40;
-const RESERVED_PREFIXES: [&str; 4] = ["site.", "link.", "crawl.", "page."];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

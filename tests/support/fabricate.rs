@@ -4,9 +4,9 @@
 #![allow(dead_code)]
 
 use sitesweep::crawl::{PageRecord, SiteSummary};
-use sitesweep::findings::Finding;
+use sitesweep::findings::{Finding, Status};
 use sitesweep::page::Field;
-use sitesweep::rules::Severity;
+use sitesweep::severity::Severity;
 use sitesweep::store::Store;
 use std::path::Path;
 
@@ -66,7 +66,7 @@ pub fn finding(
     matched: &str,
     snippet: &str,
 ) -> Finding {
-    let fingerprint = sitesweep::findings::short_hash([site, url, rule, matched]);
+    let fingerprint = sitesweep::ids::short_hash([site, url, rule, matched]);
     Finding {
         scan: scan.into(),
         site: site.into(),
@@ -83,7 +83,7 @@ pub fn finding(
         snippet: snippet.into(),
         fingerprint,
         count: 1,
-        status: "new".into(),
+        status: Status::New,
         first_seen: AT.into(),
         fetched_at: AT.into(),
         referrer: None,

@@ -1,0 +1,249 @@
+//! The central stage: one fetched body (bytes, content type, URL) → a page
+//! of text blocks and links → hits → findings.
+//!
+//! Everything that reads a body goes through here: the crawl (on the rayon
+//! pool), `rules explain --url` and `--file`, and so the demo. What kind of
+//! body it is (HTML, a script file of the site, a sitemap) is decided here
+//! too, once, so a script is read as a script whichever way it arrives.
+
+use crate::decode;
+use crate::extract::{self, sitemap};
+use crate::findings::{Finding, Origin, SiteRule, Status};
+use crate::ids::fingerprint;
+use crate::page::{Field, Page};
+use crate::rules::{Hit, RuleSet};
+use std::collections::HashMap;
+use url::Url;
+
+/// Links of one page followed at most (Heritrix keeps 6,000 outlinks; a
+/// page of 10,000 unique links is a link farm or a trap, not a menu).
+pub const MAX_LINKS_PER_PAGE: usize = 2_000;
+
+/// One fetched body.
+#[derive(Clone, Copy, Debug)]
+pub struct Body<'a> {
+    /// Where it came from (after redirects).
+    pub url: &'a Url,
+    pub bytes: &'a [u8],
+    pub content_type: Option<&'a str>,
+    /// The body cap cut it.
+    pub truncated: bool,
+}
+
+/// What a body is, as far as reading it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Html,
+    /// A script file of the site (`jquery.min.js` with a spam writer
+    /// appended is a common injection).
+    Script,
+    /// sitemap.xml: a list of URLs, no text.
+    Sitemap,
+    /// Anything else (images, PDFs, plain text): not read.
+    Other,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Html => "HTML",
+            Kind::Script => "a script",
+            Kind::Sitemap => "a sitemap",
+            Kind::Other => "neither page nor script (not read)",
+        }
+    }
+
+    /// By content type, URL and the first bytes: a sitemap by its root
+    /// element, a script by its type or a `.js` URL not served as HTML,
+    /// HTML by its type or, without one, by a sniff.
+    pub fn of(body: &Body) -> Kind {
+        let ct = body.content_type.map(str::to_ascii_lowercase);
+        let ct = ct.as_deref();
+        if looks_binary(body.bytes) {
+            return Kind::Other;
+        }
+        if sitemap::looks_like_sitemap(body.url, ct, body.bytes) {
+            return Kind::Sitemap;
+        }
+        let script_type = ct.is_some_and(|c| c.contains("javascript") || c.contains("ecmascript"));
+        let script_name = body.url.path().to_ascii_lowercase().ends_with(".js")
+            && ct.is_none_or(|c| !c.contains("html"));
+        if script_type || script_name {
+            return Kind::Script;
+        }
+        if is_html(ct, body.bytes) {
+            return Kind::Html;
+        }
+        Kind::Other
+    }
+}
+
+/// Labelled text but binary: NUL bytes in the first KiB.
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(1024)].contains(&0)
+}
+
+/// HTML by its Content-Type, or with none, by a sniff of the first bytes.
+pub fn is_html(content_type: Option<&str>, body: &[u8]) -> bool {
+    match content_type {
+        Some(ct) => ct.to_ascii_lowercase().contains("html"),
+        None => {
+            let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+            let head = head.trim_start();
+            head.starts_with("<!doctype html")
+                || head.starts_with("<html")
+                || head.contains("<body")
+                || head.contains("<head")
+        }
+    }
+}
+
+/// A body read: decoded and extracted, not yet matched.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub page: Page,
+    /// Links to crawl, at most [`MAX_LINKS_PER_PAGE`].
+    pub links: Vec<Url>,
+    /// More links than that: the rest were dropped.
+    pub links_cut: bool,
+    /// URLs listed by a sitemap.
+    pub sitemap: Vec<Url>,
+    /// The page has visible body text or links: something was inspected.
+    pub readable: bool,
+    /// Where a page with nothing else sends visitors by script.
+    pub script_redirect: Option<Url>,
+    /// The HTML parser's memory cap cut the page short.
+    pub parser_cut: bool,
+    /// No charset decodes it cleanly: the best guess.
+    pub undecodable: Option<&'static str>,
+}
+
+/// Decode and extract a body of the given kind.
+pub fn read(body: &Body, kind: Kind) -> Read {
+    match kind {
+        Kind::Sitemap => {
+            return Read {
+                sitemap: sitemap::urls(body.bytes),
+                readable: true,
+                ..Read::default()
+            }
+        }
+        Kind::Other => return Read::default(),
+        Kind::Html | Kind::Script => {}
+    }
+    let tld = body.url.host_str().and_then(|h| h.rsplit('.').next());
+    let decoded = decode::decode(body.bytes, body.content_type, tld, body.truncated);
+    let extracted = if kind == Kind::Script {
+        extract::extract_script(&decoded.text, body.url)
+    } else {
+        extract::extract(&decoded.text, body.url)
+    };
+    let mut links = extracted.links;
+    let links_cut = links.len() > MAX_LINKS_PER_PAGE;
+    links.truncate(MAX_LINKS_PER_PAGE);
+    let readable =
+        kind == Kind::Script
+            || !links.is_empty()
+            || extracted.page.blocks.iter().any(|b| {
+                matches!(b.field, Field::Text | Field::Anchor) && !b.text.trim().is_empty()
+            });
+    let script_redirect = if readable {
+        None
+    } else {
+        extract::script::redirect_target(&decoded.text, body.url)
+    };
+    Read {
+        page: extracted.page,
+        links,
+        links_cut,
+        sitemap: Vec::new(),
+        readable,
+        script_redirect,
+        parser_cut: extracted.truncated,
+        undecodable: decoded.errors.then_some(decoded.charset),
+    }
+}
+
+/// A body read and matched.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub kind: Option<Kind>,
+    pub read: Read,
+    /// Content findings, and `page.decode` for an undecodable page.
+    pub findings: Vec<Finding>,
+}
+
+/// The stage: one body → page → hits → findings.
+pub fn analyse(rules: &RuleSet, origin: &Origin, body: &Body) -> Analysis {
+    let kind = Kind::of(body);
+    let read = read(body, kind);
+    let fetched_at = crate::time::now_rfc3339();
+    let hits = rules.match_page(&read.page);
+    let mut findings = page_findings(origin, body.url, &read.page, &hits, rules, &fetched_at);
+    if let Some(charset) = read.undecodable {
+        findings.push(origin.site_finding(
+            SiteRule::Decode,
+            body.url,
+            "",
+            format!("no charset decodes this page cleanly (best guess {charset})"),
+            None,
+        ));
+    }
+    Analysis {
+        kind: Some(kind),
+        read,
+        findings,
+    }
+}
+
+/// Content findings of one page: one per fingerprint, with the first
+/// hit's text and snippet, the hit count, and hidden when any hit was.
+pub fn page_findings(
+    origin: &Origin,
+    url: &Url,
+    page: &Page,
+    hits: &[Hit],
+    rules: &RuleSet,
+    fetched_at: &str,
+) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for hit in hits {
+        let rule = &rules.rules[hit.rule];
+        let block = &page.blocks[hit.block];
+        let term = rules.term(hit);
+        let fp = fingerprint(&origin.site, url, &rule.id, Some(block.field), term);
+        match index.get(&fp) {
+            Some(&i) => {
+                out[i].count += 1;
+                out[i].hidden |= block.hidden;
+            }
+            None => {
+                index.insert(fp.clone(), out.len());
+                out.push(Finding {
+                    scan: origin.scan.clone(),
+                    site: origin.site.clone(),
+                    operator: origin.operator.clone(),
+                    url: url.to_string(),
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    category: rule.category.clone(),
+                    severity: rule.severity,
+                    field: Some(block.field),
+                    hidden: block.hidden,
+                    matched: hit.matched(page).to_string(),
+                    term: term.to_string(),
+                    snippet: hit.snippet(page),
+                    fingerprint: fp,
+                    count: 1,
+                    status: Status::New,
+                    first_seen: fetched_at.to_string(),
+                    fetched_at: fetched_at.to_string(),
+                    referrer: None,
+                    insecure_tls: origin.insecure_tls,
+                });
+            }
+        }
+    }
+    out
+}

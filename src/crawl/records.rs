@@ -1,0 +1,117 @@
+//! What the crawl produces and every later stage reads: a record of each
+//! URL requested, the summary of each site's crawl, the events a crawl
+//! reports while it runs, and what a resumed crawl starts from. A leaf:
+//! the store, reports and progress display read these without importing
+//! the crawler.
+
+use crate::findings::Finding;
+use crate::severity::Severity;
+use std::time::Duration;
+
+/// What a crawl reports while it runs.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A site-level finding, not tied to one page.
+    Finding(Box<Finding>),
+    /// A page requested, with the findings on it and the in-scope links it
+    /// has (stored together, in one transaction).
+    Page {
+        record: Box<PageRecord>,
+        findings: Vec<Finding>,
+        links: Vec<String>,
+        /// The site's summary including this page (stored with it, so that
+        /// a resumed crawl carries on its counters).
+        progress: Box<SiteSummary>,
+    },
+    /// A site's crawl ended.
+    SiteDone(Box<SiteSummary>),
+}
+
+/// Every URL the crawl requested, and how it went.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PageRecord {
+    pub site: String,
+    pub url: String,
+    /// After redirects (absent when the request failed).
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    /// Body bytes read (after decompression; 0 for bodies not read).
+    pub size: usize,
+    /// The first page that linked to it (absent for seeds).
+    pub referrer: Option<String>,
+    pub depth: u32,
+    /// `kind: message` when the request failed.
+    pub error: Option<String>,
+    /// The body cap cut it.
+    pub truncated: bool,
+    pub fetched_at: String,
+}
+
+/// How a site's crawl went (docs/contract.md#reports: pages fetched, skipped, failed,
+/// and whether the crawl completed).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct SiteSummary {
+    pub site: String,
+    pub name: String,
+    pub operator: String,
+    #[serde(default)]
+    pub contact: Option<String>,
+    pub start_url: String,
+    /// Where the start URL ended up after redirects.
+    pub final_url: Option<String>,
+    pub pages_fetched: usize,
+    /// Not fetched: excluded, disallowed by robots.txt, or over a limit.
+    pub pages_skipped: usize,
+    /// Fetched but failed: errors, 404/410/5xx.
+    pub pages_failed: usize,
+    /// Answered 403 or 429 (a firewall refusing the scanner, when most do).
+    #[serde(default)]
+    pub pages_denied: usize,
+    pub findings: usize,
+    pub by_severity: [usize; 5],
+    /// Read (start page fetched) at all.
+    pub reachable: bool,
+    /// Every page in scope was reached (no limit cut the crawl).
+    pub complete: bool,
+    /// Why the site was not read, or what cut the crawl.
+    pub notes: Vec<String>,
+    pub elapsed: Duration,
+}
+
+impl SiteSummary {
+    pub fn count(&mut self, f: &Finding) {
+        self.findings += 1;
+        self.by_severity[f.severity as usize] += 1;
+    }
+
+    pub fn worst(&self) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .rev()
+            .find(|s| self.by_severity[*s as usize] > 0)
+    }
+}
+
+/// What an interrupted scan had done for one site (`scan --resume`).
+#[derive(Clone, Debug, Default)]
+pub struct SiteResume {
+    /// Pages stored, in the order they were stored.
+    pub pages: Vec<DonePage>,
+    /// Findings already reported (never reported twice).
+    pub findings: Vec<Finding>,
+    /// The site's summary as of its last stored page: counters of pages
+    /// skipped and failed, notes, whether the crawl was cut.
+    pub progress: Option<SiteSummary>,
+}
+
+/// A page an interrupted scan stored: what `--resume` starts from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DonePage {
+    pub url: String,
+    /// After redirects (absent when the request failed).
+    pub final_url: Option<String>,
+    pub depth: u32,
+    /// The links it queued: the frontier of a resumed crawl.
+    pub links: Vec<String>,
+}
