@@ -303,3 +303,72 @@ fn an_ignore_entry_for_an_unknown_rule_is_refused_before_any_request() {
     );
     assert!(a.log.lock().unwrap().is_empty(), "nothing may be fetched");
 }
+
+#[test]
+fn explain_reads_a_script_as_the_scan_does_and_agrees_with_the_scan() {
+    // A spam writer appended to the site's own jquery file, and a page
+    // that loads it.
+    let js = "/*! jQuery v1.8.3 */(function(){var a=1;})();\n\
+              document.write('<div style=\"display:none\"><a href=\"http://x.example/\">澳门葡京</a><a href=\"http://x.example/\">真人荷官</a></div>');";
+    let page = "<html><head><title>区政府</title><script src='/js/jquery.min.js'></script></head>\
+                <body><p>政务公开</p><div style='display:none'><a href='http://x.example/'>六合彩</a></div></body></html>";
+    let server = Server::start(Arc::new(move |req: &Request| match req.target.as_str() {
+        "/" => Reply::html(page),
+        "/js/jquery.min.js" => Reply::with_type(200, "application/javascript", js),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("jquery.min.js"), js).unwrap();
+    let hits = |out: &std::process::Output| -> Vec<String> {
+        let mut v: Vec<String> = text(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with("HIT"))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                // HIT <rule> ... term `<term>` ... (<field>, hidden)
+                let term = l.split('`').nth(1).unwrap_or("");
+                format!("{} {term}", w[1])
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let by_file = sitesweep(&["rules", "explain", "--file", "jquery.min.js"], dir.path());
+    let by_url = sitesweep(
+        &["rules", "explain", "--url", &server.url("/js/jquery.min.js")],
+        dir.path(),
+    );
+    for out in [&by_file, &by_url] {
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(stdout.contains("(script, hidden)"), "read as a script: {stdout}");
+        assert!(stdout.contains("澳门葡京"), "{stdout}");
+    }
+    assert_eq!(hits(&by_file), hits(&by_url));
+    assert!(text(&by_url.stderr).contains("read as a script"));
+
+    // The scan of the site finds on each URL what explain finds there.
+    std::fs::write(dir.path().join("sites.toml"), entry("gov", &server.url("/"))).unwrap();
+    let out = sitesweep(&["scan", "-q", "--jsonl", "f.jsonl"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let findings: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("f.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for path in ["/", "/js/jquery.min.js"] {
+        let url = server.url(path);
+        let mut scanned: Vec<String> = findings
+            .iter()
+            .filter(|f| f["url"] == url.as_str() && !f["rule"].as_str().unwrap().contains('.'))
+            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["term"].as_str().unwrap()))
+            .collect();
+        scanned.sort();
+        scanned.dedup();
+        let mut explained = hits(&sitesweep(&["rules", "explain", "--url", &url], dir.path()));
+        explained.dedup();
+        assert!(!scanned.is_empty(), "{path}");
+        assert_eq!(scanned, explained, "{path}");
+    }
+}
