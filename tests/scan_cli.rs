@@ -336,20 +336,32 @@ fn explain_reads_a_script_as_the_scan_does_and_agrees_with_the_scan() {
     };
     let by_file = sitesweep(&["rules", "explain", "--file", "jquery.min.js"], dir.path());
     let by_url = sitesweep(
-        &["rules", "explain", "--url", &server.url("/js/jquery.min.js")],
+        &[
+            "rules",
+            "explain",
+            "--url",
+            &server.url("/js/jquery.min.js"),
+        ],
         dir.path(),
     );
     for out in [&by_file, &by_url] {
         let stdout = text(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        assert!(stdout.contains("(script, hidden)"), "read as a script: {stdout}");
+        assert!(
+            stdout.contains("(script, hidden)"),
+            "read as a script: {stdout}"
+        );
         assert!(stdout.contains("澳门葡京"), "{stdout}");
     }
     assert_eq!(hits(&by_file), hits(&by_url));
     assert!(text(&by_url.stderr).contains("read as a script"));
 
     // The scan of the site finds on each URL what explain finds there.
-    std::fs::write(dir.path().join("sites.toml"), entry("gov", &server.url("/"))).unwrap();
+    std::fs::write(
+        dir.path().join("sites.toml"),
+        entry("gov", &server.url("/")),
+    )
+    .unwrap();
     let out = sitesweep(&["scan", "-q", "--jsonl", "f.jsonl"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let findings: Vec<serde_json::Value> = std::fs::read_to_string(dir.path().join("f.jsonl"))
@@ -362,7 +374,13 @@ fn explain_reads_a_script_as_the_scan_does_and_agrees_with_the_scan() {
         let mut scanned: Vec<String> = findings
             .iter()
             .filter(|f| f["url"] == url.as_str() && !f["rule"].as_str().unwrap().contains('.'))
-            .map(|f| format!("{} {}", f["rule"].as_str().unwrap(), f["term"].as_str().unwrap()))
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["rule"].as_str().unwrap(),
+                    f["term"].as_str().unwrap()
+                )
+            })
             .collect();
         scanned.sort();
         scanned.dedup();
