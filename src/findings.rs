@@ -160,6 +160,21 @@ impl SiteRule {
         }
     }
 
+    /// The title in English (`report --lang en`).
+    pub fn title_en(self) -> &'static str {
+        match self {
+            SiteRule::Unreachable => "site unreachable",
+            SiteRule::TlsInvalid => "invalid certificate",
+            SiteRule::HttpError => "start page answers an error",
+            SiteRule::LinkBroken => "broken link",
+            SiteRule::Truncated => "inspection cut short (a limit was reached)",
+            SiteRule::RobotsBlocked => "robots.txt forbids inspection",
+            SiteRule::Blocked => "the site refuses the scanner",
+            SiteRule::Decode => "page charset not recognised",
+            SiteRule::Unreadable => "start page has nothing to inspect",
+        }
+    }
+
     pub fn category(self) -> &'static str {
         match self {
             SiteRule::Unreachable

@@ -99,3 +99,34 @@ fn the_demo_reports_match_the_golden_copies_in_every_format() {
         );
     }
 }
+
+#[test]
+fn english_reports_are_english_throughout() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitesweep(&["demo", "--out", "demo"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = sitesweep(
+        &["report", "--db", "demo/sitesweep.db", "--lang", "en", "--out", "en"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut html = String::new();
+    let mut csv = String::new();
+    for f in files(&dir.path().join("en")) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        match f.extension().and_then(|e| e.to_str()) {
+            Some("html") => html += &text,
+            Some("csv") => csv += &text,
+            _ => {}
+        }
+    }
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(!html.contains("zh-CN"));
+    for site_rule in ["site unreachable", "broken link"] {
+        assert!(html.contains(site_rule), "{site_rule}");
+        assert!(csv.contains(site_rule), "{site_rule}");
+    }
+    for chinese in ["网站无法访问", "站内死链"] {
+        assert!(!html.contains(chinese) && !csv.contains(chinese), "{chinese}");
+    }
+}

@@ -1,0 +1,68 @@
+//! Labels in the report language (Chinese by default, English with
+//! `--lang en`).
+
+use super::Lang;
+use crate::findings::{Finding, SiteRule, Status};
+use crate::severity::Severity;
+
+/// Labels in the report language.
+pub(super) struct L {
+    pub(super) lang: Lang,
+}
+
+impl L {
+    /// The `lang` attribute of an HTML report.
+    pub(super) fn html_lang(&self) -> &'static str {
+        self.t("zh-CN", "en")
+    }
+
+    /// A finding's title: a pack rule's own title (the operator wrote it,
+    /// in whatever language), a site-level rule's in the report language.
+    pub(super) fn rule_title<'f>(&self, f: &'f Finding) -> &'f str {
+        match (self.lang, SiteRule::from_id(&f.rule)) {
+            (Lang::En, Some(rule)) => rule.title_en(),
+            _ => &f.title,
+        }
+    }
+
+    pub(super) fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    pub(super) fn severity(&self, s: Severity) -> &'static str {
+        match (self.lang, s) {
+            (Lang::Zh, Severity::Critical) => "严重",
+            (Lang::Zh, Severity::High) => "高",
+            (Lang::Zh, Severity::Medium) => "中",
+            (Lang::Zh, Severity::Low) => "低",
+            (Lang::Zh, Severity::Info) => "提示",
+            (Lang::En, s) => s.name(),
+        }
+    }
+
+    pub(super) fn status(&self, s: &Status) -> &'static str {
+        match (self.lang, s) {
+            (Lang::Zh, Status::New) => "新发现",
+            (Lang::Zh, Status::Persisting) => "仍存在",
+            (Lang::En, s) => s.name(),
+        }
+    }
+
+    pub(super) fn field(&self, f: Option<crate::page::Field>) -> &'static str {
+        use crate::page::Field::*;
+        match (self.lang, f) {
+            (_, None) => "-",
+            (Lang::Zh, Some(Title)) => "标题",
+            (Lang::Zh, Some(Meta)) => "元信息",
+            (Lang::Zh, Some(Text)) => "正文",
+            (Lang::Zh, Some(Anchor)) => "链接文字",
+            (Lang::Zh, Some(Link)) => "链接地址",
+            (Lang::Zh, Some(Script)) => "脚本",
+            (Lang::Zh, Some(Url)) => "网址",
+            (Lang::En, Some(f)) => f.name(),
+        }
+    }
+}
