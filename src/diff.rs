@@ -3,7 +3,7 @@
 //! reached its page (or site) and judged it with the same rule; otherwise
 //! nothing says it was fixed.
 
-use crate::error::Error;
+use crate::error::{Error, InputError};
 use crate::findings::{Finding, SiteRule};
 use crate::store::Store;
 use serde::Serialize;
@@ -35,6 +35,40 @@ pub struct Changed {
     #[serde(flatten)]
     pub finding: Finding,
     pub change: Change,
+}
+
+/// Compare two scans of the store: `to` (default the latest) with `from`
+/// (default the one before it). Returns their ids and what changed.
+pub fn between(
+    store: &Store,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(String, String, Vec<Changed>), Error> {
+    let scans = store.scans()?;
+    let find = |id: &str| {
+        scans.iter().position(|s| s.id == id).ok_or_else(|| {
+            Error::from(InputError::plain(format!(
+                "{}: no scan {id} in this database",
+                store.path.display()
+            )))
+        })
+    };
+    let to_i = match to {
+        Some(id) => find(id)?,
+        None => scans
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| InputError::plain("no scans yet"))?,
+    };
+    let from_i = match from {
+        Some(id) => find(id)?,
+        None => to_i
+            .checked_sub(1)
+            .ok_or_else(|| InputError::plain("a diff needs two scans; only one is stored"))?,
+    };
+    let (from_id, to_id) = (&scans[from_i].id, &scans[to_i].id);
+    let changes = diff(store, from_id, to_id)?;
+    Ok((from_id.clone(), to_id.clone(), changes))
 }
 
 /// Compare scan `from` with the later scan `to`.

@@ -49,6 +49,19 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Exit codes (docs/contract.md#exit-codes), defined here once: the
+/// library's errors map to them, and the command line exits with them.
+pub mod exit {
+    /// Done, and nothing at or above `--fail-on`.
+    pub const OK: u8 = 0;
+    /// Findings at or above `--fail-on` (or a rule test failed).
+    pub const FINDINGS: u8 = 1;
+    /// Bad input (register, rule packs, flags): nothing was scanned.
+    pub const BAD_INPUT: u8 = 2;
+    /// The scan itself failed or was interrupted.
+    pub const FAILED: u8 = 3;
+}
+
 /// Why a command stopped early.
 #[derive(Debug)]
 pub enum Error {
@@ -61,8 +74,8 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Input(_) => 2,
-            Error::Failed(_) => 3,
+            Error::Input(_) => exit::BAD_INPUT,
+            Error::Failed(_) => exit::FAILED,
         }
     }
 }

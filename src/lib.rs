@@ -7,10 +7,8 @@
 //! calls on these; `urls` holds URL identity shared by crawl and findings.
 
 pub mod analyse;
-pub mod commands;
 pub mod crawl;
 pub mod decode;
-pub mod demo;
 pub mod diff;
 pub mod error;
 pub mod extract;
@@ -18,12 +16,10 @@ pub mod findings;
 pub mod ids;
 pub mod ignore;
 pub mod page;
-pub mod progress;
 pub mod register;
 pub mod report;
 pub mod rules;
 pub mod scan;
-pub mod serve;
 pub mod severity;
 pub mod store;
 pub mod time;

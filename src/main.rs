@@ -2,7 +2,9 @@
 //! an exit code. No logic lives here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sitesweep::commands::{self, ExplainInput, ScanArgs};
+mod cli;
+
+use cli::{ExplainInput, ScanArgs};
 use sitesweep::severity::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -203,7 +205,7 @@ fn main() -> ExitCode {
             concurrency,
             quiet,
             resume,
-        } => commands::scan(ScanArgs {
+        } => cli::scan(ScanArgs {
             sites,
             rules: dir.rules,
             db,
@@ -217,7 +219,7 @@ fn main() -> ExitCode {
         }),
         Command::Sites {
             command: SitesCommand::Check { sites },
-        } => commands::sites_check(&sites),
+        } => cli::sites_check(&sites),
         Command::Report {
             db,
             scan,
@@ -226,9 +228,20 @@ fn main() -> ExitCode {
             out,
             lang,
             ignore,
-        } => match sitesweep::report::Format::parse_list(&format) {
+        } => match format
+            .split(',')
+            .map(|f| {
+                sitesweep::report::Format::parse(f.trim()).ok_or_else(|| {
+                    sitesweep::InputError::plain(format!(
+                        "--format {}: use html, csv, json or md",
+                        f.trim()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+        {
             Err(e) => Err(e.into()),
-            Ok(formats) => commands::report(commands::ReportArgs {
+            Ok(formats) => cli::report(cli::ReportArgs {
                 db,
                 scan: Some(scan),
                 by: match by {
@@ -244,11 +257,11 @@ fn main() -> ExitCode {
                 ignore,
             }),
         },
-        Command::Diff { db, from, to, json } => commands::diff(&db, from, to, json),
-        Command::Demo { out } => commands::demo(&out),
+        Command::Diff { db, from, to, json } => cli::diff(&db, from, to, json),
+        Command::Demo { out } => cli::demo(&out),
         Command::Rules { command } => match command {
-            RulesCommand::Test { dir } => commands::rules_test(dir.rules.as_deref()),
-            RulesCommand::Lint { dir } => commands::rules_lint(dir.rules.as_deref()),
+            RulesCommand::Test { dir } => cli::rules_test(dir.rules.as_deref()),
+            RulesCommand::Lint { dir } => cli::rules_lint(dir.rules.as_deref()),
             RulesCommand::Explain {
                 text,
                 file,
@@ -261,12 +274,12 @@ fn main() -> ExitCode {
                     (_, _, Some(u)) => ExplainInput::Url(u),
                     _ => {
                         eprintln!("rules explain needs --text, --file or --url");
-                        return ExitCode::from(2);
+                        return ExitCode::from(cli::exit::BAD_INPUT);
                     }
                 };
-                commands::rules_explain(input, dir.rules.as_deref())
+                cli::rules_explain(input, dir.rules.as_deref())
             }
-            RulesCommand::Init { dir } => commands::rules_init(&dir),
+            RulesCommand::Init { dir } => cli::rules_init(&dir),
         },
     };
     match outcome {

@@ -145,7 +145,7 @@ impl Register {
         for id in ids {
             if !self.sites.iter().any(|s| &s.id == id) {
                 return Err(InputError::plain(format!(
-                    "--site {id}: no such site in {}",
+                    "{}: no site `{id}` in this register",
                     self.path.display()
                 )));
             }

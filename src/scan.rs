@@ -464,7 +464,7 @@ fn plan_resume(store: &mut Store, register: &Register, rules: &RuleSet) -> Resul
     }
     let refuse = |what: String| -> Error {
         InputError::plain(format!(
-            "cannot resume scan {}: {what} since it started; put it back, or start a new scan (without --resume)",
+            "cannot resume scan {}: {what} since it started; put it back, or start a new scan instead of resuming",
             row.id
         ))
         .into()

@@ -223,7 +223,7 @@ impl Store {
                 let mut pid = String::new();
                 let _ = file.read_to_string(&mut pid);
                 return Err(Error::Input(InputError::plain(format!(
-                    "{}: another scan (pid {}) is writing this database; wait for it or use another --db",
+                    "{}: another scan (pid {}) is writing this database; wait for it or use another database",
                     self.path.display(),
                     pid.trim()
                 ))));
@@ -648,6 +648,55 @@ fn insert_finding(conn: &Connection, f: &Finding) -> rusqlite::Result<()> {
 /// migration, no lock, no journal-mode change. Kept apart from the writing
 /// side above.
 impl Store {
+    /// Run `read` over the scan database, opened read-only: nothing is
+    /// migrated, locked or created beside it, so reports work on a copy on
+    /// read-only media and never disturb a scan that is writing. When it was
+    /// read as an immutable snapshot and the file changed meanwhile (a scan
+    /// started and checkpointed), it is read again.
+    pub fn read<T>(
+        db: &Path,
+        mut read: impl FnMut(&Store) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if !db.is_file() {
+            return Err(InputError::plain(format!(
+                "{}: no scan database here; run `sitesweep scan` first",
+                db.display()
+            ))
+            .into());
+        }
+        let stamp = || {
+            std::fs::metadata(db)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()))
+        };
+        for _ in 0..3 {
+            let snapshot = Store::can_snapshot(db);
+            let before = stamp();
+            let result = Store::open_read_only(db, snapshot).and_then(|store| read(&store));
+            if !snapshot || stamp() == before {
+                return result;
+            }
+        }
+        read(&Store::open_read_only(db, false)?)
+    }
+
+    /// A scan by its id, or the latest scan.
+    pub fn scan_row(&self, id: Option<&str>) -> Result<ScanRow, Error> {
+        let scans = self.scans()?;
+        match id {
+            None | Some("latest") => scans.last().cloned(),
+            Some(id) => scans.iter().find(|s| s.id == id).cloned(),
+        }
+        .ok_or_else(|| {
+            InputError::plain(format!(
+                "{}: no scan {} in this database",
+                self.path.display(),
+                id.unwrap_or("at all")
+            ))
+            .into()
+        })
+    }
+
     /// Can `path` be read as an immutable snapshot? Only when no `-wal`
     /// file is beside it (every commit is in the main file) and no scan
     /// holds its lock. Then [`Store::open_read_only`] with `snapshot` reads

@@ -2,7 +2,7 @@
 //! report, not the whole scan. Measured with a counting allocator (not a
 //! clock), so the test is exact and quick.
 
-#[path = "support/fabricate.rs"]
+#[path = "it/support/fabricate.rs"]
 mod fabricate;
 
 use fabricate::{write_scan, Site};
@@ -101,8 +101,7 @@ fn database(dir: &Path, operators: usize, pages: usize) -> std::path::PathBuf {
 /// Peak bytes allocated while `report` runs over `db`.
 fn report_peak(dir: &Path, db: &Path) -> usize {
     let out = dir.join("rep");
-    let args = sitesweep::commands::ReportArgs {
-        db: db.to_path_buf(),
+    let options = sitesweep::report::Options {
         scan: None,
         by: By::Operator,
         formats: vec![Format::Html, Format::Csv, Format::Json, Format::Md],
@@ -112,8 +111,7 @@ fn report_peak(dir: &Path, db: &Path) -> usize {
     };
     let base = NOW.load(Ordering::SeqCst);
     PEAK.store(base, Ordering::SeqCst);
-    let code = sitesweep::commands::report(args).unwrap();
-    assert_eq!(code, 0);
+    sitesweep::report::from_database(db, &options).unwrap();
     PEAK.load(Ordering::SeqCst) - base
 }
 

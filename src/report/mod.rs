@@ -10,6 +10,7 @@
 //! spreadsheet would run as formulas are neutralised; HTML carries a
 //! Content-Security-Policy that forbids scripts and loads nothing.
 
+mod assemble;
 mod csv;
 mod html;
 mod json;
@@ -19,6 +20,7 @@ mod names;
 mod redact;
 mod rows;
 
+pub use assemble::{from_database, Options, Outcome};
 pub use names::{folder_names, safe_name, MAX_FOLDER_BYTES};
 pub use redact::{href_segment, is_hidden_control, markdown_text, mask, neutralise};
 pub use rows::{group_rows, Grouper, Row};
@@ -61,18 +63,15 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn parse_list(s: &str) -> Result<Vec<Format>, InputError> {
-        s.split(',')
-            .map(|f| match f.trim() {
-                "html" => Ok(Format::Html),
-                "csv" => Ok(Format::Csv),
-                "json" => Ok(Format::Json),
-                "md" => Ok(Format::Md),
-                other => Err(InputError::plain(format!(
-                    "--format {other}: use html, csv, json or md"
-                ))),
-            })
-            .collect()
+    /// `html`, `csv`, `json` or `md`.
+    pub fn parse(name: &str) -> Option<Format> {
+        match name {
+            "html" => Some(Format::Html),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "md" => Some(Format::Md),
+            _ => None,
+        }
     }
 }
 
@@ -349,8 +348,12 @@ pub fn write_all(
     ctx: &Context,
     source: &mut Source,
 ) -> Result<(PathBuf, Written), Error> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| InputError::plain(format!("--out {}: cannot create: {e}", out.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        InputError::plain(format!(
+            "{}: cannot create the report folder: {e}",
+            out.display()
+        ))
+    })?;
     let root =
         std::fs::canonicalize(out).map_err(|e| Error::Failed(format!("{}: {e}", out.display())))?;
     let io = |p: &Path, e: std::io::Error| Error::Failed(format!("{}: {e}", p.display()));

@@ -1,9 +1,14 @@
-//! A minimal HTTP/1.1 server on 127.0.0.1 for the demo and the tests.
+//! A minimal HTTP/1.1 server on 127.0.0.1 for the demo's sample sites.
 //!
-//! It answers from a handler function, one request per connection, and can
-//! misbehave on purpose (stall, trickle, reset) so that crawler tests can
-//! inject faults. It binds loopback only, on a random port, and stops when
-//! dropped.
+//! It answers from a handler function, one request per connection, binds
+//! loopback only, on a random port, and stops when dropped. The tests
+//! compile this same file into their own binary (`tests/it/support.rs`),
+//! where it can also misbehave on purpose — trickle, stall, reset, send
+//! raw bytes, speak TLS — to inject faults into the crawler; those modes
+//! exist only in test builds, not in the shipped binary.
+
+// The tests use more of it than the demo does.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
+#[cfg(test)]
 use tokio_rustls::rustls;
 
 /// A request as the handler sees it.
@@ -38,6 +44,7 @@ pub enum Reply {
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     },
+    #[cfg(test)]
     /// Headers, then the body a few bytes at a time with a pause between.
     Trickle {
         status: u16,
@@ -46,6 +53,7 @@ pub enum Reply {
         chunk: usize,
         pause: Duration,
     },
+    #[cfg(test)]
     /// A long body made of `chunk` sent `repeat` times, as fast as the
     /// reader takes it (a 200 MB page without 200 MB in memory).
     Stream {
@@ -53,10 +61,13 @@ pub enum Reply {
         chunk: Vec<u8>,
         repeat: usize,
     },
+    #[cfg(test)]
     /// Accept, read the request, then say nothing for this long.
     Stall(Duration),
+    #[cfg(test)]
     /// Close the connection without answering.
     Reset,
+    #[cfg(test)]
     /// Send these bytes as the whole response, as they are.
     Raw(Vec<u8>),
 }
@@ -106,6 +117,7 @@ impl Server {
         Server::spawn(handler, None)
     }
 
+    #[cfg(test)]
     /// The same over HTTPS with this certificate chain (DER, the server's
     /// own first) and PKCS#8 key (DER).
     pub fn start_tls(
@@ -169,6 +181,7 @@ impl Server {
         format!("http://{}{}", self.addr, path)
     }
 
+    #[cfg(test)]
     pub fn https_url(&self, path: &str) -> String {
         format!("https://{}{}", self.addr, path)
     }
@@ -304,6 +317,7 @@ async fn write_reply<S: AsyncWrite + Unpin>(
                 stream.write_all(&body).await?;
             }
         }
+        #[cfg(test)]
         Reply::Trickle {
             status,
             headers,
@@ -320,6 +334,7 @@ async fn write_reply<S: AsyncWrite + Unpin>(
                 tokio::time::sleep(pause).await;
             }
         }
+        #[cfg(test)]
         Reply::Stream {
             content_type,
             chunk,
@@ -333,8 +348,11 @@ async fn write_reply<S: AsyncWrite + Unpin>(
                 stream.write_all(&chunk).await?;
             }
         }
+        #[cfg(test)]
         Reply::Stall(d) => tokio::time::sleep(d).await,
+        #[cfg(test)]
         Reply::Reset => {}
+        #[cfg(test)]
         Reply::Raw(bytes) => stream.write_all(&bytes).await?,
     }
     stream.flush().await

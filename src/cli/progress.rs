@@ -1,9 +1,9 @@
 //! What the user sees while a scan runs: progress bars on a terminal (an
 //! overall bar and a line per site in flight), plain log lines otherwise.
 
-use crate::crawl::observer::Observer;
-use crate::crawl::records::SiteSummary;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sitesweep::crawl::observer::Observer;
+use sitesweep::crawl::records::SiteSummary;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;

@@ -2,10 +2,9 @@
 //! diff (new, persisting, resolved, unverified), the scan lock, the ignore
 //! file, and every report format with hostile page text.
 
-mod common;
-use common::{sitesweep, text};
+use crate::support::{sitesweep, text};
 
-use sitesweep::serve::{Reply, Request, Server};
+use crate::support::server::{Reply, Request, Server};
 use sitesweep::store::Store;
 use std::path::Path;
 use std::process::Command;

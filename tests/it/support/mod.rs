@@ -1,5 +1,11 @@
-//! Helpers shared by the command-line tests.
+//! What the tests share: running the built binary, the HTTP server the
+//! demo uses (compiled here with its fault modes: trickle, stall, reset,
+//! raw bytes, TLS), and scan databases written directly.
 #![allow(dead_code)]
+
+pub mod fabricate;
+#[path = "../../../src/cli/server.rs"]
+pub mod server;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -8,8 +8,8 @@
 //! list, with fraud ads in its guestbook; a clean hospital site; and a site
 //! that does not answer.
 
-use crate::register::{Register, Settings, Site};
-use crate::serve::{Reply, Server};
+use super::server::{Reply, Server};
+use sitesweep::register::{Register, Settings, Site};
 use std::path::Path;
 use url::Url;
 
@@ -21,7 +21,7 @@ pub struct DemoSites {
 
 /// Append the ISO 7064 MOD 11-2 check character to 17 digits.
 fn with_check(first17: &str) -> String {
-    let check = crate::rules::validate::cn_id_check_char(first17.as_bytes());
+    let check = sitesweep::rules::validate::cn_id_check_char(first17.as_bytes());
     format!("{first17}{}", check as char)
 }
 
@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn generated_ids_are_valid() {
         assert_eq!(with_check("51010719800812345"), "510107198008123459");
-        assert!(crate::rules::validate::valid_cn_id(&with_check(
+        assert!(sitesweep::rules::validate::valid_cn_id(&with_check(
             "33010219580312001"
         )));
     }

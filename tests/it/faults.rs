@@ -5,7 +5,7 @@
 //! memory bounded, report each fault as the right finding, and leave the
 //! well-behaved site's results intact.
 
-use sitesweep::serve::{Reply, Request, Server};
+use crate::support::server::{Reply, Request, Server};
 use std::io::Write;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};

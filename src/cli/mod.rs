@@ -2,33 +2,31 @@
 //! its work through the engine modules, prints for a person, and returns
 //! the exit code. `main.rs` only parses flags and calls these.
 
-use crate::analyse::{self, Body, Kind};
-use crate::crawl::fetch::Fetcher;
-use crate::crawl::{robots, SiteSummary};
-use crate::diff::Change;
-use crate::error::{Error, InputError};
-use crate::findings::Finding;
-use crate::ignore::IgnoreList;
-use crate::page::Page;
-use crate::register::{self, Register, Settings};
-use crate::report::{By, Format, Lang, SiteReport};
-use crate::rules::{self, builtin, tooling, RuleSet};
-use crate::scan::{self, ScanOptions, ScanResult};
-use crate::severity::Severity;
-use crate::store::Store;
-use crate::{decode, demo, progress};
+use sitesweep::analyse::{self, Body, Kind};
+use sitesweep::crawl::fetch::Fetcher;
+use sitesweep::crawl::{robots, SiteSummary};
+use sitesweep::decode;
+use sitesweep::diff::Change;
+use sitesweep::error::{Error, InputError};
+use sitesweep::findings::Finding;
+use sitesweep::ignore::IgnoreList;
+use sitesweep::page::Page;
+use sitesweep::register::{self, Register, Settings};
+use sitesweep::report::{By, Format, Lang};
+use sitesweep::rules::{self, builtin, tooling, RuleSet};
+use sitesweep::scan::{self, ScanOptions, ScanResult};
+use sitesweep::severity::Severity;
+use sitesweep::store::Store;
+
+pub mod demo;
+pub mod progress;
+pub mod server;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use url::Url;
 
-/// Exit codes (docs/contract.md#exit-codes).
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FINDINGS: u8 = 1;
-    pub const BAD_INPUT: u8 = 2;
-    pub const FAILED: u8 = 3;
-}
+pub use sitesweep::error::exit;
 
 /// Load the rule set a command works with and say which packs it is.
 fn load_rules(dir: Option<&Path>) -> Result<RuleSet, Error> {
@@ -182,9 +180,9 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
 /// page cannot retitle, clear or recolour the terminal, or reorder what is
 /// shown.
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(crate::report::is_hidden_control) || text.contains('\r') {
+    if text.chars().any(sitesweep::report::is_hidden_control) || text.contains('\r') {
         text.chars()
-            .filter(|&c| !crate::report::is_hidden_control(c) && c != '\r')
+            .filter(|&c| !sitesweep::report::is_hidden_control(c) && c != '\r')
             .collect::<String>()
             .into()
     } else {
@@ -343,8 +341,8 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
         if register.sites.len() == 1 { "" } else { "s" },
         args.sites.display()
     );
-    let observer: Arc<dyn crate::crawl::observer::Observer> = if args.quiet {
-        Arc::new(crate::crawl::observer::Silent)
+    let observer: Arc<dyn sitesweep::crawl::observer::Observer> = if args.quiet {
+        Arc::new(sitesweep::crawl::observer::Silent)
     } else {
         progress::for_stderr(register.sites.len())
     };
@@ -376,7 +374,7 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     }
     // The verdict is read back from the store one finding at a time: a
     // scan's findings are never all held in memory.
-    let today = crate::ignore::today();
+    let today = sitesweep::ignore::today();
     let (mut ignored, mut worst) = (0usize, None::<Severity>);
     Store::open_read_only(&args.db, false)?.each_finding(&result.scan, |f| {
         if ignore.ignores(&f, &today).is_some() {
@@ -671,7 +669,7 @@ fn print_findings(result: &ScanResult) {
             .cloned()
             .collect();
         let _ = writeln!(out, "\n{} {} ({} findings)", s.site, s.name, mine.len());
-        for row in crate::report::group_rows(&mine) {
+        for row in sitesweep::report::group_rows(&mine) {
             let f = &row.finding;
             let what = if f.matched.is_empty() {
                 f.snippet.clone()
@@ -698,8 +696,8 @@ fn print_findings(result: &ScanResult) {
                 "  {:8} {:26} {}  {}{also}",
                 f.severity.name(),
                 f.rule,
-                terminal_safe(&crate::report::mask(&place)),
-                terminal_safe(&crate::report::mask(&what))
+                terminal_safe(&sitesweep::report::mask(&place)),
+                terminal_safe(&sitesweep::report::mask(&what))
             );
         }
     }
@@ -716,123 +714,22 @@ pub struct ReportArgs {
     pub ignore: Option<PathBuf>,
 }
 
-/// Run `read` over the scan database, opened read-only: nothing is
-/// migrated, locked or created beside it, so reports work on a copy on
-/// read-only media and never disturb a scan that is writing. When it was
-/// read as an immutable snapshot and the file changed meanwhile (a scan
-/// started and checkpointed), it is read again.
-fn read_existing<T>(
-    db: &Path,
-    mut read: impl FnMut(&Store) -> Result<T, Error>,
-) -> Result<T, Error> {
-    if !db.is_file() {
-        return Err(InputError::plain(format!(
-            "{}: no scan database here; run `sitesweep scan` first (or give --db)",
-            db.display()
-        ))
-        .into());
-    }
-    let stamp = || {
-        std::fs::metadata(db)
-            .ok()
-            .map(|m| (m.len(), m.modified().ok()))
-    };
-    for _ in 0..3 {
-        let snapshot = Store::can_snapshot(db);
-        let before = stamp();
-        let result = Store::open_read_only(db, snapshot).and_then(|store| read(&store));
-        if !snapshot || stamp() == before {
-            return result;
-        }
-    }
-    read(&Store::open_read_only(db, false)?)
-}
-
-/// The register a scan read. Scans store its absolute path; older ones
-/// stored it as given, relative to where the scan ran: most likely beside
-/// the database, else the working directory.
-fn register_of_scan(stored: &str, db: &Path) -> PathBuf {
-    let path = PathBuf::from(stored);
-    if path.is_absolute() {
-        return path;
-    }
-    match db.parent() {
-        Some(dir) if dir.join(&path).is_file() => dir.join(&path),
-        _ => path,
-    }
-}
-
 /// `sitesweep report`: the per-operator reports of a scan.
 pub fn report(args: ReportArgs) -> Result<u8, Error> {
-    read_existing(&args.db, |store| report_from(store, &args))
-}
-
-fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
-    let scans = store.scans()?;
-    let scan = match args.scan.as_deref() {
-        None | Some("latest") => scans.last().cloned(),
-        Some(id) => scans.iter().find(|s| s.id == id).cloned(),
-    }
-    .ok_or_else(|| {
-        InputError::plain(format!(
-            "--scan {}: no such scan in {}",
-            args.scan.as_deref().unwrap_or("latest"),
-            args.db.display()
-        ))
-    })?;
-    let register = register_of_scan(&scan.register, &args.db);
-    // Any rule a stored scan ran is a rule an ignore entry may name.
-    let mut rule_ids = Vec::new();
-    for s in &scans {
-        rule_ids.extend(store.rule_hashes(&s.id)?.into_keys());
-    }
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register), &rule_ids)?;
-    let today = crate::ignore::today();
-    let mut sites = Vec::new();
-    for summary in store.site_summaries(&scan.id)? {
-        sites.push(SiteReport {
-            trend: store.trend(&summary.site, 8)?,
-            contact: summary.contact.clone(),
-            summary,
-            unfinished: false,
-        });
-    }
-    for summary in unfinished_sites(store, &scan, &register, &sites)? {
-        sites.push(SiteReport {
-            trend: store.trend(&summary.site, 8)?,
-            contact: summary.contact.clone(),
-            summary,
-            unfinished: true,
-        });
-    }
-    let reports = crate::report::build(sites, args.by);
-    let expired: Vec<String> = ignore
-        .expired(&today)
-        .iter()
-        .map(|e| format!("{}（{}）", e.reason, e.expires.as_deref().unwrap_or("")))
-        .collect();
-    let ctx = crate::report::Context {
-        scan: &scan.id,
-        scan_date: scan.started.get(..10).unwrap_or(&scan.started),
-        scan_state: &scan.state,
+    let options = sitesweep::report::Options {
+        scan: args.scan,
+        by: args.by,
+        formats: args.formats,
+        out: args.out,
         lang: args.lang,
-        expired,
-        ignore: &ignore,
-        today: &today,
+        ignore: args.ignore,
     };
-    // One report at a time, each site's findings read from the store as
-    // they are written: memory follows the largest report, not the scan.
-    let (index, written) = crate::report::write_all(
-        &args.out,
-        &reports,
-        &args.formats,
-        &ctx,
-        &mut |site, each| store.each_finding_of_site(&scan.id, site, each),
-    )?;
+    let done = sitesweep::report::from_database(&args.db, &options)?;
+    let (scan, written) = (&done.scan, &done.written);
     println!(
         "{} report{} for scan {} ({} findings, {} ignored)",
-        reports.len(),
-        if reports.len() == 1 { "" } else { "s" },
+        done.reports,
+        if done.reports == 1 { "" } else { "s" },
         scan.id,
         written.findings,
         written.ignored
@@ -847,109 +744,20 @@ fn report_from(store: &Store, args: &ReportArgs) -> Result<u8, Error> {
             if written.unfinished == 1 { "it is" } else { "they are" }
         );
     }
-    println!("{}", index.display());
+    println!("{}", done.index.display());
     Ok(exit::OK)
-}
-
-/// Sites of a scan whose crawl never ended (selected, or with pages or
-/// findings stored, but no summary): a summary made from what was stored,
-/// with the name, operator and start URL from the register if it can
-/// still be read. Their findings are reported like any other, marked
-/// unfinished, rather than left out.
-fn unfinished_sites(
-    store: &Store,
-    scan: &crate::store::ScanRow,
-    register: &Path,
-    done: &[SiteReport],
-) -> Result<Vec<SiteSummary>, Error> {
-    let mut ids: Vec<String> = Vec::new();
-    for id in scan
-        .sites
-        .iter()
-        .cloned()
-        .chain(store.sites_stored(&scan.id)?)
-    {
-        if !ids.contains(&id) && !done.iter().any(|s| s.summary.site == id) {
-            ids.push(id);
-        }
-    }
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let listed = Register::load(register)
-        .map(|r| r.sites)
-        .unwrap_or_default();
-    let pages = store.pages_counted(&scan.id)?;
-    let mut out = Vec::new();
-    for id in ids {
-        let site = listed.iter().find(|s| s.id == id);
-        let operator = match site {
-            Some(s) => s.operator.clone(),
-            None => store
-                .operator_of(&scan.id, &id)?
-                .unwrap_or_else(|| "-".into()),
-        };
-        let (fetched, failed) = pages.get(&id).copied().unwrap_or((0, 0));
-        out.push(SiteSummary {
-            name: site.map_or_else(|| id.clone(), |s| s.name.clone()),
-            operator,
-            contact: site.and_then(|s| s.contact.clone()),
-            start_url: site.map_or_else(String::new, |s| s.url.to_string()),
-            pages_fetched: fetched,
-            pages_failed: failed,
-            reachable: fetched > 0,
-            complete: false,
-            site: id,
-            ..SiteSummary::default()
-        });
-    }
-    Ok(out)
 }
 
 /// `sitesweep diff`: what changed between two scans.
 pub fn diff(db: &Path, from: Option<String>, to: Option<String>, json: bool) -> Result<u8, Error> {
-    let (from_id, to_id, changes) = read_existing(db, |store| {
-        diff_of(store, db, from.as_deref(), to.as_deref())
+    let (from_id, to_id, changes) = Store::read(db, |store| {
+        sitesweep::diff::between(store, from.as_deref(), to.as_deref())
     })?;
     print_diff(&from_id, &to_id, &changes, json);
     Ok(exit::OK)
 }
 
-/// The two scans compared (ids) and what changed.
-fn diff_of(
-    store: &Store,
-    db: &Path,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<(String, String, Vec<crate::diff::Changed>), Error> {
-    let scans = store.scans()?;
-    let find = |id: &str| {
-        scans.iter().position(|s| s.id == id).ok_or_else(|| {
-            Error::from(InputError::plain(format!(
-                "{id}: no such scan in {}",
-                db.display()
-            )))
-        })
-    };
-    let to_i = match to {
-        Some(id) => find(id)?,
-        None => scans
-            .len()
-            .checked_sub(1)
-            .ok_or_else(|| InputError::plain("no scans yet"))?,
-    };
-    let from_i = match from {
-        Some(id) => find(id)?,
-        None => to_i
-            .checked_sub(1)
-            .ok_or_else(|| InputError::plain("diff needs two scans; only one is stored"))?,
-    };
-    let (from_id, to_id) = (&scans[from_i].id, &scans[to_i].id);
-    let changes = crate::diff::diff(store, from_id, to_id)?;
-    Ok((from_id.clone(), to_id.clone(), changes))
-}
-
-fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json: bool) {
+fn print_diff(from_id: &str, to_id: &str, changes: &[sitesweep::diff::Changed], json: bool) {
     let mut out = std::io::stdout().lock();
     if json {
         // The JSON lines are a machine stream of findings like `scan
@@ -985,8 +793,8 @@ fn print_diff(from_id: &str, to_id: &str, changes: &[crate::diff::Changed], json
             f.severity.name(),
             f.site,
             terminal_safe(&f.rule),
-            terminal_safe(&crate::report::mask(&f.url)),
-            terminal_safe(&crate::report::mask(&what))
+            terminal_safe(&sitesweep::report::mask(&f.url)),
+            terminal_safe(&sitesweep::report::mask(&what))
         );
     }
 }

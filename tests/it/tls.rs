@@ -1,11 +1,11 @@
 //! Certificates: verified by default (`site.tls-invalid`), `insecure_tls`
 //! scans anyway and says so, `ca_file` adds a trusted CA.
 
+use crate::support::server::{Reply, Request, Server};
 use sitesweep::crawl::observer::Silent;
 use sitesweep::register::Register;
 use sitesweep::rules::{Packs, RuleSet};
 use sitesweep::scan::{self, ScanOptions, ScanResult};
-use sitesweep::serve::{Reply, Request, Server};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -2,13 +2,11 @@
 //! in disguised digits, hostile page text in Markdown and on the terminal,
 //! hostile operator names, and databases that must not be written to.
 
-mod common;
-#[path = "support/fabricate.rs"]
-mod fabricate;
+use crate::support::fabricate;
 
-use common::{sitesweep, text};
+use crate::support::server::{Reply, Request, Server};
+use crate::support::{sitesweep, text};
 use fabricate::{write_scan, Site};
-use sitesweep::serve::{Reply, Request, Server};
 use sitesweep::severity::Severity;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -2,13 +2,13 @@
 //! hiding techniques, scripts, scope, depth, limits, broken links,
 //! unreachable and refused sites, robots.txt, the JSONL stream.
 
+use crate::support::server::{Reply, Request, Server};
 use sitesweep::crawl::observer::Silent;
 use sitesweep::findings::Finding;
 use sitesweep::page::Field;
 use sitesweep::register::Register;
 use sitesweep::rules::{Packs, RuleSet};
 use sitesweep::scan::{self, ScanOptions, ScanResult};
-use sitesweep::serve::{Reply, Request, Server};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

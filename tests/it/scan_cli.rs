@@ -1,10 +1,9 @@
 //! `scan`, `sites check`, `rules explain --url/--file` and `demo` as a user
 //! runs them: exit codes, selection, register errors, output files.
 
-mod common;
-use common::{sitesweep, text};
+use crate::support::{sitesweep, text};
 
-use sitesweep::serve::{Reply, Request, Server};
+use crate::support::server::{Reply, Request, Server};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,6 @@
 //! The `rules` commands as a user runs them: exit codes and output.
 
-mod common;
-use common::sitesweep;
+use crate::support::sitesweep;
 
 use std::process::Output;
 

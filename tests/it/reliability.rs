@@ -3,10 +3,9 @@
 //! under a resumed scan, pages with 10,000 links. Nothing reported may be
 //! lost or repeated, no file may be clobbered, and a refused scan exits 2.
 
-mod common;
-use common::{sitesweep, text};
+use crate::support::{sitesweep, text};
 
-use sitesweep::serve::{Reply, Request, Server};
+use crate::support::server::{Reply, Request, Server};
 use sitesweep::store::Store;
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -6,8 +6,7 @@
 //! diff; to accept one on purpose:
 //! `SITESWEEP_UPDATE_GOLDEN=1 cargo test --test report_golden`.
 
-mod common;
-use common::{sitesweep, text};
+use crate::support::{sitesweep, text};
 
 use regex::Regex;
 use std::path::{Path, PathBuf};
@@ -106,7 +105,15 @@ fn english_reports_are_english_throughout() {
     let out = sitesweep(&["demo", "--out", "demo"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = sitesweep(
-        &["report", "--db", "demo/sitesweep.db", "--lang", "en", "--out", "en"],
+        &[
+            "report",
+            "--db",
+            "demo/sitesweep.db",
+            "--lang",
+            "en",
+            "--out",
+            "en",
+        ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -127,6 +134,9 @@ fn english_reports_are_english_throughout() {
         assert!(csv.contains(site_rule), "{site_rule}");
     }
     for chinese in ["网站无法访问", "站内死链"] {
-        assert!(!html.contains(chinese) && !csv.contains(chinese), "{chinese}");
+        assert!(
+            !html.contains(chinese) && !csv.contains(chinese),
+            "{chinese}"
+        );
     }
 }

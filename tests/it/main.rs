@@ -1,0 +1,19 @@
+//! The integration tests, in one binary: each file is a module for one
+//! area, `support` holds what they share. (One binary links the dependency
+//! tree once instead of once per file.) `tests/report_memory.rs` stays a
+//! binary of its own: it installs a counting allocator for the whole
+//! process.
+
+mod support;
+
+mod faults;
+mod history;
+mod matching;
+mod reliability;
+mod report_golden;
+mod reports;
+mod rules_cli;
+mod scan;
+mod scan_cli;
+mod tls;
+mod urls_props;
