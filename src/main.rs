@@ -4,7 +4,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 mod cli;
 
-use cli::{ExplainInput, ScanArgs};
+use cli::rules::ExplainInput;
+use cli::scan::ScanArgs;
 use sitesweep::severity::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -205,7 +206,7 @@ fn main() -> ExitCode {
             concurrency,
             quiet,
             resume,
-        } => cli::scan(ScanArgs {
+        } => cli::scan::scan(ScanArgs {
             sites,
             rules: dir.rules,
             db,
@@ -219,7 +220,7 @@ fn main() -> ExitCode {
         }),
         Command::Sites {
             command: SitesCommand::Check { sites },
-        } => cli::sites_check(&sites),
+        } => cli::sites::sites_check(&sites),
         Command::Report {
             db,
             scan,
@@ -241,7 +242,7 @@ fn main() -> ExitCode {
             .collect::<Result<Vec<_>, _>>()
         {
             Err(e) => Err(e.into()),
-            Ok(formats) => cli::report(cli::ReportArgs {
+            Ok(formats) => cli::report::report(cli::report::ReportArgs {
                 db,
                 scan: Some(scan),
                 by: match by {
@@ -257,11 +258,11 @@ fn main() -> ExitCode {
                 ignore,
             }),
         },
-        Command::Diff { db, from, to, json } => cli::diff(&db, from, to, json),
-        Command::Demo { out } => cli::demo(&out),
+        Command::Diff { db, from, to, json } => cli::report::diff(&db, from, to, json),
+        Command::Demo { out } => cli::demo::demo(&out),
         Command::Rules { command } => match command {
-            RulesCommand::Test { dir } => cli::rules_test(dir.rules.as_deref()),
-            RulesCommand::Lint { dir } => cli::rules_lint(dir.rules.as_deref()),
+            RulesCommand::Test { dir } => cli::rules::rules_test(dir.rules.as_deref()),
+            RulesCommand::Lint { dir } => cli::rules::rules_lint(dir.rules.as_deref()),
             RulesCommand::Explain {
                 text,
                 file,
@@ -277,9 +278,9 @@ fn main() -> ExitCode {
                         return ExitCode::from(cli::exit::BAD_INPUT);
                     }
                 };
-                cli::rules_explain(input, dir.rules.as_deref())
+                cli::rules::rules_explain(input, dir.rules.as_deref())
             }
-            RulesCommand::Init { dir } => cli::rules_init(&dir),
+            RulesCommand::Init { dir } => cli::rules::rules_init(&dir),
         },
     };
     match outcome {

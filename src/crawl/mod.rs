@@ -10,6 +10,7 @@
 //! scheduling more, so the number of pages in memory is bounded by
 //! `per_host_concurrency` and nothing is dropped.
 
+pub mod check;
 pub mod fetch;
 pub mod guard;
 pub mod observer;

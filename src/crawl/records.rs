@@ -85,6 +85,18 @@ impl SiteSummary {
         self.by_severity[f.severity as usize] += 1;
     }
 
+    /// How far the crawl got, in the words the summary table and the JSON
+    /// report use: `not read`, `complete` or `incomplete`.
+    pub fn state(&self) -> &'static str {
+        if !self.reachable {
+            "not read"
+        } else if self.complete {
+            "complete"
+        } else {
+            "incomplete"
+        }
+    }
+
     pub fn worst(&self) -> Option<Severity> {
         Severity::ALL
             .into_iter()

@@ -140,12 +140,8 @@ fn crawl_state(s: &SiteReport, l: &L) -> &'static str {
 fn crawl_key(s: &SiteReport) -> &'static str {
     if s.unfinished {
         "unfinished"
-    } else if !s.summary.reachable {
-        "not read"
-    } else if s.summary.complete {
-        "complete"
     } else {
-        "incomplete"
+        s.summary.state()
     }
 }
 
