@@ -9,13 +9,24 @@
 //! matched on the rayon pool, and the crawl loop waits for that result before
 //! scheduling more, so the number of pages in memory is bounded by
 //! `per_host_concurrency` and nothing is dropped.
+//!
+//! The parts: this file runs a site's crawl (the loop, handling each
+//! answer, recording pages, resuming); `start` the start page;
+//! `frontier` which links are queued; `polite` robots.txt, pacing and
+//! retries; [`fetch`] one bounded request, through [`guard`] (SSRF) and
+//! [`tls`]; [`robots`] robots.txt parsing; [`records`] what the crawl
+//! reports and every later stage reads; [`observer`] who watches it;
+//! [`check`] the one-request look of `sites check`.
 
 pub mod check;
 pub mod fetch;
+mod frontier;
 pub mod guard;
 pub mod observer;
+mod polite;
 pub mod records;
 pub mod robots;
+mod start;
 pub mod tls;
 
 use crate::analyse::{analyse, Analysis, Body, MAX_LINKS_PER_PAGE};
@@ -26,6 +37,7 @@ use crate::urls::{self, ScopeKey};
 use fetch::{ErrorKind, FetchError, Fetched, Fetcher};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use observer::Observer;
+use polite::fetch_politely;
 pub use records::{DonePage, Event, PageRecord, SiteResume, SiteSummary};
 use robots::Robots;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -71,9 +83,7 @@ impl Task {
     }
 }
 
-/// Script-only start pages followed in a row (`/` → `/index.jsp` → …).
-const MAX_START_HOPS: usize = 3;
-
+/// How fetching one page ended.
 enum Outcome {
     Fetched(Task, Box<Fetched>, Analysis),
     Failed(Task, FetchError),
@@ -259,55 +269,6 @@ impl Crawl<'_> {
         }
     }
 
-    fn in_scope(&self, url: &Url) -> bool {
-        self.scope.contains(&ScopeKey::of(url))
-    }
-
-    /// Load the robots.txt of `url`'s origin, once.
-    async fn robots_for(&mut self, url: &Url) {
-        if !self.site.settings.respect_robots {
-            return;
-        }
-        let key = url.origin().ascii_serialization();
-        if self.robots.contains_key(&key) {
-            return;
-        }
-        wait_turn(&self.next_slot, self.delay).await;
-        let robots = robots::fetch(&self.fetcher, url, &self.site.settings.user_agent).await;
-        if let Some(secs) = robots.delay() {
-            // Crawl-delay honoured up to 30 s (Nutch's cap).
-            let d = Duration::from_secs_f32(secs.clamp(0.0, 30.0));
-            self.delay = self.delay.max(d);
-            // The robots.txt request itself counts: the next one waits too.
-            let mut slot = self.next_slot.lock().await;
-            *slot = (*slot).max(Instant::now() + self.delay);
-        }
-        for s in robots.sitemaps() {
-            if let Some(u) = urls::resolve(url, &s) {
-                self.extra_seed(u);
-            }
-        }
-        self.robots.insert(key, robots);
-    }
-
-    fn robots_allow(&self, url: &Url) -> Result<(), String> {
-        match self.robots.get(&url.origin().ascii_serialization()) {
-            Some(Robots::DisallowAll(cause)) => Err(cause.clone()),
-            Some(Robots::Unreachable(e)) => Err(format!(
-                "robots.txt did not answer ({}: {e}) while the site did; crawlers then crawl nothing (RFC 9309)",
-                e.kind.name()
-            )),
-            Some(r) if !r.allowed(url) => Err(format!("robots.txt disallows {url}")),
-            _ => Ok(()),
-        }
-    }
-
-    fn extra_seed(&mut self, url: Url) {
-        if self.in_scope(&url) && self.seen.insert(urls::canonical(&url)) {
-            self.queue.push_back(Task::new(url, 0, None));
-        }
-    }
-
     async fn run(&mut self) {
         let site = self.site;
         // robots.txt first; a host that answers nothing shows up at the
@@ -386,131 +347,6 @@ impl Crawl<'_> {
         }
         self.crawl_loop().await;
         self.check_blocked().await;
-    }
-
-    /// Fetch the start URL: https then http for a bare host; redirects to
-    /// any host are followed and the final host joins the scope. `None`
-    /// when the site cannot be read (the finding is already out).
-    async fn fetch_start(&mut self) -> Option<Outcome> {
-        let site = self.site;
-        let _permit = self.env.pages_in_flight.clone().acquire_owned().await;
-        let mut url = site.url.clone();
-        self.seen.insert(urls::canonical(&url));
-        // A robots.txt that did not answer at all is judged after the start
-        // URL: a host that answers nothing is unreachable, not forbidding.
-        let robots_silent = matches!(
-            self.robots.get(&url.origin().ascii_serialization()),
-            Some(Robots::Unreachable(_))
-        );
-        if !robots_silent {
-            if let Err(cause) = self.robots_allow(&url) {
-                self.not_read(SiteRule::RobotsBlocked, &url, "", cause)
-                    .await;
-                return None;
-            }
-        }
-        let any = |_: &Url| true;
-        let mut result =
-            fetch_politely(&self.fetcher, &url, &any, &self.next_slot, self.delay).await;
-        if site.try_http {
-            (url, result) = self.fetcher.http_fallback(url, result).await;
-        }
-        self.summary.pages_fetched += 1;
-        let mut task = Task::new(url.clone(), 0, None);
-        task.start = true;
-        let fetched = match result {
-            Ok(f) => f,
-            Err(e) => {
-                self.record(&task, None, Some(&e), Vec::new(), Vec::new())
-                    .await;
-                self.summary.pages_failed += 1;
-                let (rule, note) = if e.kind == ErrorKind::Tls {
-                    let note = self.fetcher.chain_note.lock().ok().and_then(|n| n.clone());
-                    (
-                        SiteRule::TlsInvalid,
-                        fetch::explain_tls(&e.message, note.as_ref()),
-                    )
-                } else {
-                    (SiteRule::Unreachable, format!("{}: {e}", e.kind.name()))
-                };
-                self.not_read(rule, &url, e.kind.name(), note).await;
-                return None;
-            }
-        };
-        if site.settings.insecure_tls && url.scheme() == "https" {
-            self.check_certificate(&url).await;
-        }
-        self.summary.final_url = Some(fetched.final_url.to_string());
-        if fetched.final_url != url {
-            self.scope.insert(ScopeKey::of(&fetched.final_url));
-        }
-        // robots.txt of every origin the start page came from: the
-        // registered one, http after https, the host a redirect led to.
-        for origin in [url.clone(), fetched.final_url.clone()] {
-            self.robots_for(&origin).await;
-            if let Err(cause) = self.robots_allow(&origin) {
-                self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
-                    .await;
-                self.not_read(SiteRule::RobotsBlocked, &origin, "", cause)
-                    .await;
-                return None;
-            }
-        }
-        let status = fetched.status;
-        let dead_end = fetched.dead_end_location.clone();
-        if status >= 400 || dead_end.is_some() {
-            self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
-                .await;
-            self.summary.pages_failed += 1;
-            let note = match dead_end {
-                Some(location) if status < 400 => format!(
-                    "the start page answered HTTP {status} with a Location that cannot be followed: `{}`",
-                    location.chars().take(200).collect::<String>()
-                ),
-                _ => format!("the start page answered HTTP {status}"),
-            };
-            self.not_read(SiteRule::HttpError, &url, &status.to_string(), note)
-                .await;
-            return None;
-        }
-        let mut fetched = fetched;
-        let work = self.process(&mut fetched).await;
-        Some(Outcome::Fetched(task, Box::new(fetched), work))
-    }
-
-    /// The site (or its start page) could not be read: the finding, and a
-    /// note in the summary saying why.
-    async fn not_read(&mut self, rule: SiteRule, url: &Url, key: &str, cause: String) {
-        self.summary.complete = false;
-        self.summary.notes.push(cause.clone());
-        self.site_finding(rule, url, key, cause, None).await;
-    }
-
-    /// With `insecure_tls`, say whether the certificate would have failed.
-    async fn check_certificate(&mut self, url: &Url) {
-        let mut strict = self.site.settings.clone();
-        strict.insecure_tls = false;
-        let Ok(verifier) = Fetcher::new(&strict) else {
-            return;
-        };
-        if let Err(e) = verifier.fetch(url, &|_: &Url| false).await {
-            if e.kind == ErrorKind::Tls {
-                let note = format!(
-                    "{} (scanned anyway, insecure_tls = true)",
-                    fetch::explain_tls(
-                        &e.message,
-                        verifier
-                            .chain_note
-                            .lock()
-                            .ok()
-                            .and_then(|n| n.clone())
-                            .as_ref()
-                    )
-                );
-                self.site_finding(SiteRule::TlsInvalid, url, "tls", note, None)
-                    .await;
-            }
-        }
     }
 
     async fn crawl_loop(&mut self) {
@@ -662,35 +498,6 @@ impl Crawl<'_> {
         }
     }
 
-    /// A start page with nothing to inspect: follow where its script sends
-    /// visitors (on the site), else say the site could not be inspected.
-    async fn start_unreadable(&mut self, task: &Task, fetched: &Fetched, target: Option<&Url>) {
-        if let Some(target) = target {
-            let same_site = strip_www(target) == strip_www(&task.url);
-            if same_site && self.start_hops < MAX_START_HOPS {
-                self.scope.insert(ScopeKey::of(target));
-                if self.seen.insert(urls::canonical(target)) {
-                    self.start_hops += 1;
-                    let mut next = Task::new(target.clone(), 0, Some(task.url.clone()));
-                    next.start = true;
-                    self.queue.push_front(next);
-                    return;
-                }
-            }
-        }
-        let what = match target {
-            Some(t) => format!("it only sends visitors by script to {t}"),
-            None => format!(
-                "it has no text and no links ({} bytes, {})",
-                fetched.size,
-                fetched.content_type.as_deref().unwrap_or("no content type")
-            ),
-        };
-        let cause = format!("the start page cannot be inspected: {what}");
-        self.not_read(SiteRule::Unreadable, &task.url, "", cause)
-            .await;
-    }
-
     fn progress(&self, task: &Task) {
         self.env.observer.page_done(
             &self.site.id,
@@ -698,212 +505,6 @@ impl Crawl<'_> {
             self.summary.pages_fetched,
             self.summary.findings,
         );
-    }
-
-    /// Count failures in a row; give the host up after too many.
-    async fn count_error(&mut self, failed: bool, last: &str) {
-        if !failed {
-            self.errors_in_row = 0;
-            return;
-        }
-        self.errors_in_row += 1;
-        if self.errors_in_row == MAX_HOST_ERRORS {
-            let n = self.queue.len();
-            self.summary.pages_skipped += n;
-            self.queue.clear();
-            let detail = format!(
-                "gave up the host after {MAX_HOST_ERRORS} failures in a row ({n} pages not fetched); last: {last}"
-            );
-            self.truncate("host-errors", detail).await;
-        }
-    }
-
-    /// Trap defences for a link about to be queued: `Err(cause, detail)`
-    /// when it must not be.
-    fn trap(&mut self, link: &Url) -> Result<(), (&'static str, String)> {
-        if link.as_str().len() > fetch::MAX_URL_LEN {
-            return Err((
-                "url-length",
-                format!(
-                    "URLs longer than {} characters not fetched, e.g. {}…",
-                    fetch::MAX_URL_LEN,
-                    &link.as_str()[..120]
-                ),
-            ));
-        }
-        if urls::repeats_segments(link) {
-            return Err(("repeated-path", format!("URLs repeating a path segment more than twice not fetched (a link trap), e.g. {link}")));
-        }
-        // Half the site's page budget: an endless calendar cannot starve the
-        // rest of the site, and a news section of numbered articles
-        // (`/news/1234.html`, `show.asp?id=1234`) still gets most of it.
-        let budget = (self.site.settings.max_pages / 2).max(50);
-        let n = self.patterns.entry(urls::pattern(link)).or_insert(0);
-        if *n >= budget {
-            return Err(("url-pattern", format!(
-                "more than {budget} URLs of one shape ({}) not fetched (an endless calendar or listing?), e.g. {link}",
-                urls::pattern(link)
-            )));
-        }
-        *n += 1;
-        Ok(())
-    }
-
-    /// A link not fetched (excluded, too deep, a trap, over the budget):
-    /// counted once. Such links are remembered only up to a bound, so that
-    /// pages of endless unique links cannot fill memory with URLs that will
-    /// never be fetched; past it they are no longer counted.
-    fn skip(&mut self, key: String) {
-        let bound = (self.site.settings.max_pages * 10).max(10_000);
-        if self.seen.len() < bound && self.seen.insert(key) {
-            self.summary.pages_skipped += 1;
-        }
-    }
-
-    /// Queue a page's new in-scope links; returns those queued. Once the
-    /// site's page budget is spent (pages fetched plus queued), links are
-    /// not even remembered: a site of pages with 10,000 unique links each
-    /// must not fill memory with URLs that will never be fetched.
-    async fn follow(&mut self, task: &Task, links: Vec<Url>, sitemap: Vec<Url>) -> Vec<String> {
-        let max_depth = self.site.settings.max_depth;
-        let max_pages = self.site.settings.max_pages;
-        let mut too_deep: Option<Url> = None;
-        let mut too_deep_count = 0usize;
-        let mut over_budget: Option<Url> = None;
-        let mut queued = Vec::new();
-        let sitemap_links = sitemap.into_iter().map(|u| (u, 1u32));
-        let page_links = links.into_iter().map(|u| (u, task.depth + 1));
-        for (link, depth) in sitemap_links.chain(page_links) {
-            if !self.in_scope(&link) {
-                continue;
-            }
-            let key = urls::canonical(&link);
-            if self.seen.contains(&key) {
-                continue;
-            }
-            if self.summary.pages_fetched + self.queue.len() >= max_pages {
-                self.skip(key);
-                over_budget.get_or_insert(link);
-                continue;
-            }
-            if self
-                .site
-                .exclude
-                .iter()
-                .any(|re| re.is_match(link.as_str()))
-            {
-                self.skip(key);
-                continue;
-            }
-            if depth > max_depth {
-                self.skip(key);
-                too_deep_count += 1;
-                too_deep.get_or_insert(link);
-                continue;
-            }
-            if let Err((cause, detail)) = self.trap(&link) {
-                self.skip(key);
-                self.truncate(cause, detail).await;
-                continue;
-            }
-            self.seen.insert(key);
-            queued.push(link.to_string());
-            self.queue
-                .push_back(Task::new(link, depth, Some(task.url.clone())));
-        }
-        if let Some(example) = over_budget {
-            let detail =
-                format!("max_pages ({max_pages}) reached: more pages not fetched, e.g. {example}");
-            self.truncate("max_pages", detail).await;
-        }
-        if let Some(example) = too_deep {
-            let detail = format!(
-                "max_depth ({max_depth}) reached: links deeper than {max_depth} hops not fetched ({too_deep_count} from {}), e.g. {example}",
-                task.url
-            );
-            self.truncate("max_depth", detail).await;
-        }
-        queued
-    }
-
-    /// Most pages refused with 403/429: a firewall is refusing the scanner.
-    async fn check_blocked(&mut self) {
-        let fetched = self.summary.pages_fetched;
-        let denied = self.summary.pages_denied;
-        if fetched >= 4 && denied * 2 > fetched {
-            let note = format!(
-                "{denied} of {fetched} pages answered 403 or 429: a firewall is refusing the scanner"
-            );
-            self.summary.notes.push(note.clone());
-            self.summary.complete = false;
-            let start = self.site.url.clone();
-            self.site_finding(SiteRule::Blocked, &start, "", note, None)
-                .await;
-        }
-    }
-}
-
-/// A host without a leading `www.`: `example.gov.cn` and
-/// `www.example.gov.cn` are one site when a start page sends visitors
-/// from one to the other.
-fn strip_www(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    host.strip_prefix("www.").unwrap_or(host).to_string()
-}
-
-/// Politeness: requests to one site are at least `delay` apart, and none
-/// goes out before the slot a back-off pushed forward.
-async fn wait_turn(next_slot: &Mutex<Instant>, delay: Duration) {
-    let wait = {
-        let mut slot = next_slot.lock().await;
-        let now = Instant::now();
-        let at = (*slot).max(now);
-        *slot = at + delay;
-        at - now
-    };
-    if !wait.is_zero() {
-        tokio::time::sleep(wait).await;
-    }
-}
-
-/// Tries after a 429 or 503 before the answer stands.
-const MAX_RETRIES: u32 = 3;
-/// Back-off without Retry-After: 0.5 s, doubling (lychee's schedule).
-const BACKOFF: Duration = Duration::from_millis(500);
-/// A Retry-After longer than this is not waited for.
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
-/// Errors in a row after which a host is given up (nuclei: 30).
-const MAX_HOST_ERRORS: usize = 30;
-
-/// Fetch in turn; on 429/503 wait as Retry-After says (or back off) and try
-/// again, holding the whole site back meanwhile.
-async fn fetch_politely(
-    fetcher: &Fetcher,
-    url: &Url,
-    follow: &(dyn Fn(&Url) -> bool + Sync),
-    next_slot: &Mutex<Instant>,
-    delay: Duration,
-) -> Result<Fetched, FetchError> {
-    let mut attempt = 0;
-    loop {
-        wait_turn(next_slot, delay).await;
-        let fetched = fetcher.fetch(url, follow).await?;
-        if !matches!(fetched.status, 429 | 503) || attempt >= MAX_RETRIES {
-            return Ok(fetched);
-        }
-        let wait = fetched
-            .retry_after
-            .as_deref()
-            .and_then(fetch::retry_after)
-            .unwrap_or(BACKOFF * 2u32.pow(attempt));
-        if wait > MAX_RETRY_WAIT {
-            return Ok(fetched);
-        }
-        {
-            let mut slot = next_slot.lock().await;
-            *slot = (*slot).max(Instant::now() + wait);
-        }
-        attempt += 1;
     }
 }
 
