@@ -38,6 +38,21 @@ pub struct ScanOptions {
     pub observer: Arc<dyn Observer>,
 }
 
+impl Default for ScanOptions {
+    /// No stream, no database, [`DEFAULT_CONCURRENCY`] sites at once, a new
+    /// scan, records not kept, nobody watching.
+    fn default() -> Self {
+        ScanOptions {
+            jsonl: None,
+            db: None,
+            concurrency: DEFAULT_CONCURRENCY,
+            resume: false,
+            keep_records: false,
+            observer: Arc::new(crate::crawl::observer::Silent),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ScanResult {
     pub scan: String,

@@ -35,10 +35,9 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
         ScanOptions {
             jsonl: Some(jsonl.clone()),
             db: Some(out.join("sitesweep.db")),
-            concurrency: sitesweep::scan::DEFAULT_CONCURRENCY,
-            resume: false,
             keep_records: true,
             observer: progress::for_stderr(sites.register.sites.len()),
+            ..ScanOptions::default()
         },
     )?;
     print_findings(&result);

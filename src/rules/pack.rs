@@ -145,7 +145,10 @@ struct PackToml {
 #[serde(deny_unknown_fields)]
 struct RuleToml {
     id: Spanned<String>,
-    title: String,
+    /// Optional: a rule written by hand often has none; reports then show
+    /// its id.
+    #[serde(default)]
+    title: Option<String>,
     category: String,
     severity: Spanned<String>,
     #[serde(default)]
@@ -371,9 +374,13 @@ fn convert(
         }
     };
     let tests = r.tests.unwrap_or_default();
+    let title = r
+        .title
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| id.clone());
     Ok(RuleSpec {
         id,
-        title: r.title,
+        title,
         category: r.category,
         severity,
         keywords,
@@ -438,6 +445,18 @@ mod tests {
         Packs::from_text(Path::new("p.toml"), text)
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_rule_without_a_title_is_titled_by_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("p.toml"),
+            "[[rule]]\nid = \"my-rule\"\ncategory = \"c\"\nseverity = \"low\"\nkeywords = [\"x\"]\n",
+        )
+        .unwrap();
+        let packs = Packs::load_dir(dir.path()).unwrap();
+        assert_eq!(packs.rules[0].title, "my-rule");
     }
 
     const GOOD: &str = "[[rule]]\nid = \"a\"\ntitle = \"A\"\ncategory = \"c\"\nseverity = \"low\"\nkeywords = [\"x\"]\n";

@@ -3,7 +3,6 @@
 //! unreachable and refused sites, robots.txt, the JSONL stream.
 
 use crate::support::server::{Reply, Request, Server};
-use sitesweep::crawl::observer::Silent;
 use sitesweep::findings::Finding;
 use sitesweep::page::Field;
 use sitesweep::register::Register;
@@ -72,11 +71,9 @@ fn run(reg: &Register, jsonl: Option<&Path>) -> ScanResult {
         rules,
         ScanOptions {
             jsonl: jsonl.map(Path::to_path_buf),
-            db: None,
-            resume: false,
             concurrency: 4,
             keep_records: true,
-            observer: Arc::new(Silent),
+            ..ScanOptions::default()
         },
     )
     .unwrap()

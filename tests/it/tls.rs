@@ -2,7 +2,6 @@
 //! scans anyway and says so, `ca_file` adds a trusted CA.
 
 use crate::support::server::{Reply, Request, Server};
-use sitesweep::crawl::observer::Silent;
 use sitesweep::register::Register;
 use sitesweep::rules::{Packs, RuleSet};
 use sitesweep::scan::{self, ScanOptions, ScanResult};
@@ -50,12 +49,9 @@ fn scan_with(server: &Server, extra: &str) -> ScanResult {
         &register,
         rules,
         ScanOptions {
-            jsonl: None,
-            db: None,
-            resume: false,
             concurrency: 1,
             keep_records: true,
-            observer: Arc::new(Silent),
+            ..ScanOptions::default()
         },
     )
     .unwrap()
