@@ -1,10 +1,27 @@
 //! sitesweep: self-inspection scanner for a district's registered websites.
 //!
-//! The modules follow the data flow:
-//! `register` (sites) → `crawl` (fetch, per site, polite, bounded) →
-//! `decode` (charset) → `extract` (text blocks, links) → `rules` (matching)
-//! → `findings` → output. `commands` turns each command-line command into
-//! calls on these; `urls` holds URL identity shared by crawl and findings.
+//! The engine, in data-flow order (docs/architecture.md draws it):
+//!
+//! - [`register`]: the site register (TOML or CSV) → sites with settings.
+//! - [`crawl`]: each site crawled politely within its limits → page
+//!   records and fetched bodies ([`crawl::records`] is what later stages
+//!   read).
+//! - [`analyse`]: the central stage — one body → [`decode`] (charset) →
+//!   [`extract`] (text blocks, links, scripts, sitemaps) → [`rules`]
+//!   (matching) → findings.
+//! - [`findings`]: what is reported, and the site-level rules.
+//! - [`scan`]: a whole scan — sites crawled at once, every finding stored
+//!   in the [`store`] and streamed, in one writer; `--resume`.
+//! - [`report`], [`diff`]: what a stored scan says, per operator, and what
+//!   changed between two; [`ignore`] what an operator has answered for.
+//!
+//! Shared vocabulary, imported by any stage and importing none: [`page`]
+//! (blocks and fields), [`severity`], [`time`], [`ids`] (fingerprints),
+//! [`urls`] (canonical URLs and scope), [`error`] (the error model and the
+//! exit codes).
+//!
+//! The library prints nothing and exits nothing: the command line
+//! (`src/main.rs`, `src/cli/`) does.
 
 pub mod analyse;
 pub mod crawl;

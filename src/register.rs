@@ -4,7 +4,7 @@
 //! GBK from Excel on Chinese Windows). A register with any error is refused
 //! as a whole with `file:line: message`, before any request is sent.
 //!
-//! Both formats come to one [`RawSite`] per entry, and [`check_site`] is the
+//! Both formats come to one `RawSite` per entry, and `check_site` is the
 //! one place a site's values are checked, so a CSV register is held to the
 //! same rules as a TOML one. The bounds on values are in [`limits`].
 
