@@ -1,6 +1,8 @@
 //! Reports of scans as they really end up: unfinished scans, personal data
-//! in disguised digits, hostile page text in Markdown and on the terminal,
-//! hostile operator names, and databases that must not be written to.
+//! in disguised digits, hostile page text in every format, on the terminal
+//! and in a real browser, hostile operator names, and databases that must
+//! not be written to. (The golden copies of the demo's reports are checked
+//! in `report_golden.rs`.)
 
 use crate::support::fabricate;
 
@@ -9,6 +11,7 @@ use crate::support::{sitesweep, text};
 use fabricate::{write_scan, Site};
 use sitesweep::severity::Severity;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 
 const SCAN: &str = "20261127T050000Z";
@@ -716,5 +719,160 @@ fn report_applies_the_ignore_file_beside_the_scans_register_not_the_working_dire
             .iter()
             .any(|r| r.starts_with("fraud") || *r == "gambling-promo"),
         "the working directory's file does not apply: {rules:?}"
+    );
+}
+
+/// A register of one site whose operator is `operator` (for the hostile
+/// report tests moved here from the history tests).
+fn register(dir: &Path, url: &str, operator: &str) {
+    std::fs::write(
+        dir.join("sites.toml"),
+        format!(
+            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\nmax_depth = 100\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn reports_escape_mask_neutralise_and_keep_hostile_names_inside() {
+    let server = Server::start(Arc::new(|req: &Request| match req.target.as_str() {
+        "/" => Reply::html(
+            "<html><head><title>公示</title></head><body>\
+             <table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>张三</td><td>510107198008123459</td></tr></table>\
+             <div hidden>=HYPERLINK(\"http://evil.example\") 六合彩 &lt;script&gt;document.title='PWNED'&lt;/script&gt;<img src=x onerror=alert(1)></div>\
+             </body></html>",
+        ),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "../../逃逸/CON");
+    assert_eq!(
+        sitesweep(&["scan", "-q"], dir.path()).status.code(),
+        Some(0)
+    );
+    let out = sitesweep(&["report", "--out", "rep"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rep = dir.path().join("rep");
+    let folders: Vec<String> = std::fs::read_dir(&rep)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(folders.contains(&"index.html".to_string()));
+    let folder = folders.iter().find(|f| *f != "index.html").unwrap();
+    assert!(!folder.contains('/') && !folder.contains(".."), "{folder}");
+    let base = rep.join(folder);
+    for f in ["report.html", "findings.csv", "findings.json", "report.md"] {
+        assert!(base.join(f).is_file(), "{f}");
+    }
+    let html = std::fs::read_to_string(base.join("report.html")).unwrap();
+    assert!(html.contains("Content-Security-Policy") && html.contains("default-src 'none'"));
+    assert!(
+        !html.contains("<script"),
+        "no script tag, escaped or not: {html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;") || !html.contains("script>"),
+        "page text escaped"
+    );
+    assert!(
+        !html.contains("510107198008123459") && html.contains("5101**********3459"),
+        "ID masked"
+    );
+    let csv = std::fs::read(base.join("findings.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "BOM for Excel");
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.contains("整改情况") && csv.contains("身份证"),
+        "Chinese headers"
+    );
+    assert!(!csv.contains("510107198008123459"));
+    for line in csv.lines().skip(1) {
+        for cell in line.split(',') {
+            let c = cell.trim_matches('"');
+            assert!(
+                !c.starts_with('=') && !c.starts_with('+') && !c.starts_with('@'),
+                "formula cell {c:?}"
+            );
+        }
+    }
+    let en = sitesweep(
+        &[
+            "report", "--out", "rep-en", "--lang", "en", "--by", "site", "--format", "html,md",
+        ],
+        dir.path(),
+    );
+    assert_eq!(en.status.code(), Some(0));
+    let md = std::fs::read_to_string(dir.path().join("rep-en/gov/report.md")).unwrap();
+    assert!(
+        md.contains("Website self-inspection report") && md.contains("5101**********3459"),
+        "{md}"
+    );
+}
+
+/// The report opened in a real browser: it renders, and nothing from the
+/// page runs. Needs Debian's chromium (.ci/run installs it).
+#[test]
+fn a_report_with_hostile_text_renders_in_chromium_without_running_scripts() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        eprintln!("SKIPPED: no chromium on this machine (.ci/run installs it)");
+        return;
+    };
+    let server = Server::start(Arc::new(|req: &Request| match req.target.as_str() {
+        "/" => Reply::html(
+            "<html><body><div hidden>&lt;img src=x onerror=\"document.title='PWNED'\"&gt;六合彩&lt;script&gt;document.title='PWNED'&lt;/script&gt;</div></body></html>",
+        ),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "区政府办公室");
+    assert_eq!(
+        sitesweep(&["scan", "-q"], dir.path()).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sitesweep(&["report", "--out", "rep", "--format", "html"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let page = dir.path().join("rep/区政府办公室/report.html");
+    let profile = dir.path().join("chromium-profile");
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = text(&out.stdout);
+    assert!(
+        dom.contains("网站安全自查报告"),
+        "rendered: {}",
+        &dom[..dom.len().min(500)]
+    );
+    assert!(
+        dom.contains("<title>区政府办公室 网站自查报告</title>"),
+        "the title was not changed by a script"
+    );
+    assert!(!dom.contains("PWNED</title>"));
+    assert!(
+        dom.contains("&lt;script&gt;document.title"),
+        "the hostile text is shown as text: {dom}"
     );
 }
