@@ -242,21 +242,23 @@ fn main() -> ExitCode {
             .collect::<Result<Vec<_>, _>>()
         {
             Err(e) => Err(e.into()),
-            Ok(formats) => cli::report::report(cli::report::ReportArgs {
-                db,
-                scan: Some(scan),
-                by: match by {
-                    ByArg::Operator => sitesweep::report::By::Operator,
-                    ByArg::Site => sitesweep::report::By::Site,
+            Ok(formats) => cli::report::report(
+                &db,
+                &sitesweep::report::Options {
+                    scan: Some(scan),
+                    by: match by {
+                        ByArg::Operator => sitesweep::report::By::Operator,
+                        ByArg::Site => sitesweep::report::By::Site,
+                    },
+                    formats,
+                    out,
+                    lang: match lang {
+                        LangArg::Zh => sitesweep::report::Lang::Zh,
+                        LangArg::En => sitesweep::report::Lang::En,
+                    },
+                    ignore,
                 },
-                formats,
-                out,
-                lang: match lang {
-                    LangArg::Zh => sitesweep::report::Lang::Zh,
-                    LangArg::En => sitesweep::report::Lang::En,
-                },
-                ignore,
-            }),
+            ),
         },
         Command::Diff { db, from, to, json } => cli::report::diff(&db, from, to, json),
         Command::Demo { out } => cli::demo::demo(&out),

@@ -456,6 +456,18 @@ struct RawSite {
     settings: Settings,
 }
 
+/// A list of at most `max` entries: else the line of the first one over,
+/// and what to say.
+fn at_most(list: &[At], max: usize, key: &str) -> Result<(), (usize, String)> {
+    match list.get(max) {
+        Some(first_over) => Err((
+            first_over.line,
+            format!("{key}: {} given, at most {max} are allowed", list.len()),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Check one site entry: the one place, for TOML and CSV alike. `ids`
 /// holds the ids seen so far (with their lines) to refuse duplicates.
 fn check_site(
@@ -495,16 +507,7 @@ fn check_site(
         Some(c) => Some(text_value(c, "contact").map_err(|m| err(c.line, m))?),
     }
     .filter(|c| !c.is_empty());
-    if raw.tags.len() > limits::TAGS {
-        return Err(err(
-            raw.tags[limits::TAGS].line,
-            format!(
-                "tags: {} given, at most {} are allowed",
-                raw.tags.len(),
-                limits::TAGS
-            ),
-        ));
-    }
+    at_most(&raw.tags, limits::TAGS, "tags").map_err(|(line, m)| err(line, m))?;
     let mut tags = Vec::with_capacity(raw.tags.len());
     for t in &raw.tags {
         let tag = t.value.trim();
@@ -527,16 +530,7 @@ fn check_site(
         tags.push(tag.to_string());
     }
     let (url, try_http) = parse_start_url(&raw.url.value).map_err(|m| err(raw.url.line, m))?;
-    if raw.extra_urls.len() > limits::EXTRA_URLS {
-        return Err(err(
-            raw.extra_urls[limits::EXTRA_URLS].line,
-            format!(
-                "extra_urls: {} given, at most {} are allowed",
-                raw.extra_urls.len(),
-                limits::EXTRA_URLS
-            ),
-        ));
-    }
+    at_most(&raw.extra_urls, limits::EXTRA_URLS, "extra_urls").map_err(|(line, m)| err(line, m))?;
     let mut extra_urls = Vec::with_capacity(raw.extra_urls.len());
     for u in &raw.extra_urls {
         let extra = parse_url(u.value.trim()).map_err(|m| err(u.line, m))?;
@@ -551,16 +545,7 @@ fn check_site(
         }
         extra_urls.push(extra);
     }
-    if raw.exclude.len() > limits::EXCLUDES {
-        return Err(err(
-            raw.exclude[limits::EXCLUDES].line,
-            format!(
-                "exclude: {} patterns given, at most {} are allowed",
-                raw.exclude.len(),
-                limits::EXCLUDES
-            ),
-        ));
-    }
+    at_most(&raw.exclude, limits::EXCLUDES, "exclude").map_err(|(line, m)| err(line, m))?;
     let mut exclude = Vec::with_capacity(raw.exclude.len());
     for x in &raw.exclude {
         if x.value.chars().count() > limits::EXCLUDE_CHARS {

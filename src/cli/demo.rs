@@ -1,12 +1,12 @@
 //! `sitesweep demo`: sample sites served on 127.0.0.1, scanned with the
 //! built-in packs, reports written — no set-up, no network.
 
-use super::report::{report, ReportArgs};
+use super::report::report;
 use super::scan::print_summary;
 use super::{describe_rules, exit, progress, sample_sites, terminal_safe};
 use sitesweep::error::{Error, InputError};
 use sitesweep::findings::Finding;
-use sitesweep::report::{By, Format, Lang};
+use sitesweep::report::{By, Format, Lang, Options};
 use sitesweep::rules::RuleSet;
 use sitesweep::scan::{ScanOptions, ScanResult};
 use std::io::Write;
@@ -43,15 +43,17 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
     print_findings(&result);
     print_summary(&result);
     let reports = out.join("reports");
-    report(ReportArgs {
-        db: out.join("sitesweep.db"),
-        scan: Some(result.scan.clone()),
-        by: By::Operator,
-        formats: vec![Format::Html, Format::Csv, Format::Json, Format::Md],
-        out: reports,
-        lang: Lang::Zh,
-        ignore: None,
-    })?;
+    report(
+        &out.join("sitesweep.db"),
+        &Options {
+            scan: Some(result.scan.clone()),
+            by: By::Operator,
+            formats: vec![Format::Html, Format::Csv, Format::Json, Format::Md],
+            out: reports,
+            lang: Lang::Zh,
+            ignore: None,
+        },
+    )?;
     println!("findings (one JSON object a line): {}", jsonl.display());
     Ok(exit::OK)
 }

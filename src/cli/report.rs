@@ -3,33 +3,14 @@
 use super::{exit, terminal_safe};
 use sitesweep::diff::Change;
 use sitesweep::error::Error;
-use sitesweep::report::{By, Format, Lang};
+use sitesweep::report::Options;
 use sitesweep::store::Store;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Options of `sitesweep report`.
-pub struct ReportArgs {
-    pub db: PathBuf,
-    pub scan: Option<String>,
-    pub by: By,
-    pub formats: Vec<Format>,
-    pub out: PathBuf,
-    pub lang: Lang,
-    pub ignore: Option<PathBuf>,
-}
-
-/// `sitesweep report`: the per-operator reports of a scan.
-pub fn report(args: ReportArgs) -> Result<u8, Error> {
-    let options = sitesweep::report::Options {
-        scan: args.scan,
-        by: args.by,
-        formats: args.formats,
-        out: args.out,
-        lang: args.lang,
-        ignore: args.ignore,
-    };
-    let done = sitesweep::report::from_database(&args.db, &options)?;
+/// `sitesweep report`: the reports of a scan of the database `db`.
+pub fn report(db: &Path, options: &Options) -> Result<u8, Error> {
+    let done = sitesweep::report::from_database(db, options)?;
     let (scan, written) = (&done.scan, &done.written);
     println!(
         "{} report{} for scan {} ({} findings, {} ignored)",

@@ -2,11 +2,10 @@
 //! diff (new, persisting, resolved, unverified), the scan lock, the ignore
 //! file, resume.
 
-use crate::support::{sitesweep, text};
+use crate::support::{register_one_site as register, sitesweep, text};
 
 use crate::support::server::{Reply, Request, Server};
 use sitesweep::store::Store;
-use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -32,16 +31,6 @@ fn changing_site(phase: Arc<AtomicUsize>) -> Server {
         }
     }))
     .unwrap()
-}
-
-fn register(dir: &Path, url: &str, operator: &str) {
-    std::fs::write(
-        dir.join("sites.toml"),
-        format!(
-            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\nmax_depth = 100\n"
-        ),
-    )
-    .unwrap();
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use crate::support::fabricate;
 
 use crate::support::server::{Reply, Request, Server};
-use crate::support::{sitesweep, text};
+use crate::support::{register_one_site as register, sitesweep, text};
 use fabricate::{write_scan, Site};
 use sitesweep::severity::Severity;
 use std::path::{Path, PathBuf};
@@ -720,18 +720,6 @@ fn report_applies_the_ignore_file_beside_the_scans_register_not_the_working_dire
             .any(|r| r.starts_with("fraud") || *r == "gambling-promo"),
         "the working directory's file does not apply: {rules:?}"
     );
-}
-
-/// A register of one site whose operator is `operator` (for the hostile
-/// report tests moved here from the history tests).
-fn register(dir: &Path, url: &str, operator: &str) {
-    std::fs::write(
-        dir.join("sites.toml"),
-        format!(
-            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\nmax_depth = 100\n"
-        ),
-    )
-    .unwrap();
 }
 
 #[test]

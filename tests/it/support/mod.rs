@@ -22,3 +22,15 @@ pub fn sitesweep(args: &[&str], cwd: &Path) -> Output {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// `sites.toml` in `dir` with one site, `gov`, at `url`, of `operator`
+/// (allowed on loopback, crawled deep).
+pub fn register_one_site(dir: &Path, url: &str, operator: &str) {
+    std::fs::write(
+        dir.join("sites.toml"),
+        format!(
+            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\nmax_depth = 100\n"
+        ),
+    )
+    .unwrap();
+}
