@@ -4,9 +4,12 @@
 //! - [`fold`]: the evasion-resistant folding with its offset map;
 //! - [`matcher`]: the compiled [`RuleSet`] and page matching;
 //! - [`validate`]: personal-data validators for regex hits;
-//! - [`tooling`]: `rules test`, `rules lint`, `rules explain`.
+//! - [`tooling`]: `rules test`, `rules lint`, `rules explain`;
+//! - [`evaluate`]: `rules eval`, the rules measured on a labelled set of
+//!   real pages through the analyse stage.
 
 pub mod builtin;
+pub mod evaluate;
 pub mod fold;
 pub mod matcher;
 pub mod pack;
