@@ -325,7 +325,11 @@ pub fn evaluate(rules: &RuleSet, set: &LabelledSet) -> Result<Evaluation, InputE
     for sample in &set.samples {
         let path = set.dir.join(&sample.file);
         let bytes = std::fs::read(&path).map_err(|e| {
-            InputError::at(&labels, sample.line, format!("{}: cannot read: {e}", sample.file))
+            InputError::at(
+                &labels,
+                sample.line,
+                format!("{}: cannot read: {e}", sample.file),
+            )
         })?;
         let (kind, findings) = analyse_file(rules, &origin, &path, &bytes);
         outcomes.push(Outcome {
@@ -373,7 +377,9 @@ fn analyse_file(
         truncated: false,
     };
     match Kind::of(&body) {
-        kind @ (Kind::Html | Kind::Script) => (kind, analyse::analyse(rules, origin, &body).findings),
+        kind @ (Kind::Html | Kind::Script) => {
+            (kind, analyse::analyse(rules, origin, &body).findings)
+        }
         kind => {
             let text = decode::decode(bytes, body.content_type, None, false).text;
             let page = Page::from_text(text);
@@ -448,14 +454,20 @@ fn figures(outcomes: &[Outcome], split: Split) -> Figures {
     f.categories = categories
         .into_iter()
         .map(|((order, category), (total, hit))| CategoryFigure {
-            class: if order == 0 { Class::Spam } else { Class::Legit },
+            class: if order == 0 {
+                Class::Spam
+            } else {
+                Class::Legit
+            },
             category: category.to_string(),
             total,
             hit,
         })
         .collect();
-    let mut fp: Vec<(String, Vec<String>)> =
-        fp.into_iter().map(|(r, files)| (r.to_string(), files)).collect();
+    let mut fp: Vec<(String, Vec<String>)> = fp
+        .into_iter()
+        .map(|(r, files)| (r.to_string(), files))
+        .collect();
     fp.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
     f.false_positives = fp;
     f.missed.sort();
@@ -538,7 +550,10 @@ mod tests {
         )
         .unwrap();
         let e = LabelledSet::load(dir.path()).unwrap_err().to_string();
-        assert!(e.contains("PROVENANCE.tsv:2: spam/gone.html: no such file"), "{e}");
+        assert!(
+            e.contains("PROVENANCE.tsv:2: spam/gone.html: no such file"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -561,7 +576,11 @@ mod tests {
         .unwrap();
         // Plain text, read as one page of text.
         std::fs::write(d.join("spam/3.txt"), "澳门葡京 真人荷官 首存优惠").unwrap();
-        std::fs::write(d.join("spam/4.html"), "<html><body><p>你好</p></body></html>").unwrap();
+        std::fs::write(
+            d.join("spam/4.html"),
+            "<html><body><p>你好</p></body></html>",
+        )
+        .unwrap();
         // Visible 百家乐 in anti-gambling news: not a dark link.
         std::fs::write(
             d.join("legit/1.html"),
