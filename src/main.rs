@@ -6,6 +6,7 @@ mod cli;
 
 use cli::rules::ExplainInput;
 use cli::scan::ScanArgs;
+use sitesweep::rules::evaluate::Split;
 use sitesweep::severity::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,7 +104,7 @@ enum Command {
         #[arg(long, default_value = "sitesweep-demo", value_name = "DIR")]
         out: PathBuf,
     },
-    /// Work with rule packs: test, lint, explain, init.
+    /// Work with rule packs: test, lint, explain, init, eval.
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
@@ -190,6 +191,26 @@ enum RulesCommand {
         /// Directory to create (must not hold the pack files already).
         dir: PathBuf,
     },
+    /// Measure the rules on a labelled set of real pages (recall, false positives); exits 0.
+    Eval {
+        /// Directory with PROVENANCE.tsv (file, class, category, split) and the samples.
+        set: PathBuf,
+        #[command(flatten)]
+        dir: RulesDir,
+        /// Which samples the details are about; the tables show every split with `all`.
+        #[arg(long, value_enum, default_value = "all")]
+        split: SplitArg,
+        /// List every false-positive page, and the rules each caught or flagged sample hit.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SplitArg {
+    Tune,
+    Heldout,
+    All,
 }
 
 fn main() -> ExitCode {
@@ -283,6 +304,21 @@ fn main() -> ExitCode {
                 cli::rules::rules_explain(input, dir.rules.as_deref())
             }
             RulesCommand::Init { dir } => cli::rules::rules_init(&dir),
+            RulesCommand::Eval {
+                set,
+                dir,
+                split,
+                verbose,
+            } => cli::rules::rules_eval(
+                &set,
+                dir.rules.as_deref(),
+                match split {
+                    SplitArg::Tune => Split::Tune,
+                    SplitArg::Heldout => Split::Heldout,
+                    SplitArg::All => Split::All,
+                },
+                verbose,
+            ),
         },
     };
     match outcome {

@@ -1,4 +1,4 @@
-//! `sitesweep rules test|lint|explain|init`.
+//! `sitesweep rules test|lint|explain|init|eval`.
 
 use super::{exit, load_rules, runtime, terminal_safe};
 use sitesweep::analyse::{self, Body, Kind};
@@ -7,6 +7,7 @@ use sitesweep::decode;
 use sitesweep::error::{Error, InputError};
 use sitesweep::page::Page;
 use sitesweep::register::Settings;
+use sitesweep::rules::evaluate::{self, Class, LabelledSet, Split};
 use sitesweep::rules::{builtin, tooling};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -230,4 +231,182 @@ pub fn rules_init(dir: &Path) -> Result<u8, Error> {
         dir.display()
     );
     Ok(exit::OK)
+}
+
+/// `sitesweep rules eval SET_DIR`: the rules measured on a labelled set of
+/// real pages. Exit 0 whatever the figures: it measures, it does not judge.
+pub fn rules_eval(
+    set_dir: &Path,
+    dir: Option<&Path>,
+    split: Split,
+    verbose: bool,
+) -> Result<u8, Error> {
+    let set = LabelledSet::load(set_dir)?;
+    let rules = load_rules(dir)?;
+    let ev = evaluate::evaluate(&rules, &set)?;
+    let mut out = std::io::stdout().lock();
+    let spam = set
+        .samples
+        .iter()
+        .filter(|s| s.class == Class::Spam)
+        .count();
+    let _ = writeln!(
+        out,
+        "{}: {} samples ({spam} spam, {} legitimate)\n",
+        terminal_safe(&set_dir.display().to_string()),
+        set.samples.len(),
+        set.samples.len() - spam
+    );
+    let splits: Vec<Split> = match split {
+        Split::All => vec![Split::Tune, Split::Heldout, Split::All],
+        one => vec![one],
+    };
+
+    let mut rows = vec![cells(&[
+        "split",
+        "spam caught",
+        "recall",
+        "legit flagged",
+        "FP rate",
+        "critical on legit",
+    ])];
+    for &s in &splits {
+        let f = ev.figures(s);
+        rows.push(vec![
+            s.name().to_string(),
+            format!("{}/{}", f.caught, f.spam),
+            percent(f.recall()),
+            format!("{}/{}", f.flagged, f.legit),
+            percent(f.false_positive_rate()),
+            f.critical_on_legit.to_string(),
+        ]);
+    }
+    write_table(&mut out, &rows);
+
+    let _ = writeln!(
+        out,
+        "\nper category (spam: caught/total; legit: flagged/total)"
+    );
+    let mut header = cells(&["class", "category"]);
+    header.extend(splits.iter().map(|s| s.name().to_string()));
+    let mut rows = vec![header];
+    // Every split lists the categories in the same order; a category may
+    // have no sample in one split.
+    for c in &ev.all.categories {
+        let mut row = vec![
+            c.class.name().to_string(),
+            terminal_safe(&c.category).into_owned(),
+        ];
+        for &s in &splits {
+            let found = ev
+                .figures(s)
+                .categories
+                .iter()
+                .find(|x| x.class == c.class && x.category == c.category);
+            row.push(found.map_or_else(|| "-".to_string(), |x| format!("{}/{}", x.hit, x.total)));
+        }
+        rows.push(row);
+    }
+    write_table(&mut out, &rows);
+
+    let detail = ev.figures(split);
+    let _ = writeln!(
+        out,
+        "\nfalse positives per rule ({}): legitimate pages it fired on",
+        split.name()
+    );
+    if detail.false_positives.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    let width = detail
+        .false_positives
+        .iter()
+        .map(|(rule, _)| rule.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (rule, files) in &detail.false_positives {
+        let _ = writeln!(out, "  {rule:<width$}  {}", files.len());
+        if verbose || files.len() <= FEW {
+            for f in files {
+                let _ = writeln!(out, "      {}", terminal_safe(f));
+            }
+        }
+    }
+    if !verbose && detail.false_positives.iter().any(|(_, f)| f.len() > FEW) {
+        let _ = writeln!(out, "  (--verbose lists every page)");
+    }
+
+    let _ = writeln!(
+        out,
+        "\nmissed spam ({}): {} of {}",
+        split.name(),
+        detail.missed.len(),
+        detail.spam
+    );
+    for (category, file) in &detail.missed {
+        let _ = writeln!(
+            out,
+            "  {:<16}  {}",
+            terminal_safe(category),
+            terminal_safe(file)
+        );
+    }
+    if verbose {
+        let _ = writeln!(
+            out,
+            "\ncaught spam and flagged legitimate pages ({}):",
+            split.name()
+        );
+        for o in ev
+            .outcomes
+            .iter()
+            .filter(|o| split.covers(o.sample.split) && o.hit())
+        {
+            let rules: Vec<String> = o
+                .rules
+                .iter()
+                .map(|(id, sev)| format!("{id} ({sev})"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                terminal_safe(&o.sample.file),
+                rules.join(", ")
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// False-positive pages of a rule listed without `--verbose` up to this many.
+const FEW: usize = 3;
+
+fn cells(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+fn percent(r: f64) -> String {
+    format!("{:.1}%", r * 100.0)
+}
+
+/// Rows in columns, two spaces apart, the first row the header.
+fn write_table(out: &mut impl Write, rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = Vec::new();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            let n = c.chars().count();
+            match widths.get_mut(i) {
+                Some(w) => *w = (*w).max(n),
+                None => widths.push(n),
+            }
+        }
+    }
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
 }
