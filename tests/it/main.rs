@@ -6,6 +6,7 @@
 
 mod support;
 
+mod evaluation;
 mod faults;
 mod history;
 mod matching;
