@@ -33,9 +33,16 @@ pub struct Extracted {
     pub links: Vec<Url>,
     /// The parser's memory cap cut the page short.
     pub truncated: bool,
+    /// Field `code` blocks, put after the page's other blocks at the end so
+    /// that they do not stretch context windows between the page's text.
+    code: Vec<Block>,
+    /// Bytes decoded from scripts so far (bounded by [`script::MAX_DECODED`]).
+    decoded: usize,
 }
 
-/// Scripts' HTML is extracted again, but not forever.
+/// Scripts' HTML is extracted again, and code a script runs from a string
+/// (`eval`, the packer) read again, but not forever: each at most this many
+/// levels deep.
 const MAX_NESTING: u8 = 2;
 /// lol_html's own buffers (its element stack, a tag split across chunks):
 /// 100,000 nested elements fit; a page past it is cut and marked truncated.
@@ -47,6 +54,7 @@ pub fn extract(html: &str, url: &Url) -> Extracted {
     out.page.blocks.push(Block::new(Field::Url, url.as_str()));
     let hidden = HiddenSelectors::scan(html);
     extract_into(html, url, &hidden, Context::default(), &mut out);
+    out.page.blocks.append(&mut out.code);
     out
 }
 
@@ -60,6 +68,7 @@ pub fn extract_script(js: &str, url: &Url) -> Extracted {
     let mut st = State::new(url.clone(), hidden.clone(), Context::default());
     st.script(js, false);
     finish(st, url, &hidden, Context::default(), &mut out);
+    out.page.blocks.append(&mut out.code);
     out
 }
 
@@ -79,7 +88,9 @@ fn extract_into(
     ctx: Context,
     out: &mut Extracted,
 ) {
-    let state = Rc::new(RefCell::new(State::new(base.clone(), hidden.clone(), ctx)));
+    let mut st = State::new(base.clone(), hidden.clone(), ctx);
+    st.decode_left = script::MAX_DECODED.saturating_sub(out.decoded);
+    let state = Rc::new(RefCell::new(st));
     let on_element = state.clone();
     let on_text = state.clone();
     let settings = Settings::new()
@@ -133,6 +144,8 @@ fn extract_into(
 fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out: &mut Extracted) {
     out.page.blocks.append(&mut st.blocks);
     out.links.append(&mut st.links);
+    out.code.append(&mut st.code);
+    out.decoded = script::MAX_DECODED - st.decode_left;
     let fragments = std::mem::take(&mut st.fragments);
     for (fragment, field, frag_hidden) in fragments {
         if ctx.depth < MAX_NESTING {
@@ -222,6 +235,10 @@ struct State {
     blocks: Vec<Block>,
     links: Vec<Url>,
     fragments: Vec<(String, Option<Field>, bool)>,
+    /// Field `code` blocks of the scripts read.
+    code: Vec<Block>,
+    /// Bytes scripts may still decode on this page.
+    decode_left: usize,
 }
 
 fn is_block(tag: &str) -> bool {
@@ -322,6 +339,8 @@ impl State {
             blocks: Vec::new(),
             links: Vec::new(),
             fragments: Vec::new(),
+            code: Vec::new(),
+            decode_left: script::MAX_DECODED,
         }
     }
 
@@ -668,14 +687,36 @@ impl State {
         self.flush(false);
     }
 
-    /// A script's string literals become blocks; those holding HTML are
-    /// extracted again afterwards.
+    /// A script's string values and regex sources become `script` blocks
+    /// (values holding HTML are extracted again afterwards), its source
+    /// `code` blocks; code it runs from strings is read the same way.
     fn script(&mut self, code: &str, hidden: bool) {
-        for s in script::strings(code) {
+        self.script_at(code, hidden, 0);
+    }
+
+    fn script_at(&mut self, code: &str, hidden: bool, level: u8) {
+        let read = script::read(code, &mut self.decode_left);
+        for s in read.strings {
             if s.contains('<') && s.contains('>') {
                 self.fragments.push((s, Some(Field::Script), hidden));
             } else {
                 self.push_block(Field::Script, hidden, s);
+            }
+        }
+        for p in read.patterns {
+            self.push_block(Field::Script, hidden, p);
+        }
+        for piece in script::code_blocks(&read.code) {
+            self.code.push(Block {
+                field: Field::Code,
+                hidden: hidden || self.ctx.hidden,
+                text: piece.to_string(),
+                header: None,
+            });
+        }
+        if level < MAX_NESTING {
+            for run in read.evals {
+                self.script_at(&run, hidden, level + 1);
             }
         }
     }
@@ -888,5 +929,82 @@ mod tests {
             "truncated: {}",
             ex.truncated
         );
+    }
+
+    #[test]
+    fn regex_literals_reach_script_and_the_source_reaches_code_at_the_end() {
+        let b = blocks(
+            "<p>正文</p><div style='display:none'><script>var r=/\\.(sogou|soso|baidu|google)(\\.[a-z0-9\\-]+){1,2}\\//ig; // 注释\n\
+             if(r.test(document.referrer)) location.href=\"http://x.example/\";</script></div><p>尾</p>",
+        );
+        assert!(
+            b.contains(&(
+                Field::Script,
+                true,
+                r"\.(sogou|soso|baidu|google)(\.[a-z0-9\-]+){1,2}\/".into()
+            )),
+            "{b:?}"
+        );
+        let last = b.last().unwrap();
+        assert_eq!(last.0, Field::Code);
+        assert!(last.1, "the script sits in a hidden element");
+        assert!(last.2.contains("if(r.test(document.referrer))") && !last.2.contains("注释"));
+        assert_eq!(b[b.len() - 2], (Field::Text, false, "尾".into()), "{b:?}");
+    }
+
+    #[test]
+    fn packed_spam_is_unpacked_and_its_html_extracted() {
+        let b = blocks(&format!(
+            "<p>首页</p><script>{}</script>",
+            r#"eval(function(p,a,c,k,e,d){e=function(c){return(c<a?'':e(parseInt(c/a)))+((c=c%a)>35?String.fromCharCode(c+29):c.toString(36))};if(!''.replace(/^/,String)){while(c--)d[e(c)]=k[c]||e(c);k=[function(e){return d[e]}];e=function(){return'\\w+'};c=1};while(c--)if(k[c])p=p.replace(new RegExp('\\b'+e(c)+'\\b','g'),k[c]);return p}('0 1=2.3;4(1.5("6")>7){2.8("<9 a=\\"b:c\\"><d e=\\"f://g.h/\\">百家乐</d></9>")}',62,18,'var|s|document|referrer|if|indexOf|baidu|0|write|div|style|display|none|a|href|http|spam|example'.split('|'),0,{}))"#
+        ));
+        assert!(b.contains(&(Field::Script, true, "百家乐".into())), "{b:?}");
+        assert!(b.contains(&(Field::Script, true, "http://spam.example/".into())));
+        assert!(
+            b.iter().any(|x| x.0 == Field::Code
+                && x.2.contains("s=document.referrer;if(s.indexOf(\"baidu\")")),
+            "the unpacked code is code too: {b:?}"
+        );
+    }
+
+    #[test]
+    fn code_run_from_strings_is_read_at_most_max_nesting_levels_deep() {
+        // eval of eval of eval: each level writes its own word.
+        let level3 = "document.write('<b>第三层</b>')";
+        let level2 = format!(
+            "document.write('<b>第二层</b>');eval(\"{}\")",
+            level3.replace('\'', "\\'")
+        );
+        let level1 = format!(
+            "document.write('<b>第一层</b>');eval(\"{}\")",
+            level2.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let html = format!(
+            "<script>eval('{}')</script>",
+            level1.replace('\\', "\\\\").replace('\'', "\\'")
+        );
+        let t = texts(&html);
+        assert!(
+            t.contains(&"第一层".to_string()) && t.contains(&"第二层".to_string()),
+            "{t:?}"
+        );
+        assert!(!t.contains(&"第三层".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn decoded_text_per_page_is_bounded() {
+        // 40 scripts each decoding 90 KB of base64: 1 MiB decoded at most.
+        let payload = format!("PHA+{}PC9wPg==", "eHh4".repeat(30_000));
+        let script = format!("<script>document.write(atob('{payload}'))</script>");
+        let ex = extract(&script.repeat(40), &Url::parse("http://a.cn/").unwrap());
+        let decoded = ex
+            .page
+            .blocks
+            .iter()
+            .filter(|b| b.field == Field::Script && b.text.starts_with('x'))
+            .map(|b| b.text.len())
+            .sum::<usize>();
+        assert!(decoded > 0 && decoded <= script::MAX_DECODED, "{decoded}");
+        assert_eq!(ex.decoded, script::MAX_DECODED);
     }
 }
