@@ -394,7 +394,8 @@ impl HiddenSelectors {
             }
             let (map, keys, p): (&mut HashMap<String, Paint>, Vec<String>, Paint) =
                 if let Some(i) = sel.find('#') {
-                    (&mut self.id_paint, vec![sel[i + 1..].to_string()], p)
+                    let id = sel[i + 1..].split('.').next().unwrap_or_default();
+                    (&mut self.id_paint, vec![id.to_string()], p)
                 } else if let Some(i) = sel.find('.') {
                     let classes = sel[i + 1..].split('.').map(str::to_string).collect();
                     (&mut self.class_paint, classes, p)
@@ -590,7 +591,7 @@ mod tests {
     #[test]
     fn style_rules_give_colours_to_ids_classes_and_tag_backgrounds() {
         let h = HiddenSelectors::scan(
-            "<style>.w, p.x.y{color:#fff} #box{background-color:#000} BODY{background:#003;color:#fff} \
+            "<style>.w, p.x.y{color:#fff} #box{background-color:#000} div#b2.k{color:#000} BODY{background:#003;color:#fff} \
              .nav li{background:#c00} a{color:#fff} .t:hover{color:red}</style>",
         );
         let white = Some(Set::Colour(Rgba::WHITE));
@@ -610,6 +611,10 @@ mod tests {
             "tags give backgrounds only"
         );
         assert_eq!(h.class_paint["nav"].background, Some(Set::Unknown));
+        assert!(
+            h.id_paint.contains_key("b2"),
+            "`#id.class` is read as `#id`"
+        );
         assert!(!h.tag_paint.contains_key("a") && !h.class_paint.contains_key("t"));
         let p = h.paint_of("p", Some("box"), Some("q w"));
         assert_eq!(

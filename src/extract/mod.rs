@@ -59,8 +59,8 @@ pub fn extract(html: &str, url: &Url) -> Extracted {
 }
 
 /// Extract a script file of the site (`jquery.min.js` with a spam writer
-/// appended is a common injection): its string literals are field
-/// `script`, and HTML it writes is extracted as for an inline script.
+/// appended is a common injection): read as an inline script is — its
+/// values are field `script`, its source `code`, HTML it writes extracted.
 pub fn extract_script(js: &str, url: &Url) -> Extracted {
     let mut out = Extracted::default();
     out.page.blocks.push(Block::new(Field::Url, url.as_str()));
