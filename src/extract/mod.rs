@@ -425,8 +425,10 @@ impl State {
         };
         let mut col = 0;
         let parent_hidden = self.ctx.hidden || self.stack.last().is_some_and(|n| n.css_hidden);
-        let css_hidden = parent_hidden || self.element_hides(tag, attr);
-        let (ink, bg) = self.colours(tag, attr);
+        let style = attr("style");
+        let style = style.as_deref();
+        let css_hidden = parent_hidden || self.element_hides(tag, attr, style);
+        let (ink, bg) = self.colours(tag, attr, style);
         let coloured_away = ink.is_some_and(|i| match bg {
             Some(b) => css::invisible(i, b),
             None => i.a <= 0.0,
@@ -506,12 +508,13 @@ impl State {
         &mut self,
         tag: &str,
         attr: &dyn Fn(&str) -> Option<String>,
+        style: Option<&str>,
     ) -> (Option<Rgba>, Option<Rgba>) {
         let (parent_ink, parent_bg) = self
             .stack
             .last()
             .map_or((None, Some(Rgba::WHITE)), |n| (n.ink, n.bg));
-        let mut own = attr("style").map_or(Paint::default(), |s| css::paint(&s));
+        let mut own = style.map_or(Paint::default(), css::paint);
         if !self.hidden_selectors.is_empty() {
             let id = attr("id");
             let class = attr("class");
@@ -524,15 +527,19 @@ impl State {
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| css::attr_colour(&v).map_or(Set::Unknown, Set::Colour))
         };
+        let takes_bgcolor = matches!(
+            tag,
+            "body" | "table" | "thead" | "tbody" | "tfoot" | "tr" | "td" | "th" | "marquee"
+        );
         let presentational = Paint {
             color: match tag {
                 "font" => attr_set("color"),
                 "body" => attr_set("text"),
                 _ => None,
             },
-            background: if matches!(tag, "body" | "table" | "tr" | "td" | "th")
-                && attr("background").is_some_and(|v| !v.trim().is_empty())
-            {
+            background: if !takes_bgcolor {
+                None
+            } else if attr("background").is_some_and(|v| !v.trim().is_empty()) {
                 Some(Set::Unknown)
             } else {
                 attr_set("bgcolor")
@@ -564,14 +571,17 @@ impl State {
         (ink, bg)
     }
 
-    fn element_hides(&self, tag: &str, attr: &dyn Fn(&str) -> Option<String>) -> bool {
+    fn element_hides(
+        &self,
+        tag: &str,
+        attr: &dyn Fn(&str) -> Option<String>,
+        style: Option<&str>,
+    ) -> bool {
         if attr("hidden").is_some() {
             return true;
         }
-        if let Some(style) = attr("style") {
-            if css::hides(&style) {
-                return true;
-            }
+        if style.is_some_and(css::hides) {
+            return true;
         }
         if !self.hidden_selectors.is_empty() {
             if attr("id").is_some_and(|id| self.hidden_selectors.ids.contains(id.trim())) {
@@ -593,7 +603,7 @@ impl State {
             if tiny("height") || tiny("width") {
                 return true;
             }
-            if let Some(style) = attr("style") {
+            if let Some(style) = style {
                 let lower = style.to_ascii_lowercase().replace(' ', "");
                 if lower.contains("height:1px")
                     || lower.contains("height:0")

@@ -675,8 +675,17 @@ fn literal(script: &str, start: usize) -> (String, usize) {
         }
     }
     let quote = script.as_bytes()[start] as char;
-    let mut units: Vec<u16> = Vec::new();
     let body = &script[start + 1..];
+    // Most literals have no escape: take them whole.
+    if let Some(j) = body
+        .bytes()
+        .position(|b| b == quote as u8 || b == b'\\' || b == b'\n')
+    {
+        if body.as_bytes()[j] == quote as u8 {
+            return (body[..j].to_string(), start + 1 + j + 1);
+        }
+    }
+    let mut units: Vec<u16> = Vec::new();
     let mut chars = body.char_indices().peekable();
     // Up to `n` hex digits, only if there are exactly `n` of them.
     let hex = |from: usize, n: usize| {
