@@ -987,7 +987,7 @@ eval("do"+"cu"+"ment.wr"+"ite('"+ss+"');");"#,
         assert_eq!(s.strings, vec!["百家乐", "<"], "cut to what was left");
         let mut budget = 0;
         let s = read(
-            &format!("eval(function(p,a,c,k,e,d){{return p}}('0',10,1,'x'.split('|')))"),
+            "eval(function(p,a,c,k,e,d){return p}('0',10,1,'x'.split('|')))",
             &mut budget,
         );
         assert!(s.evals.is_empty());
