@@ -15,9 +15,15 @@ pub enum Field {
     Link,
     Script,
     Url,
+    /// The source of scripts, comments dropped: for regex rules on code
+    /// (`document\.referrer`). Read only by rules that name it.
+    Code,
 }
 
 impl Field {
+    /// The fields a rule reads when it names none: every field but
+    /// [`Field::Code`], which repeats every script literal as source text
+    /// and would double each script hit.
     pub const ALL: [Field; 7] = [
         Field::Title,
         Field::Meta,
@@ -26,6 +32,18 @@ impl Field {
         Field::Link,
         Field::Script,
         Field::Url,
+    ];
+
+    /// Every field, as a rule's `fields` may name them.
+    pub const NAMED: [Field; 8] = [
+        Field::Title,
+        Field::Meta,
+        Field::Text,
+        Field::Anchor,
+        Field::Link,
+        Field::Script,
+        Field::Url,
+        Field::Code,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,14 +55,15 @@ impl Field {
             Field::Link => "link",
             Field::Script => "script",
             Field::Url => "url",
+            Field::Code => "code",
         }
     }
 
     pub fn parse(name: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.name() == name)
+        Field::NAMED.into_iter().find(|f| f.name() == name)
     }
 
-    /// Bit for a field set.
+    /// Bit for a field set (a `u8`: eight fields fit).
     pub fn bit(self) -> u8 {
         1 << (self as u8)
     }
@@ -103,5 +122,49 @@ impl Page {
         Page {
             blocks: vec![Block::new(Field::Text, text)],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_a_field_rules_name_but_not_a_default_one() {
+        assert_eq!(Field::parse("code"), Some(Field::Code));
+        assert_eq!(Field::Code.name(), "code");
+        assert!(!Field::ALL.contains(&Field::Code));
+        for f in Field::NAMED {
+            assert_eq!(Field::parse(f.name()), Some(f));
+        }
+        let bits: Vec<u8> = Field::NAMED.iter().map(|f| f.bit()).collect();
+        assert_eq!(bits.iter().fold(0u8, |a, b| a | b).count_ones(), 8);
+        assert_eq!(
+            serde_json::to_string(&Field::Code).unwrap(),
+            "\"code\"",
+            "stored and streamed by name"
+        );
+    }
+
+    #[test]
+    fn a_pack_may_name_code_and_only_such_rules_read_it() {
+        use crate::rules::{Packs, RuleSet};
+        let pack = "[[rule]]\nid = \"referrer\"\ncategory = \"c\"\nseverity = \"low\"\nregex = ['document\\.referrer']\nfields = [\"code\"]\n\n\
+                    [[rule]]\nid = \"any\"\ncategory = \"c\"\nseverity = \"low\"\nregex = ['document\\.referrer']\n";
+        let rules =
+            RuleSet::compile(Packs::from_text(std::path::Path::new("p.toml"), pack).unwrap())
+                .unwrap();
+        let page = Page {
+            blocks: vec![Block::new(
+                Field::Code,
+                "if(r.test(document.referrer))location.href=u",
+            )],
+        };
+        let hits: Vec<&str> = rules
+            .match_page(&page)
+            .iter()
+            .map(|h| rules.rules[h.rule].id.as_str())
+            .collect();
+        assert_eq!(hits, vec!["referrer"], "a rule without `fields` skips code");
     }
 }

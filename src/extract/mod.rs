@@ -18,7 +18,7 @@ pub mod sitemap;
 
 use crate::page::{Block, Field, Page};
 use crate::urls;
-use css::HiddenSelectors;
+use css::{HiddenSelectors, Paint, Rgba, Set};
 use lol_html::html_content::TextType;
 use lol_html::{doc_text, element, end_tag, HtmlRewriter, MemorySettings, Settings};
 use std::cell::RefCell;
@@ -33,9 +33,16 @@ pub struct Extracted {
     pub links: Vec<Url>,
     /// The parser's memory cap cut the page short.
     pub truncated: bool,
+    /// Field `code` blocks, put after the page's other blocks at the end so
+    /// that they do not stretch context windows between the page's text.
+    code: Vec<Block>,
+    /// Bytes decoded from scripts so far (bounded by [`script::MAX_DECODED`]).
+    decoded: usize,
 }
 
-/// Scripts' HTML is extracted again, but not forever.
+/// Scripts' HTML is extracted again, and code a script runs from a string
+/// (`eval`, the packer) read again, but not forever: each at most this many
+/// levels deep.
 const MAX_NESTING: u8 = 2;
 /// lol_html's own buffers (its element stack, a tag split across chunks):
 /// 100,000 nested elements fit; a page past it is cut and marked truncated.
@@ -47,12 +54,13 @@ pub fn extract(html: &str, url: &Url) -> Extracted {
     out.page.blocks.push(Block::new(Field::Url, url.as_str()));
     let hidden = HiddenSelectors::scan(html);
     extract_into(html, url, &hidden, Context::default(), &mut out);
+    out.page.blocks.append(&mut out.code);
     out
 }
 
 /// Extract a script file of the site (`jquery.min.js` with a spam writer
-/// appended is a common injection): its string literals are field
-/// `script`, and HTML it writes is extracted as for an inline script.
+/// appended is a common injection): read as an inline script is — its
+/// values are field `script`, its source `code`, HTML it writes extracted.
 pub fn extract_script(js: &str, url: &Url) -> Extracted {
     let mut out = Extracted::default();
     out.page.blocks.push(Block::new(Field::Url, url.as_str()));
@@ -60,6 +68,7 @@ pub fn extract_script(js: &str, url: &Url) -> Extracted {
     let mut st = State::new(url.clone(), hidden.clone(), Context::default());
     st.script(js, false);
     finish(st, url, &hidden, Context::default(), &mut out);
+    out.page.blocks.append(&mut out.code);
     out
 }
 
@@ -79,7 +88,9 @@ fn extract_into(
     ctx: Context,
     out: &mut Extracted,
 ) {
-    let state = Rc::new(RefCell::new(State::new(base.clone(), hidden.clone(), ctx)));
+    let mut st = State::new(base.clone(), hidden.clone(), ctx);
+    st.decode_left = script::MAX_DECODED.saturating_sub(out.decoded);
+    let state = Rc::new(RefCell::new(st));
     let on_element = state.clone();
     let on_text = state.clone();
     let settings = Settings::new()
@@ -133,6 +144,8 @@ fn extract_into(
 fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out: &mut Extracted) {
     out.page.blocks.append(&mut st.blocks);
     out.links.append(&mut st.links);
+    out.code.append(&mut st.code);
+    out.decoded = script::MAX_DECODED - st.decode_left;
     let fragments = std::mem::take(&mut st.fragments);
     for (fragment, field, frag_hidden) in fragments {
         if ctx.depth < MAX_NESTING {
@@ -146,8 +159,7 @@ fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out
                 hidden.clone()
             } else {
                 let mut m = hidden.clone();
-                m.ids.extend(inner_hidden.ids);
-                m.classes.extend(inner_hidden.classes);
+                m.merge(inner_hidden);
                 m
             };
             extract_into(&fragment, base, &merged, inner, out);
@@ -178,7 +190,16 @@ struct Node {
     tag: String,
     seq: u64,
     kind: Kind,
+    /// Hidden: by CSS and the like, or drawn in its background's colour.
     hidden: bool,
+    /// Hidden by CSS and the like (inherited by everything inside, unlike
+    /// a colour, which a child may change).
+    css_hidden: bool,
+    /// Its text colour; None when unknown (never set, or not readable).
+    ink: Option<Rgba>,
+    /// The background behind it (its own or the nearest ancestor's, drawn
+    /// over the page's); None when unknown (an image, a gradient).
+    bg: Option<Rgba>,
     /// For a table cell: the column it starts at.
     col: usize,
 }
@@ -222,6 +243,12 @@ struct State {
     blocks: Vec<Block>,
     links: Vec<Url>,
     fragments: Vec<(String, Option<Field>, bool)>,
+    /// Link colour set by `<body link=…>`.
+    link_ink: Option<Rgba>,
+    /// Field `code` blocks of the scripts read.
+    code: Vec<Block>,
+    /// Bytes scripts may still decode on this page.
+    decode_left: usize,
 }
 
 fn is_block(tag: &str) -> bool {
@@ -322,6 +349,9 @@ impl State {
             blocks: Vec::new(),
             links: Vec::new(),
             fragments: Vec::new(),
+            link_ink: None,
+            code: Vec::new(),
+            decode_left: script::MAX_DECODED,
         }
     }
 
@@ -394,12 +424,22 @@ impl State {
             _ => Kind::Inline,
         };
         let mut col = 0;
-        let parent_hidden = self.hidden();
-        let hidden = parent_hidden || self.element_hides(tag, attr);
+        let parent_hidden = self.ctx.hidden || self.stack.last().is_some_and(|n| n.css_hidden);
+        let style = attr("style");
+        let style = style.as_deref();
+        let css_hidden = parent_hidden || self.element_hides(tag, attr, style);
+        let (ink, bg) = self.colours(tag, attr, style);
+        let coloured_away = ink.is_some_and(|i| match bg {
+            Some(b) => css::invisible(i, b),
+            None => i.a <= 0.0,
+        });
+        let hidden = css_hidden || coloured_away;
         if kind != Kind::Inline {
             self.flush(kind == Kind::Anchor);
         }
-        self.links_of(tag, attr, hidden);
+        // A link's text colour hides its URL too; an image or frame is seen
+        // whatever the text colour.
+        self.links_of(tag, attr, if tag == "a" { hidden } else { css_hidden });
         match kind {
             Kind::Table => self.tables.push(Table {
                 headers: Vec::new(),
@@ -447,19 +487,101 @@ impl State {
             seq: self.seq,
             kind,
             hidden,
+            css_hidden,
+            ink,
+            bg,
             col,
         });
         Some(self.seq)
     }
 
-    fn element_hides(&self, tag: &str, attr: &dyn Fn(&str) -> Option<String>) -> bool {
+    /// The text colour and background of an element starting here. Its own
+    /// colours come from its `style`, then `<style>` rules on its id,
+    /// classes and tag, then presentational attributes (`<font color>`,
+    /// `bgcolor`, `<body text>`); what it does not set it inherits (text
+    /// colour) or shows through (background). Links are drawn in the link
+    /// colour, not the inherited one: unknown unless set on the link or by
+    /// `<body link>`. Outside everything: no known text colour, and a white
+    /// page — the assumption when no background is set anywhere, which a
+    /// stylesheet we do not fetch may contradict.
+    fn colours(
+        &mut self,
+        tag: &str,
+        attr: &dyn Fn(&str) -> Option<String>,
+        style: Option<&str>,
+    ) -> (Option<Rgba>, Option<Rgba>) {
+        let (parent_ink, parent_bg) = self
+            .stack
+            .last()
+            .map_or((None, Some(Rgba::WHITE)), |n| (n.ink, n.bg));
+        let mut own = style.map_or(Paint::default(), css::paint);
+        if !self.hidden_selectors.is_empty() {
+            let id = attr("id");
+            let class = attr("class");
+            own = own.or(self
+                .hidden_selectors
+                .paint_of(tag, id.as_deref(), class.as_deref()));
+        }
+        let attr_set = |name: &str| {
+            attr(name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| css::attr_colour(&v).map_or(Set::Unknown, Set::Colour))
+        };
+        let takes_bgcolor = matches!(
+            tag,
+            "body" | "table" | "thead" | "tbody" | "tfoot" | "tr" | "td" | "th" | "marquee"
+        );
+        let presentational = Paint {
+            color: match tag {
+                "font" => attr_set("color"),
+                "body" => attr_set("text"),
+                _ => None,
+            },
+            background: if !takes_bgcolor {
+                None
+            } else if attr("background").is_some_and(|v| !v.trim().is_empty()) {
+                Some(Set::Unknown)
+            } else {
+                attr_set("bgcolor")
+            },
+        };
+        let own = own.or(presentational);
+        if tag == "body" {
+            if let Some(Set::Colour(c)) = attr_set("link") {
+                self.link_ink = Some(c);
+            }
+        }
+        let inherited = if tag == "a" && attr("href").is_some() {
+            self.link_ink
+        } else {
+            parent_ink
+        };
+        let ink = match own.color {
+            Some(Set::Colour(c)) => Some(c),
+            Some(Set::Unknown) => None,
+            None => inherited,
+        };
+        let bg = match own.background {
+            Some(Set::Colour(c)) if c.a >= 1.0 => Some(c),
+            Some(Set::Colour(c)) if c.a <= 0.0 => parent_bg,
+            Some(Set::Colour(c)) => parent_bg.map(|p| c.over(p)),
+            Some(Set::Unknown) => None,
+            None => parent_bg,
+        };
+        (ink, bg)
+    }
+
+    fn element_hides(
+        &self,
+        tag: &str,
+        attr: &dyn Fn(&str) -> Option<String>,
+        style: Option<&str>,
+    ) -> bool {
         if attr("hidden").is_some() {
             return true;
         }
-        if let Some(style) = attr("style") {
-            if css::hides(&style) {
-                return true;
-            }
+        if style.is_some_and(css::hides) {
+            return true;
         }
         if !self.hidden_selectors.is_empty() {
             if attr("id").is_some_and(|id| self.hidden_selectors.ids.contains(id.trim())) {
@@ -481,7 +603,7 @@ impl State {
             if tiny("height") || tiny("width") {
                 return true;
             }
-            if let Some(style) = attr("style") {
+            if let Some(style) = style {
                 let lower = style.to_ascii_lowercase().replace(' ', "");
                 if lower.contains("height:1px")
                     || lower.contains("height:0")
@@ -668,14 +790,36 @@ impl State {
         self.flush(false);
     }
 
-    /// A script's string literals become blocks; those holding HTML are
-    /// extracted again afterwards.
+    /// A script's string values and regex sources become `script` blocks
+    /// (values holding HTML are extracted again afterwards), its source
+    /// `code` blocks; code it runs from strings is read the same way.
     fn script(&mut self, code: &str, hidden: bool) {
-        for s in script::strings(code) {
+        self.script_at(code, hidden, 0);
+    }
+
+    fn script_at(&mut self, code: &str, hidden: bool, level: u8) {
+        let read = script::read(code, &mut self.decode_left);
+        for s in read.strings {
             if s.contains('<') && s.contains('>') {
                 self.fragments.push((s, Some(Field::Script), hidden));
             } else {
                 self.push_block(Field::Script, hidden, s);
+            }
+        }
+        for p in read.patterns {
+            self.push_block(Field::Script, hidden, p);
+        }
+        for piece in script::code_blocks(&read.code) {
+            self.code.push(Block {
+                field: Field::Code,
+                hidden: hidden || self.ctx.hidden,
+                text: piece.to_string(),
+                header: None,
+            });
+        }
+        if level < MAX_NESTING {
+            for run in read.evals {
+                self.script_at(&run, hidden, level + 1);
             }
         }
     }
@@ -888,5 +1032,169 @@ mod tests {
             "truncated: {}",
             ex.truncated
         );
+    }
+
+    #[test]
+    fn regex_literals_reach_script_and_the_source_reaches_code_at_the_end() {
+        let b = blocks(
+            "<p>正文</p><div style='display:none'><script>var r=/\\.(sogou|soso|baidu|google)(\\.[a-z0-9\\-]+){1,2}\\//ig; // 注释\n\
+             if(r.test(document.referrer)) location.href=\"http://x.example/\";</script></div><p>尾</p>",
+        );
+        assert!(
+            b.contains(&(
+                Field::Script,
+                true,
+                r"\.(sogou|soso|baidu|google)(\.[a-z0-9\-]+){1,2}\/".into()
+            )),
+            "{b:?}"
+        );
+        let last = b.last().unwrap();
+        assert_eq!(last.0, Field::Code);
+        assert!(last.1, "the script sits in a hidden element");
+        assert!(last.2.contains("if(r.test(document.referrer))") && !last.2.contains("注释"));
+        assert_eq!(b[b.len() - 2], (Field::Text, false, "尾".into()), "{b:?}");
+    }
+
+    #[test]
+    fn packed_spam_is_unpacked_and_its_html_extracted() {
+        let b = blocks(&format!(
+            "<p>首页</p><script>{}</script>",
+            r#"eval(function(p,a,c,k,e,d){e=function(c){return(c<a?'':e(parseInt(c/a)))+((c=c%a)>35?String.fromCharCode(c+29):c.toString(36))};if(!''.replace(/^/,String)){while(c--)d[e(c)]=k[c]||e(c);k=[function(e){return d[e]}];e=function(){return'\\w+'};c=1};while(c--)if(k[c])p=p.replace(new RegExp('\\b'+e(c)+'\\b','g'),k[c]);return p}('0 1=2.3;4(1.5("6")>7){2.8("<9 a=\\"b:c\\"><d e=\\"f://g.h/\\">百家乐</d></9>")}',62,18,'var|s|document|referrer|if|indexOf|baidu|0|write|div|style|display|none|a|href|http|spam|example'.split('|'),0,{}))"#
+        ));
+        assert!(b.contains(&(Field::Script, true, "百家乐".into())), "{b:?}");
+        assert!(b.contains(&(Field::Script, true, "http://spam.example/".into())));
+        assert!(
+            b.iter().any(|x| x.0 == Field::Code
+                && x.2.contains("s=document.referrer;if(s.indexOf(\"baidu\")")),
+            "the unpacked code is code too: {b:?}"
+        );
+    }
+
+    #[test]
+    fn code_run_from_strings_is_read_at_most_max_nesting_levels_deep() {
+        // eval of eval of eval: each level writes its own word.
+        let level3 = "document.write('<b>第三层</b>')";
+        let level2 = format!(
+            "document.write('<b>第二层</b>');eval(\"{}\")",
+            level3.replace('\'', "\\'")
+        );
+        let level1 = format!(
+            "document.write('<b>第一层</b>');eval(\"{}\")",
+            level2.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let html = format!(
+            "<script>eval('{}')</script>",
+            level1.replace('\\', "\\\\").replace('\'', "\\'")
+        );
+        let t = texts(&html);
+        assert!(
+            t.contains(&"第一层".to_string()) && t.contains(&"第二层".to_string()),
+            "{t:?}"
+        );
+        assert!(!t.contains(&"第三层".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn decoded_text_per_page_is_bounded() {
+        // 40 scripts each decoding 90 KB of base64: 1 MiB decoded at most.
+        let payload = format!("PHA+{}PC9wPg==", "eHh4".repeat(30_000));
+        let script = format!("<script>document.write(atob('{payload}'))</script>");
+        let ex = extract(&script.repeat(40), &Url::parse("http://a.cn/").unwrap());
+        let decoded = ex
+            .page
+            .blocks
+            .iter()
+            .filter(|b| b.field == Field::Script && b.text.starts_with('x'))
+            .map(|b| b.text.len())
+            .sum::<usize>();
+        assert!(decoded > 0 && decoded <= script::MAX_DECODED, "{decoded}");
+        assert_eq!(ex.decoded, script::MAX_DECODED);
+    }
+
+    /// The hidden flag of the block with this text.
+    fn hidden_of(html: &str, text: &str) -> bool {
+        let b = blocks(html);
+        b.iter()
+            .find(|x| x.2 == text)
+            .unwrap_or_else(|| panic!("no block {text}: {b:?}"))
+            .1
+    }
+
+    #[test]
+    fn text_coloured_like_its_background_is_hidden() {
+        for html in [
+            "<div style='background:#fff'><span style='color:#ffffff'>百家乐</span></div>",
+            "<div style='background-color:rgb(255, 255, 255)'><p style='color:white'>百家乐</p></div>",
+            "<div style='color:#FFF'>百家乐</div>",
+            "<font color=\"#FFFFFF\">百家乐</font>",
+            "<p><font color=ffffff>百家乐</font></p>",
+            "<div style='background:#000'><div><p style='color:black'>百家乐</p></div></div>",
+            "<body bgcolor='#003366'><span style='color:#036'>百家乐</span></body>",
+            "<span style='color:#fefefe'>百家乐</span>",
+            "<div style='color:rgba(0,0,0,0)'>百家乐</div>",
+            "<div style='color:transparent;background:url(x.png)'>百家乐</div>",
+            "<div style='background:rgba(0,0,0,0.5)'><span style='color:#808080'>百家乐</span></div>",
+        ] {
+            assert!(hidden_of(html, "百家乐"), "{html}");
+        }
+        for html in [
+            // legit/090-mca-npo-bureau-footer-baidu-conac.html of
+            // the evaluation set (tune split): white footer text on a blue
+            // cell two tables up.
+            "<table><tr><td height=150 bgcolor=\"#2d5fb1\" align=center><table><tr><td align=center><table><tr>\
+             <td width=\"80%\" style=\"color: #FFF;font-size:15px;font-family:'微软雅黑';\" align=left>百家乐</td></tr></table></td></tr></table></td></tr></table>",
+            // legit/001-handan-xxgk-tab-panels.html (tune split): white on blue
+            // set on the link itself.
+            "<a href='/zfwj/' class='s2r-as' style='color: rgb(255, 255, 255); background: rgb(45, 102, 165);'>百家乐</a>",
+            "<div style='background:#fff url(bg.jpg) no-repeat'><span style='color:#fff'>百家乐</span></div>",
+            "<td background='bg.gif'><font color=white>百家乐</font></td>",
+            "<body style='background:#000'><p style='color:#fff'>百家乐</p></body>",
+            "<span style='color:#eee'>百家乐</span>",
+            "<div style='background:#fff'>百家乐</div>",
+            "<div style='color:var(--c)'>百家乐</div>",
+            "<div style='color:transparent;background:linear-gradient(red,blue);-webkit-background-clip:text'>百家乐</div>",
+        ] {
+            assert!(!hidden_of(html, "百家乐"), "{html}");
+        }
+    }
+
+    #[test]
+    fn colour_is_inherited_but_a_child_may_change_it_and_links_keep_theirs() {
+        let html = "<div style='color:#fff'>隐<span style='color:#333'>可见</span>\
+                    <a href='/x'>链接</a><a href='/y' style='color:#fff'>白链接</a></div>";
+        assert!(hidden_of(html, "隐"));
+        assert!(!hidden_of(html, "可见"));
+        assert!(
+            !hidden_of(html, "链接"),
+            "a link is drawn in the link colour"
+        );
+        assert!(!hidden_of(html, "/x"));
+        assert!(hidden_of(html, "白链接"));
+        assert!(
+            hidden_of(html, "/y"),
+            "the URL of an invisible link is hidden too"
+        );
+        let b = blocks("<body link='#ffffff'><a href='/z'>白</a></body>");
+        assert!(b.contains(&(Field::Anchor, true, "白".into())), "{b:?}");
+        // An image is seen whatever the text colour.
+        let b = blocks("<div style='color:#fff'><img src='/i.png'></div>");
+        assert!(b.contains(&(Field::Link, false, "/i.png".into())), "{b:?}");
+    }
+
+    #[test]
+    fn colours_from_style_rules_on_ids_and_classes() {
+        let html = "<style>.w{color:#fff} #dark{background:#222} .nav li{background:#c00} body{background:#fff}</style>\
+                    <div id=dark><p class=w>深底白字</p></div><p class='x w'>白底白字</p>\
+                    <ul class=nav><li><span class=w>菜单</span></li></ul>";
+        assert!(!hidden_of(html, "深底白字"));
+        assert!(hidden_of(html, "白底白字"));
+        assert!(
+            !hidden_of(html, "菜单"),
+            "a background set by a descendant selector is unknown"
+        );
+        // The rule may come after the element; a colour set inline wins.
+        let html = "<p class=g>灰</p><p class=g style='color:#000'>黑</p><style>.g{color:#FFFFFF;}</style>";
+        assert!(hidden_of(html, "灰"));
+        assert!(!hidden_of(html, "黑"));
     }
 }

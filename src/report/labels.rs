@@ -62,6 +62,7 @@ impl L {
             (Lang::Zh, Some(Link)) => "链接地址",
             (Lang::Zh, Some(Script)) => "脚本",
             (Lang::Zh, Some(Url)) => "网址",
+            (Lang::Zh, Some(Code)) => "脚本代码",
             (Lang::En, Some(f)) => f.name(),
         }
     }

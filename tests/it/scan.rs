@@ -173,6 +173,120 @@ fn document_write_spam_is_found_with_field_script() {
     assert!(promo.iter().any(|f| f.matched == "新葡京"));
 }
 
+/// Scan with these rules instead of the built-in packs.
+fn run_rules(reg: &Register, pack: &str) -> ScanResult {
+    let rules = RuleSet::compile(Packs::from_text(Path::new("t.toml"), pack).unwrap()).unwrap();
+    scan::run(
+        reg,
+        Arc::new(rules),
+        ScanOptions {
+            concurrency: 4,
+            keep_records: true,
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn scripts_are_read_as_code_decoded_and_unpacked_and_their_regex_literals_seen() {
+    // The regex-literal referrer gate of spam/009-referrer-opener-hijack-viewn.js
+    // (evaluation set, tune split), a packed hidden writer in the site's own
+    // script file, and a String.fromCharCode writer.
+    let page_body = r#"<p>新闻</p><script>var regexp=/\.(haosou|sogou|baidu|soso|google|youdao|yahoo|bing|118114|biso|gougou|ifeng|ivc|sooule|niuhu|biso|360)(\.[a-z0-9\-]+){1,2}\//ig;
+var where =document.referrer;
+if(regexp.test(where)){ top.location.href = "http://x.example/"; }</script>
+<script src="/js/common.js"></script>
+<div style="display:none"><script>document.write(String.fromCharCode(60,98,62,30334,23478,20048,60,47,98,62))</script></div>"#;
+    let site = Site::new(vec![
+        ("/", page(page_body)),
+        (
+            "/js/common.js",
+            Reply::with_type(
+                200,
+                "application/javascript",
+                format!(
+                    "/* common */ function menu(){{}}\n{}",
+                    r#"eval(function(p,a,c,k,e,d){e=function(c){return(c<a?'':e(parseInt(c/a)))+((c=c%a)>35?String.fromCharCode(c+29):c.toString(36))};if(!''.replace(/^/,String)){while(c--)d[e(c)]=k[c]||e(c);k=[function(e){return d[e]}];e=function(){return'\\w+'};c=1};while(c--)if(k[c])p=p.replace(new RegExp('\\b'+e(c)+'\\b','g'),k[c]);return p}('0.1("<2 3=\\"4:5\\"><6 7=\\"8://9.a/\\">六合彩</6></2>")',62,11,'document|write|div|style|display|none|a|href|http|spam|example'.split('|'),0,{}))"#
+                ),
+            ),
+        ),
+    ]);
+    let pack = r#"
+[[rule]]
+id = "code-referrer"
+category = "malicious-script"
+severity = "high"
+regex = ['document\.referrer']
+fields = ["code"]
+
+[[rule]]
+id = "engines"
+category = "malicious-script"
+severity = "high"
+keywords = ["sogou", "baidu", "youdao"]
+fields = ["script"]
+min_distinct = 3
+
+[[rule]]
+id = "hidden-gambling"
+category = "gambling"
+severity = "critical"
+keywords = ["百家乐", "六合彩"]
+hidden_only = true
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_rules(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        pack,
+    );
+    let referrer = of(&r, "code-referrer");
+    assert_eq!(referrer.len(), 1, "{:#?}", r.findings);
+    assert_eq!(referrer[0].field, Some(Field::Code));
+    assert!(referrer[0].url.ends_with('/'));
+    let engines = of(&r, "engines");
+    assert_eq!(engines.len(), 3, "{:#?}", r.findings);
+    assert!(engines.iter().all(|f| f.field == Some(Field::Script)));
+    let gambling = of(&r, "hidden-gambling");
+    let found = |url_end: &str, term: &str| {
+        gambling.iter().any(|f| {
+            f.url.ends_with(url_end)
+                && f.matched == term
+                && f.hidden
+                && f.field == Some(Field::Script)
+        })
+    };
+    assert!(found("/", "百家乐"), "fromCharCode: {gambling:#?}");
+    assert!(found("/js/common.js", "六合彩"), "packer: {gambling:#?}");
+}
+
+#[test]
+fn text_coloured_like_its_background_is_marked_hidden() {
+    let body = "<p>欢迎访问</p><div style='background:#FFFFFF'>\
+                <a href='http://spam.example/' style='color:#fff'>六合彩</a>\
+                <font color='#ffffff'>澳门葡京</font></div>\
+                <table><tr><td bgcolor='#2d5fb1'><span style='color:white'>百家乐论坛整治通告</span></td></tr></table>";
+    let site = Site::new(vec![("/", page(body))]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &register(dir.path(), &site_entry("gov", &site.url("/"), "")),
+        None,
+    );
+    let hidden = of(&r, "gambling-hidden");
+    for term in ["六合彩", "澳门葡京"] {
+        assert!(
+            hidden.iter().any(|f| f.matched == term && f.hidden),
+            "{term}: {:#?}",
+            r.findings
+        );
+    }
+    assert!(
+        !hidden.iter().any(|f| f.matched == "百家乐"),
+        "white on blue is seen: {:#?}",
+        r.findings
+    );
+}
+
 #[test]
 fn nothing_outside_the_scope_is_requested() {
     let other = Site::new(vec![("/", page("<p>别的网站</p>"))]);
