@@ -23,7 +23,9 @@
 //! All positions used between steps are original byte ranges within a block,
 //! so keyword and regex candidates compare in one coordinate system.
 
-use super::fold::{fold_into, fold_term, unchanged, FoldOptions, Folded};
+use super::fold::{
+    breaks_words, fold, fold_into, fold_term, is_invisible, unchanged, FoldOptions, Folded, BREAK,
+};
 use super::pack::{Loc, PackInfo, Packs, RuleSpec};
 use super::validate::Validator;
 use crate::error::InputError;
@@ -72,6 +74,9 @@ impl Hit {
 pub enum Reason {
     /// Too many separators between two characters of the term.
     Separators(u8),
+    /// Word-breaking punctuation between two characters of the term: a
+    /// reader sees two words (`刻章、办证` is not `刻章办证`).
+    WordBreak(char),
     /// The term has an ASCII end and the original text goes on with a letter or digit.
     Boundary,
     /// Inside an occurrence of this allow phrase.
@@ -96,6 +101,10 @@ impl std::fmt::Display for Reason {
             Reason::Separators(n) => write!(
                 f,
                 "{n} separators in a row inside the term (at most {MAX_SEPARATOR_RUN})"
+            ),
+            Reason::WordBreak(c) => write!(
+                f,
+                "`{c}` between two characters of the term: read as two words"
             ),
             Reason::Boundary => f.write_str("not a whole word (a letter or digit goes on)"),
             Reason::Allow(p) => write!(f, "inside the allow phrase `{p}`"),
@@ -145,10 +154,14 @@ enum Role {
     Context,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Owner {
     rule: u32,
     role: Role,
+    /// For a term written with word-breaking punctuation inside
+    /// (`恭喜，站点创建成功`): the folded character indices that punctuation
+    /// stood before; a page may break the term there.
+    breaks: Box<[u32]>,
 }
 
 struct Pattern {
@@ -212,7 +225,8 @@ impl RuleSet {
                 }
             };
             let mut add = |text: &str, loc: &Loc, role: Role| -> Result<(), InputError> {
-                let folded = fold_term(text, opts);
+                let term = fold(text, opts);
+                let folded = term.text;
                 if folded.is_empty() {
                     return Err(loc.error(format!(
                         "`{text}` is only separators or invisible characters once folded"
@@ -240,9 +254,19 @@ impl RuleSet {
                         && std::mem::discriminant(&o.role) == std::mem::discriminant(&role)
                 });
                 if !duplicate {
+                    let breaks = match role {
+                        Role::Term(_) => folded
+                            .char_indices()
+                            .enumerate()
+                            .filter(|&(_, (b, _))| term.gap[b] & BREAK != 0)
+                            .map(|(i, _)| i as u32)
+                            .collect(),
+                        _ => Box::default(),
+                    };
                     owners.push(Owner {
                         rule: ri as u32,
                         role,
+                        breaks,
                     });
                 }
                 Ok(())
@@ -467,7 +491,7 @@ impl Scan<'_> {
         for (s, e, pid) in matches {
             let folded = &folds.folds[gi];
             let pattern = &group.patterns[pid as usize];
-            let gap = folded.max_gap(s, e);
+            let (gap, breaks) = folded.gaps(s, e);
             let (os, oe) = folded.original_range(&block.text, s, e);
             let boundary_ok = (!pattern.left_word || !word_char_before(&block.text, os))
                 && (!pattern.right_word || !word_char_after(&block.text, oe));
@@ -486,10 +510,17 @@ impl Scan<'_> {
                             start: os,
                             end: oe,
                         };
+                        let broken = if breaks && gap <= rule.max_gap && boundary_ok {
+                            word_break(&folds.folds[gi], &block.text, s, e, &owner.breaks)
+                        } else {
+                            None
+                        };
                         if gap > rule.max_gap {
                             self.reject(hit, Reason::Separators(gap));
                         } else if !boundary_ok {
                             self.reject(hit, Reason::Boundary);
+                        } else if let Some(c) = broken {
+                            self.reject(hit, Reason::WordBreak(c));
                         } else {
                             let pos = (!rule.context.is_empty())
                                 .then(|| (folds.pos(gi, s), folds.pos(gi, e)));
@@ -664,6 +695,56 @@ impl Scan<'_> {
             c.rule as usize == hit.rule && distance <= window
         })
     }
+}
+
+/// A term hit with word-breaking punctuation skipped inside it (folded
+/// bytes `start..end`): the first such punctuation mark, unless the term is
+/// written with one at each of those places (`allowed`: character indices),
+/// or it has three or more characters and the very same separators stand
+/// between each two of them (`百，家，乐`: spaced on purpose).
+fn word_break(
+    folded: &Folded,
+    original: &str,
+    start: usize,
+    end: usize,
+    allowed: &[u32],
+) -> Option<char> {
+    let span = &folded.text[start..end];
+    let char_index = |b: usize| span[..b - start].chars().count() as u32;
+    let first_bad = folded
+        .breaks(start, end)
+        .find(|&b| !allowed.contains(&char_index(b)))?;
+    // The separators between the folded characters starting at `a` and `b`,
+    // as written (invisible characters aside).
+    let between = |a: usize, b: usize| -> String {
+        let from = folded.src[a] as usize;
+        let from = from + original[from..].chars().next().map_or(0, char::len_utf8);
+        let to = folded.src[b] as usize;
+        original
+            .get(from..to)
+            .unwrap_or("")
+            .chars()
+            .filter(|&c| !is_invisible(c))
+            .collect()
+    };
+    let starts: Vec<usize> = span.char_indices().map(|(i, _)| start + i).collect();
+    if starts.len() >= 3 {
+        let first = between(starts[0], starts[1]);
+        if !first.is_empty() && starts.windows(2).all(|w| between(w[0], w[1]) == first) {
+            return None;
+        }
+    }
+    let prev = starts
+        .iter()
+        .copied()
+        .take_while(|&a| a < first_bad)
+        .last()?;
+    Some(
+        between(prev, first_bad)
+            .chars()
+            .find(|&c| breaks_words(c))
+            .unwrap_or('、'),
+    )
 }
 
 fn word_char_before(text: &str, at: usize) -> bool {

@@ -498,3 +498,93 @@ proptest! {
         );
     }
 }
+
+/// Matches of a page kept with their reasons for being dropped.
+fn explained(set: &RuleSet, page: &Page) -> sitesweep::rules::PageMatch {
+    set.match_page_with(
+        page,
+        sitesweep::rules::MatchOptions {
+            explain: true,
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn separator_skipping_does_not_join_words_across_punctuation() {
+    let s = rule(r#"keywords = ["刻章办证", "刷单兼职", "赌博", "百家乐"]"#);
+    for text in [
+        "刻章、办证",
+        "“刻章”“办证”",
+        "刷單”兼職",
+        "刷单，兼职",
+        "刷单,兼职",
+        "刷单（兼职）",
+        "刷单；兼职",
+        "刷单：兼职",
+        "刷单！兼职",
+        "刷单？兼职",
+        "刷单。兼职",
+        "《刷单》《兼职》",
+        "「刷单」兼职",
+        "赌、博",
+        "赌，博",
+        "百家、乐",
+        "百. 、家乐",
+    ] {
+        assert!(hits(&s, text).is_empty(), "{text:?}: {:?}", hits(&s, text));
+    }
+    for (text, matched) in [
+        ("百.家.乐", "百.家.乐"),
+        ("百 家 乐", "百 家 乐"),
+        ("百*家*乐", "百*家*乐"),
+        ("百\u{200b}家乐", "百\u{200b}家乐"),
+        ("百 . 家 . 乐", "百 . 家 . 乐"),
+        ("百-家_乐", "百-家_乐"),
+        ("百|家/乐", "百|家/乐"),
+        ("刻章 办证", "刻章 办证"),
+        ("刻章·办证", "刻章·办证"),
+        // The same punctuation between every two characters is spacing on
+        // purpose, not two words.
+        ("百，家，乐", "百，家，乐"),
+        ("百、家、乐", "百、家、乐"),
+        ("刻，章，办，证", "刻，章，办，证"),
+        ("百 、 家 、 乐", "百 、 家 、 乐"),
+    ] {
+        assert_eq!(hits(&s, text), vec![matched.to_string()], "{text:?}");
+    }
+    assert!(
+        hits(&s, "刻章，办，证").is_empty(),
+        "not the same everywhere"
+    );
+    let page = Page::from_text("刻章、办证");
+    assert_eq!(
+        explained(&s, &page).rejected[0].reason,
+        Reason::WordBreak('、')
+    );
+}
+
+#[test]
+fn a_term_written_with_punctuation_may_be_broken_there() {
+    let s = rule(r#"keywords = ["恭喜，站点创建成功", "configuration file (php.ini) path"]"#);
+    assert_eq!(hits(&s, "恭喜, 站点创建成功！").len(), 1);
+    assert_eq!(hits(&s, "恭喜！站点创建成功").len(), 1);
+    assert_eq!(hits(&s, "恭喜站点创建成功").len(), 1);
+    assert!(
+        hits(&s, "恭喜站点、创建成功").is_empty(),
+        "not at that place"
+    );
+    assert_eq!(hits(&s, "Configuration File (php.ini) Path /etc").len(), 1);
+}
+
+#[test]
+fn allow_phrases_still_match_across_punctuation() {
+    // Warnings put the spam word in quotes: `打击“网上赌场”` is an
+    // occurrence of the allow phrase `打击网上赌场`.
+    let s = rule(
+        r#"keywords = ["网上赌场"]
+allow = ["打击网上赌场"]"#,
+    );
+    assert!(hits(&s, "严厉打击“网上赌场”").is_empty());
+    assert_eq!(hits(&s, "“网上赌场”").len(), 1);
+}

@@ -203,3 +203,32 @@ fn a_missing_rules_directory_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nope: rules directory not found"));
 }
+
+#[test]
+fn explain_says_when_punctuation_breaks_a_term() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!("{RULE_HEAD}keywords = [\"刻章办证\"]\ntests = {{ hit = [\"刻.章.办.证\"], miss = [\"刻章、办证\"] }}\n"),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "test", "--rules", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = sitesweep(
+        &[
+            "rules",
+            "explain",
+            "--rules",
+            ".",
+            "--text",
+            "警惕“刻章、办证”小广告",
+        ],
+        dir.path(),
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("`、` between two characters of the term: read as two words"),
+        "{text}"
+    );
+    assert!(text.contains("0 hits, 1 dropped"), "{text}");
+}
