@@ -17,8 +17,9 @@
 //! 2. run regex rules on width-folded block text, with digit-boundary and
 //!    validator checks;
 //! 3. filter candidates per rule: field, hidden_only, allow containment,
-//!    context (window across the page, or the cell's column header), then
-//!    `min_distinct` over what survived.
+//!    exclude_context (window in the block), exclude_header (the cell's
+//!    column header), context (window across the page, or the cell's column
+//!    header), then `min_distinct` over what survived.
 //!
 //! All positions used between steps are original byte ranges within a block,
 //! so keyword and regex candidates compare in one coordinate system.
@@ -85,6 +86,16 @@ pub enum Reason {
     DigitNeighbour,
     /// The validator refused the number.
     Validator(Validator),
+    /// One of the rule's `exclude_context` words lies within its window in
+    /// the same block; where (line and column in the block, as written).
+    ExcludeContext {
+        word: String,
+        written: String,
+        line: usize,
+        column: usize,
+    },
+    /// The cell's column header holds one of the rule's `exclude_header` words.
+    ExcludeHeader { word: String, header: String },
     /// No context word within the window, nor in the column header.
     Context,
     /// Too few distinct terms of the rule on the page.
@@ -110,6 +121,24 @@ impl std::fmt::Display for Reason {
             Reason::Allow(p) => write!(f, "inside the allow phrase `{p}`"),
             Reason::DigitNeighbour => f.write_str("part of a longer number"),
             Reason::Validator(v) => write!(f, "refused by validator {}", v.name()),
+            Reason::ExcludeContext {
+                word,
+                written,
+                line,
+                column,
+            } => {
+                write!(
+                    f,
+                    "exclude_context `{word}` at line {line}, column {column}"
+                )?;
+                if written != word {
+                    write!(f, " (written `{written}`)")?;
+                }
+                Ok(())
+            }
+            Reason::ExcludeHeader { word, header } => {
+                write!(f, "exclude_header `{word}` in the column header `{header}`")
+            }
             Reason::Context => f.write_str("no context word near it"),
             Reason::MinDistinct { found, needed } => {
                 write!(
@@ -152,6 +181,7 @@ enum Role {
     Term(u32),
     Allow(u32),
     Context,
+    Exclude(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -185,6 +215,10 @@ struct CompiledRule {
     max_gap: u8,
     /// Folded context words, for column headers.
     context: Vec<String>,
+    /// `exclude_header` words, folded for headers ([`fold_header`]).
+    exclude_header: Vec<String>,
+    /// Context or exclude_context words: candidates need their positions.
+    needs_pos: bool,
 }
 
 /// Rules compiled for matching. Built once; shared by all workers.
@@ -280,6 +314,20 @@ impl RuleSet {
             for c in &rule.context {
                 add(&c.text, &c.loc, Role::Context)?;
             }
+            for (xi, x) in rule.exclude_context.iter().enumerate() {
+                add(&x.text, &x.loc, Role::Exclude(xi as u32))?;
+            }
+            let mut exclude_header = Vec::with_capacity(rule.exclude_header.len());
+            for h in &rule.exclude_header {
+                let folded = fold_header(&h.text, opts);
+                if folded.is_empty() {
+                    return Err(h.loc.error(format!(
+                        "`{}` is only whitespace or invisible characters once folded",
+                        h.text
+                    )));
+                }
+                exclude_header.push(folded);
+            }
             if !rule.context.is_empty() {
                 groups[gi].has_context = true;
             }
@@ -311,6 +359,8 @@ impl RuleSet {
                     .iter()
                     .map(|c| fold_term(&c.text, opts))
                     .collect(),
+                exclude_header,
+                needs_pos: !rule.context.is_empty() || !rule.exclude_context.is_empty(),
             });
         }
         for (group, patterns) in groups.iter_mut().zip(&group_patterns) {
@@ -359,6 +409,7 @@ impl RuleSet {
             candidates: Vec::new(),
             allows: Vec::new(),
             contexts: Vec::new(),
+            excludes: Vec::new(),
             rejected: Vec::new(),
         };
         scan.run();
@@ -382,8 +433,21 @@ struct ContextSpan {
     end: usize,
 }
 
+/// An `exclude_context` word's place: folded character positions in its
+/// rule's fold group (comparable within the block) and the original range.
+struct ExcludeSpan {
+    rule: u32,
+    word: u32,
+    block: u32,
+    start: usize,
+    end: usize,
+    orig_start: usize,
+    orig_end: usize,
+}
+
 /// A hit that passed the automaton or regex checks, waiting for the rule
-/// filters; `pos` (page-level folded characters) only for context rules.
+/// filters; `pos` (page-level folded characters) only for rules with context
+/// or exclude_context words.
 struct Candidate {
     hit: Hit,
     pos: Option<(usize, usize)>,
@@ -426,11 +490,12 @@ impl BlockFolds {
     /// Move on to the next block: bases advance past this one.
     fn advance(&mut self, groups: &[Group]) {
         for (g, fold) in self.folds.iter().enumerate() {
-            // Positions matter only to context rules.
+            // Positions across blocks matter only to context rules;
+            // exclude_context compares positions within a block.
             if groups[g].has_context {
                 self.bases[g] += fold.text.chars().count();
-                self.char_index[g] = None;
             }
+            self.char_index[g] = None;
         }
     }
 }
@@ -442,6 +507,7 @@ struct Scan<'a> {
     candidates: Vec<Candidate>,
     allows: Vec<AllowSpan>,
     contexts: Vec<ContextSpan>,
+    excludes: Vec<ExcludeSpan>,
     rejected: Vec<Rejected>,
 }
 
@@ -522,8 +588,7 @@ impl Scan<'_> {
                         } else if let Some(c) = broken {
                             self.reject(hit, Reason::WordBreak(c));
                         } else {
-                            let pos = (!rule.context.is_empty())
-                                .then(|| (folds.pos(gi, s), folds.pos(gi, e)));
+                            let pos = rule.needs_pos.then(|| (folds.pos(gi, s), folds.pos(gi, e)));
                             self.candidates.push(Candidate { hit, pos });
                         }
                     }
@@ -540,6 +605,18 @@ impl Scan<'_> {
                             rule: owner.rule,
                             start,
                             end,
+                        });
+                    }
+                    Role::Exclude(x) if ok => {
+                        let (start, end) = (folds.pos(gi, s), folds.pos(gi, e));
+                        self.excludes.push(ExcludeSpan {
+                            rule: owner.rule,
+                            word: x,
+                            block: bi as u32,
+                            start,
+                            end,
+                            orig_start: os,
+                            orig_end: oe,
                         });
                     }
                     _ => {}
@@ -594,8 +671,8 @@ impl Scan<'_> {
                         Some(v) if !v.check(m.as_str()) => self.reject(hit, Reason::Validator(v)),
                         _ => {
                             let g = rule.group;
-                            let pos = (!rule.context.is_empty() && self.set.groups[g].ac.is_some())
-                                .then(|| {
+                            let pos =
+                                (rule.needs_pos && self.set.groups[g].ac.is_some()).then(|| {
                                     (folds.pos_of_original(g, os), folds.pos_of_original(g, oe))
                                 });
                             self.candidates.push(Candidate { hit, pos });
@@ -610,6 +687,7 @@ impl Scan<'_> {
         let candidates = std::mem::take(&mut self.candidates);
         let mut survivors: Vec<Hit> = Vec::with_capacity(candidates.len());
         let mut header_cache: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut exclude_header_cache: HashMap<(usize, usize), Option<usize>> = HashMap::new();
         for Candidate { hit, pos } in candidates {
             let spec = &self.set.rules[hit.rule];
             let block = &self.page.blocks[hit.block];
@@ -632,6 +710,34 @@ impl Scan<'_> {
                 let phrase = spec.allow[a.allow as usize].text.clone();
                 self.reject(hit, Reason::Allow(phrase));
                 continue;
+            }
+            if !spec.exclude_context.is_empty() {
+                if let Some(reason) = self.excluded(&hit, pos) {
+                    self.reject(hit, reason);
+                    continue;
+                }
+            }
+            if let Some(header) = block.header.as_deref() {
+                let rule = &self.set.compiled[hit.rule];
+                if !rule.exclude_header.is_empty() {
+                    let found = *exclude_header_cache
+                        .entry((hit.rule, hit.block))
+                        .or_insert_with(|| {
+                            let opts = self.set.groups[rule.group].opts;
+                            let folded = fold_header(header, opts);
+                            rule.exclude_header
+                                .iter()
+                                .position(|w| folded.contains(w.as_str()))
+                        });
+                    if let Some(w) = found {
+                        let reason = Reason::ExcludeHeader {
+                            word: spec.exclude_header[w].text.clone(),
+                            header: header.to_string(),
+                        };
+                        self.reject(hit, reason);
+                        continue;
+                    }
+                }
             }
             if !spec.context.is_empty() && !self.has_context(&hit, pos, &mut header_cache) {
                 self.reject(hit, Reason::Context);
@@ -666,6 +772,35 @@ impl Scan<'_> {
         }
     }
 
+    /// The nearest `exclude_context` word of the hit's rule within its
+    /// window, in the hit's block, as a reason to drop it.
+    fn excluded(&self, hit: &Hit, pos: Option<(usize, usize)>) -> Option<Reason> {
+        let (start, end) = pos?;
+        let window = self.set.rules[hit.rule].exclude_window;
+        let nearest = self
+            .excludes
+            .iter()
+            .filter(|x| x.rule as usize == hit.rule && x.block as usize == hit.block)
+            .map(|x| {
+                // 0 when they overlap.
+                let distance = start.saturating_sub(x.end).max(x.start.saturating_sub(end));
+                (distance, x)
+            })
+            .filter(|&(distance, _)| distance <= window)
+            .min_by_key(|&(distance, x)| (distance, x.orig_start))?
+            .1;
+        let text = &self.page.blocks[hit.block].text;
+        let before = &text[..nearest.orig_start];
+        Some(Reason::ExcludeContext {
+            word: self.set.rules[hit.rule].exclude_context[nearest.word as usize]
+                .text
+                .clone(),
+            written: text[nearest.orig_start..nearest.orig_end].to_string(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+        })
+    }
+
     fn has_context(
         &self,
         hit: &Hit,
@@ -695,6 +830,20 @@ impl Scan<'_> {
             c.rule as usize == hit.rule && distance <= window
         })
     }
+}
+
+/// Header text as `exclude_header` words are compared: folded like terms,
+/// but with punctuation kept (only whitespace dropped), so `(元)` is found in
+/// `金额（元）` and not in `单元`.
+fn fold_header(text: &str, opts: FoldOptions) -> String {
+    let opts = FoldOptions {
+        separators: false,
+        ..opts
+    };
+    fold_term(text, opts)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// A term hit with word-breaking punctuation skipped inside it (folded

@@ -588,3 +588,166 @@ allow = ["打击网上赌场"]"#,
     assert!(hits(&s, "严厉打击“网上赌场”").is_empty());
     assert_eq!(hits(&s, "“网上赌场”").len(), 1);
 }
+
+#[test]
+fn exclude_context_drops_hits_near_a_warning_word_in_the_same_block() {
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+exclude_context = ["詐騙", "警方"]
+exclude_window = 8"#,
+    );
+    assert_eq!(hits(&s, "刷单返利，日赚千元"), vec!["刷单返利"]);
+    assert!(hits(&s, "谨防刷单返利诈骗").is_empty(), "right after it");
+    assert!(
+        hits(&s, "警方提醒：刷.单.返.利").is_empty(),
+        "before it, separators in the hit"
+    );
+    assert!(
+        hits(&s, "刷單返利是詐 騙").is_empty(),
+        "folded like terms: traditional, separators"
+    );
+    assert!(hits(&s, "ＡＢ警方ＣＤ刷单返利").is_empty());
+    assert_eq!(
+        hits(&s, "警方提醒：这是一些很长的无关文字，刷单返利").len(),
+        1,
+        "outside the window"
+    );
+    // Another block is never counted, however near.
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "警方通报"),
+            Block::new(Field::Text, "刷单返利"),
+        ],
+    };
+    assert_eq!(s.match_page(&page).len(), 1);
+    // The reason names the word as written in the rule and where it lies.
+    let page = Page::from_text("兼职刷单返利\n詐騙");
+    let result = explained(&s, &page);
+    assert!(result.hits.is_empty());
+    assert_eq!(
+        result.rejected[0].reason,
+        Reason::ExcludeContext {
+            word: "詐騙".to_string(),
+            written: "詐騙".to_string(),
+            line: 2,
+            column: 1
+        }
+    );
+    let page = Page::from_text("刷单返利诈骗");
+    assert_eq!(
+        explained(&s, &page).rejected[0].reason.to_string(),
+        "exclude_context `詐騙` at line 1, column 5 (written `诈骗`)"
+    );
+}
+
+#[test]
+fn exclude_context_positions_are_per_block_in_every_fold_group() {
+    // A rule in a fold group of its own (no context rule there): each
+    // block's positions are its own, whatever the block before held.
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+exclude_context = ["警方"]
+exclude_window = 10
+[rule.normalize]
+traditional = false"#,
+    );
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "abcdefghijklmnopqrstuvwxyz警方"),
+            Block::new(Field::Text, format!("刷单返利{}警方", "字".repeat(20))),
+            Block::new(Field::Text, "刷单返利 警方"),
+        ],
+    };
+    let found = s.match_page(&page);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].block, 1);
+}
+
+#[test]
+fn exclude_window_defaults_to_30_folded_characters_and_applies_to_regex_hits() {
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+regex = ['1[3-9]\d{9}']
+validate = "cn-mobile"
+exclude_context = ["诈骗"]"#,
+    );
+    let near = format!("诈骗{}刷单返利", "字".repeat(30));
+    let far = format!("诈骗{}刷单返利", "字".repeat(31));
+    assert!(hits(&s, &near).is_empty());
+    assert_eq!(hits(&s, &far).len(), 1);
+    // Separators do not count towards the window.
+    let spaced = format!("诈骗{}刷单返利", "字 .".repeat(30));
+    assert!(hits(&s, &spaced).is_empty());
+    assert!(hits(&s, "诈骗分子冒充客服 13800138000").is_empty());
+    assert_eq!(hits(&s, "联系 13800138000"), vec!["13800138000"]);
+}
+
+#[test]
+fn a_negative_exclude_window_is_refused_at_its_line() {
+    let err = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\nexclude_context = [\"y\"]\nexclude_window = -1\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("t.toml:7: exclude_window"), "{err}");
+}
+
+#[test]
+fn the_hash_of_a_rule_without_the_new_keys_is_unchanged() {
+    // Scans compare rule hashes: adding keys to the format must not make
+    // every existing rule look changed.
+    let plain = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\n",
+    )
+    .unwrap();
+    assert_eq!(plain.rules[0].hash(), "0ebcb88a3f88b1ee");
+    let with = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\nexclude_context = [\"y\"]\n",
+    )
+    .unwrap();
+    assert_ne!(with.rules[0].hash(), plain.rules[0].hash());
+}
+
+fn mobile_rule(extra: &str) -> RuleSet {
+    rule(&format!(
+        r#"regex = ['1[3-9]\d{{9}}', '1[3-9]\d[ -]\d{{4}}[ -]\d{{4}}']
+validate = "cn-mobile"
+{extra}"#
+    ))
+}
+
+#[test]
+fn exclude_header_drops_cells_of_an_amount_column() {
+    let s = mobile_rule(r#"exclude_header = ["金额", "预算", "(元)"]"#);
+    let table = |header: &str| Page {
+        blocks: ["13256870000", "13912345678", "15012345678"]
+            .iter()
+            .map(|n| Block::new(Field::Text, *n).with_header(header))
+            .collect(),
+    };
+    for header in [
+        "金额（元）",
+        "金　额",
+        "项目预算",
+        "补贴标准（元）",
+        "補貼標準(元)",
+    ] {
+        assert!(s.match_page(&table(header)).is_empty(), "{header}");
+    }
+    for header in ["联系电话", "单元负责人电话", "手机号码"] {
+        assert_eq!(s.match_page(&table(header)).len(), 3, "{header}");
+    }
+    let result = explained(&s, &table("金额（元）"));
+    assert_eq!(
+        result.rejected[0].reason,
+        Reason::ExcludeHeader {
+            word: "金额".to_string(),
+            header: "金额（元）".to_string()
+        }
+    );
+    // Outside a table the header words mean nothing.
+    assert_eq!(hits(&s, "金额 13912345678").len(), 1);
+}

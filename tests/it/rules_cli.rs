@@ -232,3 +232,47 @@ fn explain_says_when_punctuation_breaks_a_term() {
     );
     assert!(text.contains("0 hits, 1 dropped"), "{text}");
 }
+
+#[test]
+fn exclude_context_works_in_rule_tests_explain_and_lint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!(
+            "{RULE_HEAD}keywords = [\"刷单返利\", \"兼职刷单\"]\nexclude_context = [\"诈骗\", \"警方\", \"兼職刷單\"]\n\
+             tests = {{ hit = [\"刷单返利，日结工资\"], miss = [\"谨防刷单返利诈骗\", \"警方提醒：刷单返利都是骗局\"] }}\n"
+        ),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "test", "--rules", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("3 passed, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = sitesweep(
+        &[
+            "rules",
+            "explain",
+            "--rules",
+            ".",
+            "--text",
+            "谨防刷单返利詐騙",
+        ],
+        dir.path(),
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("DROP r term `刷单返利` matched `刷单返利` at line 1, column 3 (text): exclude_context `诈骗` at line 1, column 7 (written `詐騙`)"),
+        "{text}"
+    );
+
+    let out = sitesweep(&["rules", "lint", "--rules", "."], dir.path());
+    let text = stdout(&out);
+    assert!(
+        text.contains("p.toml:7: warning: exclude_context word `兼職刷單` is the term `兼职刷单`"),
+        "{text}"
+    );
+}
