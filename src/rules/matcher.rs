@@ -86,6 +86,9 @@ pub enum Reason {
     DigitNeighbour,
     /// The validator refused the number.
     Validator(Validator),
+    /// The number is an amount of money: a currency unit follows it (`元`,
+    /// `万元`, `亿元`), a `¥` precedes it, or decimals follow it.
+    Amount(String),
     /// One of the rule's `exclude_context` words lies within its window in
     /// the same block; where (line and column in the block, as written).
     ExcludeContext {
@@ -121,6 +124,7 @@ impl std::fmt::Display for Reason {
             Reason::Allow(p) => write!(f, "inside the allow phrase `{p}`"),
             Reason::DigitNeighbour => f.write_str("part of a longer number"),
             Reason::Validator(v) => write!(f, "refused by validator {}", v.name()),
+            Reason::Amount(why) => write!(f, "an amount of money, not a number: {why}"),
             Reason::ExcludeContext {
                 word,
                 written,
@@ -657,19 +661,31 @@ impl Scan<'_> {
                         Some(f) => f.original_range(&block.text, m.start(), m.end()),
                         None => (m.start(), m.end()),
                     };
+                    // A validated number is checked and reported as its
+                    // digits: `138 0013 8000` and `13800138000` are one term.
+                    let term = match spec.validate {
+                        Some(_) => compact(m.as_str()),
+                        None => m.as_str().to_lowercase(),
+                    };
+                    let refused = spec.validate.and_then(|v| {
+                        if touches_digit(text, m.start(), m.end(), v) {
+                            Some(Reason::DigitNeighbour)
+                        } else if !v.check(&term) {
+                            Some(Reason::Validator(v))
+                        } else {
+                            amount(text, m.start(), m.end()).map(Reason::Amount)
+                        }
+                    });
                     let hit = Hit {
                         rule: ri,
-                        term: HitTerm::Folded(m.as_str().to_lowercase()),
+                        term: HitTerm::Folded(term),
                         block: bi,
                         start: os,
                         end: oe,
                     };
-                    match spec.validate {
-                        Some(v) if touches_digit(text, m.start(), m.end(), v) => {
-                            self.reject(hit, Reason::DigitNeighbour)
-                        }
-                        Some(v) if !v.check(m.as_str()) => self.reject(hit, Reason::Validator(v)),
-                        _ => {
+                    match refused {
+                        Some(reason) => self.reject(hit, reason),
+                        None => {
                             let g = rule.group;
                             let pos =
                                 (rule.needs_pos && self.set.groups[g].ac.is_some()).then(|| {
@@ -894,6 +910,36 @@ fn word_break(
             .find(|&c| breaks_words(c))
             .unwrap_or('、'),
     )
+}
+
+/// A validated hit's text as checked and reported: ASCII letters and
+/// digits only (group separators dropped), lower-cased.
+fn compact(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Is the number at `start..end` of the (width-folded) text an amount of
+/// money? Said why when it is.
+fn amount(text: &str, start: usize, end: usize) -> Option<String> {
+    let blank = [' ', '\t', '\u{3000}', '\u{a0}'];
+    let after = text[end..].trim_start_matches(blank);
+    for unit in ["元", "万元", "亿元", "圆"] {
+        if after.starts_with(unit) {
+            return Some(format!("`{unit}` follows it"));
+        }
+    }
+    let mut rest = text[end..].chars();
+    if rest.next() == Some('.') && rest.next().is_some_and(|c| c.is_ascii_digit()) {
+        return Some("decimals follow it".to_string());
+    }
+    let before = text[..start].trim_end_matches(blank);
+    if before.ends_with(['¥', '￥']) {
+        return Some("`¥` precedes it".to_string());
+    }
+    None
 }
 
 fn word_char_before(text: &str, at: usize) -> bool {

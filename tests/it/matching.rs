@@ -751,3 +751,107 @@ fn exclude_header_drops_cells_of_an_amount_column() {
     // Outside a table the header words mean nothing.
     assert_eq!(hits(&s, "金额 13912345678").len(), 1);
 }
+
+fn id_rule() -> RuleSet {
+    rule(
+        r#"regex = ['\d{17}[\dX]', '\d{6}[ -]\d{8}[ -]\d{3}[\dX]']
+validate = "cn-id""#,
+    )
+}
+
+#[test]
+fn grouped_numbers_are_validated_and_reported_as_their_digits() {
+    let id = id_rule();
+    for text in [
+        "身份证号 510107 19800812 3459",
+        "510107-19800812-3459",
+        "５１０１０７　１９８００８１２　３４５９",
+    ] {
+        let page = Page::from_text(text);
+        let found = id.match_page(&page);
+        assert_eq!(found.len(), 1, "{text:?}");
+        assert_eq!(id.term(&found[0]), "510107198008123459");
+        assert!(
+            found[0].matched(&page).ends_with("3459")
+                || found[0].matched(&page).ends_with("３４５９")
+        );
+    }
+    assert!(hits(&id, "510107 19800812 3458").is_empty(), "checksum");
+    assert!(
+        hits(&id, "1510107 19800812 3459").is_empty(),
+        "touches a digit"
+    );
+    let page = Page::from_text("11010519491231002X、110105-19491231-002x");
+    let terms: Vec<String> = id
+        .match_page(&page)
+        .iter()
+        .map(|h| id.term(h).to_string())
+        .collect();
+    assert_eq!(terms, ["11010519491231002x", "11010519491231002x"]);
+
+    // One number written three ways is one distinct term.
+    let list = mobile_rule("min_distinct = 3");
+    assert!(hits(&list, "138-0013-8000 138 0013 8000 13800138000").is_empty());
+    assert_eq!(
+        hits(
+            &list,
+            "王五 138-0013-8000 李四 139 1234 5678 赵六 +86 150 1234 5678"
+        ),
+        vec!["138-0013-8000", "139 1234 5678", "150 1234 5678"]
+    );
+    assert!(
+        hits(&list, "128-0013-8000 129 1234 5678 12012345678").is_empty(),
+        "the validator sees the digits"
+    );
+}
+
+#[test]
+fn amounts_are_not_numbers_to_protect() {
+    let s = mobile_rule("");
+    for text in [
+        "合同金额 13256870000元",
+        "13256870000 元",
+        "13256870000万元",
+        "13256870000　亿元",
+        "￥13256870000",
+        "¥ 13256870000",
+        "13256870000.00",
+        "132 5687 0000元",
+    ] {
+        assert!(hits(&s, text).is_empty(), "{text:?}");
+    }
+    assert_eq!(
+        hits(&s, "联系电话 13256870000，元旦照常"),
+        vec!["13256870000"]
+    );
+    let page = Page::from_text("13256870000元");
+    assert_eq!(
+        explained(&s, &page).rejected[0].reason.to_string(),
+        "an amount of money, not a number: `元` follows it"
+    );
+}
+
+#[test]
+fn bundled_pii_rules_find_grouped_numbers_and_leave_amount_columns_alone() {
+    let set = RuleSet::compile(Packs::builtin()).unwrap();
+    let ids = |page: &Page| -> Vec<String> {
+        set.match_page(page)
+            .iter()
+            .map(|h| format!("{} {}", set.rules[h.rule].id, set.term(h)))
+            .collect()
+    };
+    let page = Page::from_text("张三 身份证号：510107 19800812 3459");
+    assert_eq!(ids(&page), ["pii-cn-id 510107198008123459"]);
+    let cells = |header: &str, numbers: &[&str]| Page {
+        blocks: numbers
+            .iter()
+            .map(|n| Block::new(Field::Text, *n).with_header(header))
+            .collect(),
+    };
+    let numbers = ["13256870000", "13912345678", "15012345678"];
+    assert!(ids(&cells("资金（万元）", &numbers)).is_empty());
+    assert!(ids(&cells("合计", &numbers)).is_empty());
+    assert_eq!(ids(&cells("联系电话", &numbers)).len(), 3);
+    let grouped = ["138-0013-8000", "139 1234 5678", "150 1234 5678"];
+    assert_eq!(ids(&cells("手机", &grouped)).len(), 3);
+}
