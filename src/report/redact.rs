@@ -7,6 +7,10 @@ use std::fmt::Write as _;
 
 /// Mask personal data: every run of 11 or more digits (an ID number may end
 /// in X) keeps its first 3 (mobile) or 4 characters and its last 4.
+/// Numbers written in groups, as the rules find them, are masked alike and
+/// keep their separators: mobiles 3-4-4 (`138-****-8000`), ID numbers 6-8-4
+/// (`5101** ******** 3459`) and card numbers 4-4-4-4 with up to 3 more
+/// digits, each group separated by one space or dash.
 ///
 /// Digits are found on the folded text, as the rules find them: full-width
 /// `１３８…`, circled and other compatibility digits count, and zero-width
@@ -19,13 +23,6 @@ pub fn mask(text: &str) -> String {
 /// [`mask`], with the byte ranges of the masked numbers in its output.
 pub(super) fn mask_runs(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
     use crate::rules::fold::{fold, FoldOptions};
-    #[derive(Clone, Copy, PartialEq)]
-    enum Kind {
-        Digits(usize),
-        X,
-        Invisible,
-        Other,
-    }
     let weight = |k: Kind| match k {
         Kind::Digits(n) => n,
         Kind::X => 1,
@@ -47,6 +44,8 @@ pub(super) fn mask_runs(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
             Kind::Digits(piece.len())
         } else if piece == "X" || piece == "x" {
             Kind::X
+        } else if piece == " " || piece == "-" {
+            Kind::Separator
         } else {
             Kind::Other
         };
@@ -59,6 +58,30 @@ pub(super) fn mask_runs(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
         if !matches!(units[i].2, Kind::Digits(_)) {
             out.push_str(&text[units[i].0..units[i].1]);
             i += 1;
+            continue;
+        }
+        if let Some((end, len)) = grouped_number(&units, i) {
+            // Keep the head and tail digits and every separator; star the
+            // digits between.
+            let keep_head = if len == 11 { 3 } else { 4 };
+            let start = out.len();
+            let mut seen = 0;
+            for unit in &units[i..end] {
+                let w = weight(unit.2);
+                let piece = &text[unit.0..unit.1];
+                if w == 0 {
+                    if unit.2 == Kind::Separator {
+                        out.push_str(piece);
+                    }
+                } else if seen + w <= keep_head || seen >= len - 4 {
+                    out.push_str(piece);
+                } else {
+                    out.extend(std::iter::repeat_n('*', w));
+                }
+                seen += w;
+            }
+            runs.push(start..out.len());
+            i = end;
             continue;
         }
         // The run: digits, and invisible characters between them.
@@ -110,6 +133,73 @@ pub(super) fn mask_runs(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
         i = end;
     }
     (out, runs)
+}
+
+/// What one original character folds to, for masking.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Digits(usize),
+    X,
+    Invisible,
+    /// A space or dash: may separate the groups of a number.
+    Separator,
+    Other,
+}
+
+/// A number written in groups starting at unit `i` (a digit that no digit,
+/// nor a digit and a separator, precedes), in one of the shapes the rules look for: the end (exclusive)
+/// of its units and its length in digits.
+fn grouped_number(units: &[(usize, usize, Kind)], i: usize) -> Option<(usize, usize)> {
+    const SHAPES: [&[usize]; 6] = [
+        &[4, 4, 4, 4, 3],
+        &[4, 4, 4, 4, 2],
+        &[4, 4, 4, 4, 1],
+        &[4, 4, 4, 4],
+        &[6, 8, 4],
+        &[3, 4, 4],
+    ];
+    let digit = |j: usize| j < units.len() && matches!(units[j].2, Kind::Digits(_));
+    // A group of a longer number that did not fit (`138-0013-8000-1234`).
+    if i >= 2
+        && units[i - 1].2 == Kind::Separator
+        && matches!(units[i - 2].2, Kind::Digits(_) | Kind::X)
+    {
+        return None;
+    }
+    // Groups: (length in digits, end unit, ends with X); one more than the
+    // longest shape, to tell a longer number.
+    let mut groups: Vec<(usize, usize, bool)> = Vec::with_capacity(6);
+    let mut j = i;
+    while groups.len() < 6 {
+        let (mut len, mut x) = (0, false);
+        while j < units.len() && !x {
+            match units[j].2 {
+                Kind::Digits(n) => len += n,
+                Kind::X if len > 0 => {
+                    len += 1;
+                    x = true;
+                }
+                Kind::Invisible if len > 0 => {}
+                _ => break,
+            }
+            j += 1;
+        }
+        groups.push((len, j, x));
+        // One separator, then the next group starts with a digit.
+        if j < units.len() && units[j].2 == Kind::Separator && digit(j + 1) && !x {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    let lens: Vec<usize> = groups.iter().map(|g| g.0).collect();
+    let shape = SHAPES.iter().find(|shape| lens == **shape)?;
+    // An X only ends an ID number.
+    let x_ok = groups
+        .iter()
+        .enumerate()
+        .all(|(k, g)| !g.2 || (k == 2 && shape[0] == 6));
+    x_ok.then(|| (groups[shape.len() - 1].1, shape.iter().sum()))
 }
 
 /// Text for Markdown, masked, on one line, shown as written by any
@@ -255,6 +345,34 @@ mod tests {
             "电话：０５７１－８７０００００"
         );
         assert_eq!(mask(""), "");
+    }
+
+    #[test]
+    fn numbers_written_in_groups_are_masked_and_keep_their_separators() {
+        assert_eq!(mask("电话 138-0013-8000。"), "电话 138-****-8000。");
+        assert_eq!(mask("138 0013 8000"), "138 **** 8000");
+        assert_eq!(
+            mask("５１０１０７　１９８００８１２　３４５９"),
+            "５１０１**　********　３４５９"
+        );
+        assert_eq!(
+            mask("身份证 510107 19800812 3459"),
+            "身份证 5101** ******** 3459"
+        );
+        assert_eq!(mask("110105-19491231-002X"), "1101**-********-002X");
+        assert_eq!(
+            mask("卡号 6222 0212 3456 7890 128"),
+            "卡号 6222 **** **** ***0 128"
+        );
+        assert_eq!(mask("4111 1111 1111 1111"), "4111 **** **** 1111");
+        // Other grouped numbers stay as they are.
+        assert_eq!(mask("0571-8700-0000"), "0571-8700-0000");
+        assert_eq!(mask("2026-11-13 09:30"), "2026-11-13 09:30");
+        assert_eq!(
+            mask("138-0013-8000-1234-5678-9"),
+            "138-0013-8000-1234-5678-9"
+        );
+        assert_eq!(mask("1 2 3 4 5 6 7 8 9 10 11"), "1 2 3 4 5 6 7 8 9 10 11");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! traditional → simplified), zero-width and format characters are dropped,
 //! and — when separator skipping is on — whitespace, punctuation and symbols
 //! are dropped too, with a count of how many were dropped before each kept
-//! character. Every folded byte remembers the original byte offset of the
+//! character and a flag when one of them was word-breaking punctuation
+//! ([`breaks_words`]). Every folded byte remembers the original byte offset of the
 //! character it came from, so a hit found in the folded text maps back to the
 //! original text it covers.
 //!
@@ -60,7 +61,8 @@ pub struct Folded {
     pub src: Vec<u32>,
     /// For every byte of `text` that starts a character: how many separators
     /// were skipped right before it (a run of whitespace counts as one;
-    /// saturates at 255). Other bytes hold 0.
+    /// saturates at 127), with [`BREAK`] set when one of them was
+    /// word-breaking punctuation. Other bytes hold 0.
     pub gap: Vec<u8>,
 }
 
@@ -82,7 +84,26 @@ impl Folded {
     /// The largest number of separators skipped between two characters of
     /// the folded span `start..end`.
     pub fn max_gap(&self, start: usize, end: usize) -> u8 {
-        self.gap[start + 1..end].iter().copied().max().unwrap_or(0)
+        self.gaps(start, end).0
+    }
+
+    /// The largest number of separators skipped between two characters of
+    /// the folded span `start..end`, and whether word-breaking punctuation
+    /// was among them.
+    #[inline]
+    pub fn gaps(&self, start: usize, end: usize) -> (u8, bool) {
+        let (mut max, mut any) = (0u8, 0u8);
+        for &g in &self.gap[start + 1..end] {
+            max = max.max(g & !BREAK);
+            any |= g;
+        }
+        (max, any & BREAK != 0)
+    }
+
+    /// Folded byte offsets of the characters of `start..end` that have
+    /// word-breaking punctuation skipped right before them (not the first).
+    pub fn breaks(&self, start: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+        (start + 1..end).filter(|&i| self.gap[i] & BREAK != 0)
     }
 
     /// First folded byte whose source is at or after original offset `orig`.
@@ -104,12 +125,17 @@ pub fn fold_term(input: &str, opts: FoldOptions) -> String {
     fold(input, opts).text
 }
 
+/// Set in a [`Folded::gap`] byte when word-breaking punctuation was among
+/// the separators skipped there.
+pub const BREAK: u8 = 0x80;
+
 // A table entry: the folded character in the low 21 bits, or an index into
 // the expansion list, plus class bits.
 const SEP: u32 = 1 << 31;
 const WS: u32 = 1 << 30;
 const DROP: u32 = 1 << 29;
 const EXPANSION: u32 = 1 << 28;
+const HARD: u32 = 1 << 27;
 const VALUE: u32 = 0x1F_FFFF;
 
 struct Table {
@@ -175,8 +201,44 @@ fn class_of(c: char) -> u32 {
         SEP | WS
     } else if c.is_alphanumeric() || is_mark(c) {
         0
+    } else if is_word_break(c) {
+        SEP | HARD
     } else {
         SEP
+    }
+}
+
+/// Punctuation a reader takes as the end of a word: the comma, enumeration
+/// comma, full stop, semicolon, colon, question and exclamation marks,
+/// quotation marks and brackets of Chinese text, in any width (`，` folds to
+/// `,`, so the ASCII forms are here too; `.` is not: it is the commonest
+/// separator spammers insert, and Chinese prose ends sentences with `。`).
+/// A term's characters are never joined across one (`刻章、办证` does not
+/// hit `章办证`), unless the term itself is written with it there or the
+/// same separators stand between all its characters (`百，家，乐`).
+fn is_word_break(c: char) -> bool {
+    matches!(c,
+        ',' | ';' | ':' | '!' | '?' | '(' | ')' | '"' | '\''
+        // 、 。 〈 〉 《 》 「 」 『 』 【 】 and the other CJK brackets (not the
+        // wave dash 〜), 〝 〞 〟
+        | '\u{3001}' | '\u{3002}' | '\u{3008}'..='\u{3011}' | '\u{3014}'..='\u{301B}'
+        | '\u{301D}'..='\u{301F}'
+        // ‘ ’ “ ”
+        | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}'
+        // full-width ！ ＂ ＇ （ ） ， ： ； ？ and half-width ｡ ｢ ｣ ､ (width folding off)
+        | '\u{FF01}' | '\u{FF02}' | '\u{FF07}' | '\u{FF08}' | '\u{FF09}' | '\u{FF0C}'
+        | '\u{FF1A}' | '\u{FF1B}' | '\u{FF1F}' | '\u{FF61}'..='\u{FF64}'
+        // small and vertical forms: ﹐ ﹑ ﹔ ﹕ ﹖ ﹗ ﹙ ﹚ ﹁–﹄
+        | '\u{FE50}' | '\u{FE51}' | '\u{FE54}'..='\u{FE57}' | '\u{FE59}' | '\u{FE5A}'
+        | '\u{FE41}'..='\u{FE44}')
+}
+
+/// Is `c` word-breaking punctuation once folded (width folding on)?
+pub fn breaks_words(c: char) -> bool {
+    let cp = c as u32;
+    cp < 0x1_0000 && {
+        let entry = table(FoldOptions::ALL).bmp[cp as usize];
+        entry & (DROP | EXPANSION) == 0 && entry & HARD != 0
     }
 }
 
@@ -271,6 +333,7 @@ pub fn fold_into(input: &str, opts: FoldOptions, out: &mut Folded) {
 struct GapState {
     gap: u32,
     in_whitespace: bool,
+    hard: bool,
 }
 
 #[inline]
@@ -279,6 +342,7 @@ fn emit(entry: u32, offset: u32, skip_separators: bool, state: &mut GapState, ou
         if entry & WS == 0 {
             state.gap += 1;
             state.in_whitespace = false;
+            state.hard |= entry & HARD != 0;
         } else if !state.in_whitespace {
             state.gap += 1;
             state.in_whitespace = true;
@@ -287,7 +351,7 @@ fn emit(entry: u32, offset: u32, skip_separators: bool, state: &mut GapState, ou
     }
     let c = char::from_u32(entry & VALUE).unwrap_or('\u{FFFD}');
     let len = c.len_utf8();
-    let gap = state.gap.min(255) as u8;
+    let gap = state.gap.min(127) as u8 | if state.hard { BREAK } else { 0 };
     out.text.push(c);
     if len == 1 {
         out.src.push(offset);
@@ -300,6 +364,7 @@ fn emit(entry: u32, offset: u32, skip_separators: bool, state: &mut GapState, ou
     }
     state.gap = 0;
     state.in_whitespace = false;
+    state.hard = false;
 }
 
 #[cfg(test)]
@@ -327,6 +392,26 @@ mod tests {
         assert_eq!(folded.gap[3], 1); // the whitespace run
         assert_eq!(folded.gap[6], 2); // '.' and '*'
         assert_eq!(folded.max_gap(0, folded.text.len()), 2);
+    }
+
+    #[test]
+    fn word_breaking_punctuation_is_flagged_in_the_gap() {
+        let folded = fold("刻章、办证 百.家", FoldOptions::ALL);
+        let ban = folded.text.find('办').unwrap();
+        assert_eq!(folded.gap[ban], 1 | BREAK);
+        assert_eq!(folded.gap[folded.text.find('百').unwrap()], 1);
+        assert_eq!(folded.gap[folded.text.find('家').unwrap()], 1);
+        assert_eq!(folded.gaps(0, ban + 6), (1, true));
+        assert_eq!(
+            folded.breaks(0, folded.text.len()).collect::<Vec<_>>(),
+            [ban]
+        );
+        for c in "、，,。“”‘’（)！?；:《」『【｡".chars() {
+            assert!(breaks_words(c), "{c}");
+        }
+        for c in ".*-_/|·~ 〜…—#".chars() {
+            assert!(!breaks_words(c), "{c}");
+        }
     }
 
     #[test]

@@ -17,13 +17,16 @@
 //! 2. run regex rules on width-folded block text, with digit-boundary and
 //!    validator checks;
 //! 3. filter candidates per rule: field, hidden_only, allow containment,
-//!    context (window across the page, or the cell's column header), then
-//!    `min_distinct` over what survived.
+//!    exclude_context (window in the block), exclude_header (the cell's
+//!    column header), context (window across the page, or the cell's column
+//!    header), then `min_distinct` over what survived.
 //!
 //! All positions used between steps are original byte ranges within a block,
 //! so keyword and regex candidates compare in one coordinate system.
 
-use super::fold::{fold_into, fold_term, unchanged, FoldOptions, Folded};
+use super::fold::{
+    breaks_words, fold, fold_into, fold_term, is_invisible, unchanged, FoldOptions, Folded, BREAK,
+};
 use super::pack::{Loc, PackInfo, Packs, RuleSpec};
 use super::validate::Validator;
 use crate::error::InputError;
@@ -72,6 +75,9 @@ impl Hit {
 pub enum Reason {
     /// Too many separators between two characters of the term.
     Separators(u8),
+    /// Word-breaking punctuation between two characters of the term: a
+    /// reader sees two words (`刻章、办证` is not `刻章办证`).
+    WordBreak(char),
     /// The term has an ASCII end and the original text goes on with a letter or digit.
     Boundary,
     /// Inside an occurrence of this allow phrase.
@@ -80,6 +86,19 @@ pub enum Reason {
     DigitNeighbour,
     /// The validator refused the number.
     Validator(Validator),
+    /// The number is an amount of money: a currency unit follows it (`元`,
+    /// `万元`, `亿元`), a `¥` precedes it, or decimals follow it.
+    Amount(String),
+    /// One of the rule's `exclude_context` words lies within its window in
+    /// the same block; where (line and column in the block, as written).
+    ExcludeContext {
+        word: String,
+        written: String,
+        line: usize,
+        column: usize,
+    },
+    /// The cell's column header holds one of the rule's `exclude_header` words.
+    ExcludeHeader { word: String, header: String },
     /// No context word within the window, nor in the column header.
     Context,
     /// Too few distinct terms of the rule on the page.
@@ -97,10 +116,33 @@ impl std::fmt::Display for Reason {
                 f,
                 "{n} separators in a row inside the term (at most {MAX_SEPARATOR_RUN})"
             ),
+            Reason::WordBreak(c) => write!(
+                f,
+                "`{c}` between two characters of the term: read as two words"
+            ),
             Reason::Boundary => f.write_str("not a whole word (a letter or digit goes on)"),
             Reason::Allow(p) => write!(f, "inside the allow phrase `{p}`"),
             Reason::DigitNeighbour => f.write_str("part of a longer number"),
             Reason::Validator(v) => write!(f, "refused by validator {}", v.name()),
+            Reason::Amount(why) => write!(f, "an amount of money, not a number: {why}"),
+            Reason::ExcludeContext {
+                word,
+                written,
+                line,
+                column,
+            } => {
+                write!(
+                    f,
+                    "exclude_context `{word}` at line {line}, column {column}"
+                )?;
+                if written != word {
+                    write!(f, " (written `{written}`)")?;
+                }
+                Ok(())
+            }
+            Reason::ExcludeHeader { word, header } => {
+                write!(f, "exclude_header `{word}` in the column header `{header}`")
+            }
             Reason::Context => f.write_str("no context word near it"),
             Reason::MinDistinct { found, needed } => {
                 write!(
@@ -143,12 +185,17 @@ enum Role {
     Term(u32),
     Allow(u32),
     Context,
+    Exclude(u32),
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Owner {
     rule: u32,
     role: Role,
+    /// For a term written with word-breaking punctuation inside
+    /// (`恭喜，站点创建成功`): the folded character indices that punctuation
+    /// stood before; a page may break the term there.
+    breaks: Box<[u32]>,
 }
 
 struct Pattern {
@@ -172,6 +219,10 @@ struct CompiledRule {
     max_gap: u8,
     /// Folded context words, for column headers.
     context: Vec<String>,
+    /// `exclude_header` words, folded for headers ([`fold_header`]).
+    exclude_header: Vec<String>,
+    /// Context or exclude_context words: candidates need their positions.
+    needs_pos: bool,
 }
 
 /// Rules compiled for matching. Built once; shared by all workers.
@@ -212,7 +263,8 @@ impl RuleSet {
                 }
             };
             let mut add = |text: &str, loc: &Loc, role: Role| -> Result<(), InputError> {
-                let folded = fold_term(text, opts);
+                let term = fold(text, opts);
+                let folded = term.text;
                 if folded.is_empty() {
                     return Err(loc.error(format!(
                         "`{text}` is only separators or invisible characters once folded"
@@ -240,9 +292,19 @@ impl RuleSet {
                         && std::mem::discriminant(&o.role) == std::mem::discriminant(&role)
                 });
                 if !duplicate {
+                    let breaks = match role {
+                        Role::Term(_) => folded
+                            .char_indices()
+                            .enumerate()
+                            .filter(|&(_, (b, _))| term.gap[b] & BREAK != 0)
+                            .map(|(i, _)| i as u32)
+                            .collect(),
+                        _ => Box::default(),
+                    };
                     owners.push(Owner {
                         rule: ri as u32,
                         role,
+                        breaks,
                     });
                 }
                 Ok(())
@@ -255,6 +317,20 @@ impl RuleSet {
             }
             for c in &rule.context {
                 add(&c.text, &c.loc, Role::Context)?;
+            }
+            for (xi, x) in rule.exclude_context.iter().enumerate() {
+                add(&x.text, &x.loc, Role::Exclude(xi as u32))?;
+            }
+            let mut exclude_header = Vec::with_capacity(rule.exclude_header.len());
+            for h in &rule.exclude_header {
+                let folded = fold_header(&h.text, opts);
+                if folded.is_empty() {
+                    return Err(h.loc.error(format!(
+                        "`{}` is only whitespace or invisible characters once folded",
+                        h.text
+                    )));
+                }
+                exclude_header.push(folded);
             }
             if !rule.context.is_empty() {
                 groups[gi].has_context = true;
@@ -287,6 +363,8 @@ impl RuleSet {
                     .iter()
                     .map(|c| fold_term(&c.text, opts))
                     .collect(),
+                exclude_header,
+                needs_pos: !rule.context.is_empty() || !rule.exclude_context.is_empty(),
             });
         }
         for (group, patterns) in groups.iter_mut().zip(&group_patterns) {
@@ -335,6 +413,7 @@ impl RuleSet {
             candidates: Vec::new(),
             allows: Vec::new(),
             contexts: Vec::new(),
+            excludes: Vec::new(),
             rejected: Vec::new(),
         };
         scan.run();
@@ -358,8 +437,21 @@ struct ContextSpan {
     end: usize,
 }
 
+/// An `exclude_context` word's place: folded character positions in its
+/// rule's fold group (comparable within the block) and the original range.
+struct ExcludeSpan {
+    rule: u32,
+    word: u32,
+    block: u32,
+    start: usize,
+    end: usize,
+    orig_start: usize,
+    orig_end: usize,
+}
+
 /// A hit that passed the automaton or regex checks, waiting for the rule
-/// filters; `pos` (page-level folded characters) only for context rules.
+/// filters; `pos` (page-level folded characters) only for rules with context
+/// or exclude_context words.
 struct Candidate {
     hit: Hit,
     pos: Option<(usize, usize)>,
@@ -402,11 +494,12 @@ impl BlockFolds {
     /// Move on to the next block: bases advance past this one.
     fn advance(&mut self, groups: &[Group]) {
         for (g, fold) in self.folds.iter().enumerate() {
-            // Positions matter only to context rules.
+            // Positions across blocks matter only to context rules;
+            // exclude_context compares positions within a block.
             if groups[g].has_context {
                 self.bases[g] += fold.text.chars().count();
-                self.char_index[g] = None;
             }
+            self.char_index[g] = None;
         }
     }
 }
@@ -418,6 +511,7 @@ struct Scan<'a> {
     candidates: Vec<Candidate>,
     allows: Vec<AllowSpan>,
     contexts: Vec<ContextSpan>,
+    excludes: Vec<ExcludeSpan>,
     rejected: Vec<Rejected>,
 }
 
@@ -467,7 +561,7 @@ impl Scan<'_> {
         for (s, e, pid) in matches {
             let folded = &folds.folds[gi];
             let pattern = &group.patterns[pid as usize];
-            let gap = folded.max_gap(s, e);
+            let (gap, breaks) = folded.gaps(s, e);
             let (os, oe) = folded.original_range(&block.text, s, e);
             let boundary_ok = (!pattern.left_word || !word_char_before(&block.text, os))
                 && (!pattern.right_word || !word_char_after(&block.text, oe));
@@ -486,13 +580,19 @@ impl Scan<'_> {
                             start: os,
                             end: oe,
                         };
+                        let broken = if breaks && gap <= rule.max_gap && boundary_ok {
+                            word_break(&folds.folds[gi], &block.text, s, e, &owner.breaks)
+                        } else {
+                            None
+                        };
                         if gap > rule.max_gap {
                             self.reject(hit, Reason::Separators(gap));
                         } else if !boundary_ok {
                             self.reject(hit, Reason::Boundary);
+                        } else if let Some(c) = broken {
+                            self.reject(hit, Reason::WordBreak(c));
                         } else {
-                            let pos = (!rule.context.is_empty())
-                                .then(|| (folds.pos(gi, s), folds.pos(gi, e)));
+                            let pos = rule.needs_pos.then(|| (folds.pos(gi, s), folds.pos(gi, e)));
                             self.candidates.push(Candidate { hit, pos });
                         }
                     }
@@ -509,6 +609,18 @@ impl Scan<'_> {
                             rule: owner.rule,
                             start,
                             end,
+                        });
+                    }
+                    Role::Exclude(x) if ok => {
+                        let (start, end) = (folds.pos(gi, s), folds.pos(gi, e));
+                        self.excludes.push(ExcludeSpan {
+                            rule: owner.rule,
+                            word: x,
+                            block: bi as u32,
+                            start,
+                            end,
+                            orig_start: os,
+                            orig_end: oe,
                         });
                     }
                     _ => {}
@@ -549,22 +661,34 @@ impl Scan<'_> {
                         Some(f) => f.original_range(&block.text, m.start(), m.end()),
                         None => (m.start(), m.end()),
                     };
+                    // A validated number is checked and reported as its
+                    // digits: `138 0013 8000` and `13800138000` are one term.
+                    let term = match spec.validate {
+                        Some(_) => compact(m.as_str()),
+                        None => m.as_str().to_lowercase(),
+                    };
+                    let refused = spec.validate.and_then(|v| {
+                        if touches_digit(text, m.start(), m.end(), v) {
+                            Some(Reason::DigitNeighbour)
+                        } else if !v.check(&term) {
+                            Some(Reason::Validator(v))
+                        } else {
+                            amount(text, m.start(), m.end()).map(Reason::Amount)
+                        }
+                    });
                     let hit = Hit {
                         rule: ri,
-                        term: HitTerm::Folded(m.as_str().to_lowercase()),
+                        term: HitTerm::Folded(term),
                         block: bi,
                         start: os,
                         end: oe,
                     };
-                    match spec.validate {
-                        Some(v) if touches_digit(text, m.start(), m.end(), v) => {
-                            self.reject(hit, Reason::DigitNeighbour)
-                        }
-                        Some(v) if !v.check(m.as_str()) => self.reject(hit, Reason::Validator(v)),
-                        _ => {
+                    match refused {
+                        Some(reason) => self.reject(hit, reason),
+                        None => {
                             let g = rule.group;
-                            let pos = (!rule.context.is_empty() && self.set.groups[g].ac.is_some())
-                                .then(|| {
+                            let pos =
+                                (rule.needs_pos && self.set.groups[g].ac.is_some()).then(|| {
                                     (folds.pos_of_original(g, os), folds.pos_of_original(g, oe))
                                 });
                             self.candidates.push(Candidate { hit, pos });
@@ -579,6 +703,7 @@ impl Scan<'_> {
         let candidates = std::mem::take(&mut self.candidates);
         let mut survivors: Vec<Hit> = Vec::with_capacity(candidates.len());
         let mut header_cache: HashMap<(usize, usize), bool> = HashMap::new();
+        let mut exclude_header_cache: HashMap<(usize, usize), Option<usize>> = HashMap::new();
         for Candidate { hit, pos } in candidates {
             let spec = &self.set.rules[hit.rule];
             let block = &self.page.blocks[hit.block];
@@ -601,6 +726,34 @@ impl Scan<'_> {
                 let phrase = spec.allow[a.allow as usize].text.clone();
                 self.reject(hit, Reason::Allow(phrase));
                 continue;
+            }
+            if !spec.exclude_context.is_empty() {
+                if let Some(reason) = self.excluded(&hit, pos) {
+                    self.reject(hit, reason);
+                    continue;
+                }
+            }
+            if let Some(header) = block.header.as_deref() {
+                let rule = &self.set.compiled[hit.rule];
+                if !rule.exclude_header.is_empty() {
+                    let found = *exclude_header_cache
+                        .entry((hit.rule, hit.block))
+                        .or_insert_with(|| {
+                            let opts = self.set.groups[rule.group].opts;
+                            let folded = fold_header(header, opts);
+                            rule.exclude_header
+                                .iter()
+                                .position(|w| folded.contains(w.as_str()))
+                        });
+                    if let Some(w) = found {
+                        let reason = Reason::ExcludeHeader {
+                            word: spec.exclude_header[w].text.clone(),
+                            header: header.to_string(),
+                        };
+                        self.reject(hit, reason);
+                        continue;
+                    }
+                }
             }
             if !spec.context.is_empty() && !self.has_context(&hit, pos, &mut header_cache) {
                 self.reject(hit, Reason::Context);
@@ -635,6 +788,35 @@ impl Scan<'_> {
         }
     }
 
+    /// The nearest `exclude_context` word of the hit's rule within its
+    /// window, in the hit's block, as a reason to drop it.
+    fn excluded(&self, hit: &Hit, pos: Option<(usize, usize)>) -> Option<Reason> {
+        let (start, end) = pos?;
+        let window = self.set.rules[hit.rule].exclude_window;
+        let nearest = self
+            .excludes
+            .iter()
+            .filter(|x| x.rule as usize == hit.rule && x.block as usize == hit.block)
+            .map(|x| {
+                // 0 when they overlap.
+                let distance = start.saturating_sub(x.end).max(x.start.saturating_sub(end));
+                (distance, x)
+            })
+            .filter(|&(distance, _)| distance <= window)
+            .min_by_key(|&(distance, x)| (distance, x.orig_start))?
+            .1;
+        let text = &self.page.blocks[hit.block].text;
+        let before = &text[..nearest.orig_start];
+        Some(Reason::ExcludeContext {
+            word: self.set.rules[hit.rule].exclude_context[nearest.word as usize]
+                .text
+                .clone(),
+            written: text[nearest.orig_start..nearest.orig_end].to_string(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+        })
+    }
+
     fn has_context(
         &self,
         hit: &Hit,
@@ -664,6 +846,100 @@ impl Scan<'_> {
             c.rule as usize == hit.rule && distance <= window
         })
     }
+}
+
+/// Header text as `exclude_header` words are compared: folded like terms,
+/// but with punctuation kept (only whitespace dropped), so `(元)` is found in
+/// `金额（元）` and not in `单元`.
+fn fold_header(text: &str, opts: FoldOptions) -> String {
+    let opts = FoldOptions {
+        separators: false,
+        ..opts
+    };
+    fold_term(text, opts)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// A term hit with word-breaking punctuation skipped inside it (folded
+/// bytes `start..end`): the first such punctuation mark, unless the term is
+/// written with one at each of those places (`allowed`: character indices),
+/// or it has three or more characters and the very same separators stand
+/// between each two of them (`百，家，乐`: spaced on purpose).
+fn word_break(
+    folded: &Folded,
+    original: &str,
+    start: usize,
+    end: usize,
+    allowed: &[u32],
+) -> Option<char> {
+    let span = &folded.text[start..end];
+    let char_index = |b: usize| span[..b - start].chars().count() as u32;
+    let first_bad = folded
+        .breaks(start, end)
+        .find(|&b| !allowed.contains(&char_index(b)))?;
+    // The separators between the folded characters starting at `a` and `b`,
+    // as written (invisible characters aside).
+    let between = |a: usize, b: usize| -> String {
+        let from = folded.src[a] as usize;
+        let from = from + original[from..].chars().next().map_or(0, char::len_utf8);
+        let to = folded.src[b] as usize;
+        original
+            .get(from..to)
+            .unwrap_or("")
+            .chars()
+            .filter(|&c| !is_invisible(c))
+            .collect()
+    };
+    let starts: Vec<usize> = span.char_indices().map(|(i, _)| start + i).collect();
+    if starts.len() >= 3 {
+        let first = between(starts[0], starts[1]);
+        if !first.is_empty() && starts.windows(2).all(|w| between(w[0], w[1]) == first) {
+            return None;
+        }
+    }
+    let prev = starts
+        .iter()
+        .copied()
+        .take_while(|&a| a < first_bad)
+        .last()?;
+    Some(
+        between(prev, first_bad)
+            .chars()
+            .find(|&c| breaks_words(c))
+            .unwrap_or('、'),
+    )
+}
+
+/// A validated hit's text as checked and reported: ASCII letters and
+/// digits only (group separators dropped), lower-cased.
+fn compact(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Is the number at `start..end` of the (width-folded) text an amount of
+/// money? Said why when it is.
+fn amount(text: &str, start: usize, end: usize) -> Option<String> {
+    let blank = [' ', '\t', '\u{3000}', '\u{a0}'];
+    let after = text[end..].trim_start_matches(blank);
+    for unit in ["元", "万元", "亿元", "圆"] {
+        if after.starts_with(unit) {
+            return Some(format!("`{unit}` follows it"));
+        }
+    }
+    let mut rest = text[end..].chars();
+    if rest.next() == Some('.') && rest.next().is_some_and(|c| c.is_ascii_digit()) {
+        return Some("decimals follow it".to_string());
+    }
+    let before = text[..start].trim_end_matches(blank);
+    if before.ends_with(['¥', '￥']) {
+        return Some("`¥` precedes it".to_string());
+    }
+    None
 }
 
 fn word_char_before(text: &str, at: usize) -> bool {

@@ -73,6 +73,13 @@ pub struct RuleSpec {
     pub context: Vec<Located>,
     pub context_window: usize,
     pub allow: Vec<Located>,
+    /// Words that drop a hit lying within `exclude_window` folded
+    /// characters of one of them, in the same block (warnings quoting spam).
+    pub exclude_context: Vec<Located>,
+    pub exclude_window: usize,
+    /// Words that drop a hit in a table cell whose column header holds one
+    /// of them (an amount column).
+    pub exclude_header: Vec<Located>,
     pub min_distinct: usize,
     /// Bit set of [`Field::bit`].
     pub fields: u8,
@@ -99,22 +106,43 @@ impl RuleSpec {
                 .join("\u{1}")
         };
         let n = self.normalize;
-        crate::ids::short_hash([
-            self.id.as_str(),
-            self.severity.name(),
-            &texts(&self.keywords),
-            &texts(&self.regex),
-            self.validate.map_or("", |v| v.name()),
-            &texts(&self.context),
-            &self.context_window.to_string(),
-            &texts(&self.allow),
-            &self.min_distinct.to_string(),
-            &self.fields.to_string(),
-            &format!(
-                "{} {} {} {} {}",
-                self.hidden_only, n.width, n.case, n.traditional, n.separators
-            ),
-        ])
+        // Keys added later count only when used, so the hash of a rule that
+        // does not use them stays what it was.
+        let exclude = if self.exclude_context.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{}\u{1}{}",
+                texts(&self.exclude_context),
+                self.exclude_window
+            )
+        };
+        let exclude_header = texts(&self.exclude_header);
+        let later = [exclude.as_str(), exclude_header.as_str()];
+        let used = later
+            .iter()
+            .rposition(|s| !s.is_empty())
+            .map_or(0, |i| i + 1);
+        crate::ids::short_hash(
+            [
+                self.id.as_str(),
+                self.severity.name(),
+                &texts(&self.keywords),
+                &texts(&self.regex),
+                self.validate.map_or("", |v| v.name()),
+                &texts(&self.context),
+                &self.context_window.to_string(),
+                &texts(&self.allow),
+                &self.min_distinct.to_string(),
+                &self.fields.to_string(),
+                &format!(
+                    "{} {} {} {} {}",
+                    self.hidden_only, n.width, n.case, n.traditional, n.separators
+                ),
+            ]
+            .into_iter()
+            .chain(later[..used].iter().copied()),
+        )
     }
 }
 
@@ -133,6 +161,7 @@ pub struct Packs {
 }
 
 pub const DEFAULT_CONTEXT_WINDOW: usize = 40;
+pub const DEFAULT_EXCLUDE_WINDOW: usize = 30;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -162,6 +191,11 @@ struct RuleToml {
     context_window: Option<Spanned<i64>>,
     #[serde(default)]
     allow: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude_context: Vec<Spanned<String>>,
+    exclude_window: Option<Spanned<i64>>,
+    #[serde(default)]
+    exclude_header: Vec<Spanned<String>>,
     min_distinct: Option<Spanned<i64>>,
     fields: Option<Vec<Spanned<String>>>,
     #[serde(default)]
@@ -349,6 +383,11 @@ fn convert(
         Some(w) if *w.get_ref() >= 0 => *w.get_ref() as usize,
         Some(w) => return Err(at(w.span().start).error("context_window must not be negative")),
     };
+    let exclude_window = match r.exclude_window {
+        None => DEFAULT_EXCLUDE_WINDOW,
+        Some(w) if *w.get_ref() >= 0 => *w.get_ref() as usize,
+        Some(w) => return Err(at(w.span().start).error("exclude_window must not be negative")),
+    };
     let min_distinct = match r.min_distinct {
         None => 1,
         Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
@@ -389,6 +428,9 @@ fn convert(
         context: r.context.into_iter().map(located).collect(),
         context_window,
         allow: r.allow.into_iter().map(located).collect(),
+        exclude_context: r.exclude_context.into_iter().map(located).collect(),
+        exclude_window,
+        exclude_header: r.exclude_header.into_iter().map(located).collect(),
         min_distinct,
         fields,
         hidden_only: r.hidden_only,

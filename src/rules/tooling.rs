@@ -220,6 +220,18 @@ pub fn lint(set: &RuleSet) -> Vec<Warning> {
                 ),
             });
         }
+        for x in &rule.exclude_context {
+            let folded = fold_term(&x.text, opts);
+            if let Some(&ti) = in_rule.get(folded.as_str()) {
+                warnings.push(Warning {
+                    loc: x.loc.clone(),
+                    message: format!(
+                        "exclude_context word `{}` is the term `{}` of rule `{}` once folded: every hit of that term lies on it, so the term can never hit",
+                        x.text, rule.keywords[ti].text, rule.id
+                    ),
+                });
+            }
+        }
         for c in &rule.context {
             let folded = fold_term(&c.text, opts);
             if let Some(&ti) = in_rule.get(folded.as_str()) {
@@ -423,6 +435,20 @@ tests = { hit = ["ABC"], miss = ["abc"] }
             "{got:?}"
         );
         assert!(!got.iter().any(|w| w.contains("`姓名`")), "{got:?}");
+    }
+
+    #[test]
+    fn lint_warns_about_an_exclude_word_that_is_a_term() {
+        let got = warnings(&rule(
+            "keywords = [\"刷单返利\", \"兼职\"]\nexclude_context = [\"诈骗\",\n  \"兼職\"]",
+        ));
+        assert!(
+            got.iter()
+                .any(|w| w.starts_with("p.toml:9: exclude_context word `兼職`")
+                    && w.contains("the term `兼职`")),
+            "{got:?}"
+        );
+        assert!(!got.iter().any(|w| w.contains("`诈骗`")), "{got:?}");
     }
 
     #[test]

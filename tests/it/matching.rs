@@ -498,3 +498,360 @@ proptest! {
         );
     }
 }
+
+/// Matches of a page kept with their reasons for being dropped.
+fn explained(set: &RuleSet, page: &Page) -> sitesweep::rules::PageMatch {
+    set.match_page_with(
+        page,
+        sitesweep::rules::MatchOptions {
+            explain: true,
+            ..Default::default()
+        },
+    )
+}
+
+#[test]
+fn separator_skipping_does_not_join_words_across_punctuation() {
+    let s = rule(r#"keywords = ["刻章办证", "刷单兼职", "赌博", "百家乐"]"#);
+    for text in [
+        "刻章、办证",
+        "“刻章”“办证”",
+        "刷單”兼職",
+        "刷单，兼职",
+        "刷单,兼职",
+        "刷单（兼职）",
+        "刷单；兼职",
+        "刷单：兼职",
+        "刷单！兼职",
+        "刷单？兼职",
+        "刷单。兼职",
+        "《刷单》《兼职》",
+        "「刷单」兼职",
+        "赌、博",
+        "赌，博",
+        "百家、乐",
+        "百. 、家乐",
+    ] {
+        assert!(hits(&s, text).is_empty(), "{text:?}: {:?}", hits(&s, text));
+    }
+    for (text, matched) in [
+        ("百.家.乐", "百.家.乐"),
+        ("百 家 乐", "百 家 乐"),
+        ("百*家*乐", "百*家*乐"),
+        ("百\u{200b}家乐", "百\u{200b}家乐"),
+        ("百 . 家 . 乐", "百 . 家 . 乐"),
+        ("百-家_乐", "百-家_乐"),
+        ("百|家/乐", "百|家/乐"),
+        ("刻章 办证", "刻章 办证"),
+        ("刻章·办证", "刻章·办证"),
+        // The same punctuation between every two characters is spacing on
+        // purpose, not two words.
+        ("百，家，乐", "百，家，乐"),
+        ("百、家、乐", "百、家、乐"),
+        ("刻，章，办，证", "刻，章，办，证"),
+        ("百 、 家 、 乐", "百 、 家 、 乐"),
+    ] {
+        assert_eq!(hits(&s, text), vec![matched.to_string()], "{text:?}");
+    }
+    assert!(
+        hits(&s, "刻章，办，证").is_empty(),
+        "not the same everywhere"
+    );
+    let page = Page::from_text("刻章、办证");
+    assert_eq!(
+        explained(&s, &page).rejected[0].reason,
+        Reason::WordBreak('、')
+    );
+}
+
+#[test]
+fn a_term_written_with_punctuation_may_be_broken_there() {
+    let s = rule(r#"keywords = ["恭喜，站点创建成功", "configuration file (php.ini) path"]"#);
+    assert_eq!(hits(&s, "恭喜, 站点创建成功！").len(), 1);
+    assert_eq!(hits(&s, "恭喜！站点创建成功").len(), 1);
+    assert_eq!(hits(&s, "恭喜站点创建成功").len(), 1);
+    assert!(
+        hits(&s, "恭喜站点、创建成功").is_empty(),
+        "not at that place"
+    );
+    assert_eq!(hits(&s, "Configuration File (php.ini) Path /etc").len(), 1);
+}
+
+#[test]
+fn allow_phrases_still_match_across_punctuation() {
+    // Warnings put the spam word in quotes: `打击“网上赌场”` is an
+    // occurrence of the allow phrase `打击网上赌场`.
+    let s = rule(
+        r#"keywords = ["网上赌场"]
+allow = ["打击网上赌场"]"#,
+    );
+    assert!(hits(&s, "严厉打击“网上赌场”").is_empty());
+    assert_eq!(hits(&s, "“网上赌场”").len(), 1);
+}
+
+#[test]
+fn exclude_context_drops_hits_near_a_warning_word_in_the_same_block() {
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+exclude_context = ["詐騙", "警方"]
+exclude_window = 8"#,
+    );
+    assert_eq!(hits(&s, "刷单返利，日赚千元"), vec!["刷单返利"]);
+    assert!(hits(&s, "谨防刷单返利诈骗").is_empty(), "right after it");
+    assert!(
+        hits(&s, "警方提醒：刷.单.返.利").is_empty(),
+        "before it, separators in the hit"
+    );
+    assert!(
+        hits(&s, "刷單返利是詐 騙").is_empty(),
+        "folded like terms: traditional, separators"
+    );
+    assert!(hits(&s, "ＡＢ警方ＣＤ刷单返利").is_empty());
+    assert_eq!(
+        hits(&s, "警方提醒：这是一些很长的无关文字，刷单返利").len(),
+        1,
+        "outside the window"
+    );
+    // Another block is never counted, however near.
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "警方通报"),
+            Block::new(Field::Text, "刷单返利"),
+        ],
+    };
+    assert_eq!(s.match_page(&page).len(), 1);
+    // The reason names the word as written in the rule and where it lies.
+    let page = Page::from_text("兼职刷单返利\n詐騙");
+    let result = explained(&s, &page);
+    assert!(result.hits.is_empty());
+    assert_eq!(
+        result.rejected[0].reason,
+        Reason::ExcludeContext {
+            word: "詐騙".to_string(),
+            written: "詐騙".to_string(),
+            line: 2,
+            column: 1
+        }
+    );
+    let page = Page::from_text("刷单返利诈骗");
+    assert_eq!(
+        explained(&s, &page).rejected[0].reason.to_string(),
+        "exclude_context `詐騙` at line 1, column 5 (written `诈骗`)"
+    );
+}
+
+#[test]
+fn exclude_context_positions_are_per_block_in_every_fold_group() {
+    // A rule in a fold group of its own (no context rule there): each
+    // block's positions are its own, whatever the block before held.
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+exclude_context = ["警方"]
+exclude_window = 10
+[rule.normalize]
+traditional = false"#,
+    );
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "abcdefghijklmnopqrstuvwxyz警方"),
+            Block::new(Field::Text, format!("刷单返利{}警方", "字".repeat(20))),
+            Block::new(Field::Text, "刷单返利 警方"),
+        ],
+    };
+    let found = s.match_page(&page);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].block, 1);
+}
+
+#[test]
+fn exclude_window_defaults_to_30_folded_characters_and_applies_to_regex_hits() {
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+regex = ['1[3-9]\d{9}']
+validate = "cn-mobile"
+exclude_context = ["诈骗"]"#,
+    );
+    let near = format!("诈骗{}刷单返利", "字".repeat(30));
+    let far = format!("诈骗{}刷单返利", "字".repeat(31));
+    assert!(hits(&s, &near).is_empty());
+    assert_eq!(hits(&s, &far).len(), 1);
+    // Separators do not count towards the window.
+    let spaced = format!("诈骗{}刷单返利", "字 .".repeat(30));
+    assert!(hits(&s, &spaced).is_empty());
+    assert!(hits(&s, "诈骗分子冒充客服 13800138000").is_empty());
+    assert_eq!(hits(&s, "联系 13800138000"), vec!["13800138000"]);
+}
+
+#[test]
+fn a_negative_exclude_window_is_refused_at_its_line() {
+    let err = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\nexclude_context = [\"y\"]\nexclude_window = -1\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("t.toml:7: exclude_window"), "{err}");
+}
+
+#[test]
+fn the_hash_of_a_rule_without_the_new_keys_is_unchanged() {
+    // Scans compare rule hashes: adding keys to the format must not make
+    // every existing rule look changed.
+    let plain = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\n",
+    )
+    .unwrap();
+    assert_eq!(plain.rules[0].hash(), "0ebcb88a3f88b1ee");
+    let with = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\nexclude_context = [\"y\"]\n",
+    )
+    .unwrap();
+    assert_ne!(with.rules[0].hash(), plain.rules[0].hash());
+}
+
+fn mobile_rule(extra: &str) -> RuleSet {
+    rule(&format!(
+        r#"regex = ['1[3-9]\d{{9}}', '1[3-9]\d[ -]\d{{4}}[ -]\d{{4}}']
+validate = "cn-mobile"
+{extra}"#
+    ))
+}
+
+#[test]
+fn exclude_header_drops_cells_of_an_amount_column() {
+    let s = mobile_rule(r#"exclude_header = ["金额", "预算", "(元)"]"#);
+    let table = |header: &str| Page {
+        blocks: ["13256870000", "13912345678", "15012345678"]
+            .iter()
+            .map(|n| Block::new(Field::Text, *n).with_header(header))
+            .collect(),
+    };
+    for header in [
+        "金额（元）",
+        "金　额",
+        "项目预算",
+        "补贴标准（元）",
+        "補貼標準(元)",
+    ] {
+        assert!(s.match_page(&table(header)).is_empty(), "{header}");
+    }
+    for header in ["联系电话", "单元负责人电话", "手机号码"] {
+        assert_eq!(s.match_page(&table(header)).len(), 3, "{header}");
+    }
+    let result = explained(&s, &table("金额（元）"));
+    assert_eq!(
+        result.rejected[0].reason,
+        Reason::ExcludeHeader {
+            word: "金额".to_string(),
+            header: "金额（元）".to_string()
+        }
+    );
+    // Outside a table the header words mean nothing.
+    assert_eq!(hits(&s, "金额 13912345678").len(), 1);
+}
+
+fn id_rule() -> RuleSet {
+    rule(
+        r#"regex = ['\d{17}[\dX]', '\d{6}[ -]\d{8}[ -]\d{3}[\dX]']
+validate = "cn-id""#,
+    )
+}
+
+#[test]
+fn grouped_numbers_are_validated_and_reported_as_their_digits() {
+    let id = id_rule();
+    for text in [
+        "身份证号 510107 19800812 3459",
+        "510107-19800812-3459",
+        "５１０１０７　１９８００８１２　３４５９",
+    ] {
+        let page = Page::from_text(text);
+        let found = id.match_page(&page);
+        assert_eq!(found.len(), 1, "{text:?}");
+        assert_eq!(id.term(&found[0]), "510107198008123459");
+        assert!(
+            found[0].matched(&page).ends_with("3459")
+                || found[0].matched(&page).ends_with("３４５９")
+        );
+    }
+    assert!(hits(&id, "510107 19800812 3458").is_empty(), "checksum");
+    assert!(
+        hits(&id, "1510107 19800812 3459").is_empty(),
+        "touches a digit"
+    );
+    let page = Page::from_text("11010519491231002X、110105-19491231-002x");
+    let terms: Vec<String> = id
+        .match_page(&page)
+        .iter()
+        .map(|h| id.term(h).to_string())
+        .collect();
+    assert_eq!(terms, ["11010519491231002x", "11010519491231002x"]);
+
+    // One number written three ways is one distinct term.
+    let list = mobile_rule("min_distinct = 3");
+    assert!(hits(&list, "138-0013-8000 138 0013 8000 13800138000").is_empty());
+    assert_eq!(
+        hits(
+            &list,
+            "王五 138-0013-8000 李四 139 1234 5678 赵六 +86 150 1234 5678"
+        ),
+        vec!["138-0013-8000", "139 1234 5678", "150 1234 5678"]
+    );
+    assert!(
+        hits(&list, "128-0013-8000 129 1234 5678 12012345678").is_empty(),
+        "the validator sees the digits"
+    );
+}
+
+#[test]
+fn amounts_are_not_numbers_to_protect() {
+    let s = mobile_rule("");
+    for text in [
+        "合同金额 13256870000元",
+        "13256870000 元",
+        "13256870000万元",
+        "13256870000　亿元",
+        "￥13256870000",
+        "¥ 13256870000",
+        "13256870000.00",
+        "132 5687 0000元",
+    ] {
+        assert!(hits(&s, text).is_empty(), "{text:?}");
+    }
+    assert_eq!(
+        hits(&s, "联系电话 13256870000，元旦照常"),
+        vec!["13256870000"]
+    );
+    let page = Page::from_text("13256870000元");
+    assert_eq!(
+        explained(&s, &page).rejected[0].reason.to_string(),
+        "an amount of money, not a number: `元` follows it"
+    );
+}
+
+#[test]
+fn bundled_pii_rules_find_grouped_numbers_and_leave_amount_columns_alone() {
+    let set = RuleSet::compile(Packs::builtin()).unwrap();
+    let ids = |page: &Page| -> Vec<String> {
+        set.match_page(page)
+            .iter()
+            .map(|h| format!("{} {}", set.rules[h.rule].id, set.term(h)))
+            .collect()
+    };
+    let page = Page::from_text("张三 身份证号：510107 19800812 3459");
+    assert_eq!(ids(&page), ["pii-cn-id 510107198008123459"]);
+    let cells = |header: &str, numbers: &[&str]| Page {
+        blocks: numbers
+            .iter()
+            .map(|n| Block::new(Field::Text, *n).with_header(header))
+            .collect(),
+    };
+    let numbers = ["13256870000", "13912345678", "15012345678"];
+    assert!(ids(&cells("资金（万元）", &numbers)).is_empty());
+    assert!(ids(&cells("合计", &numbers)).is_empty());
+    assert_eq!(ids(&cells("联系电话", &numbers)).len(), 3);
+    let grouped = ["138-0013-8000", "139 1234 5678", "150 1234 5678"];
+    assert_eq!(ids(&cells("手机", &grouped)).len(), 3);
+}

@@ -152,13 +152,15 @@ fn explain_shows_hits_and_why_matches_were_dropped() {
             "rules",
             "explain",
             "--text",
-            "警方取缔网上赌场。友情链接：澳门葡京 真.人.荷.官 身份证 510107198008123458",
+            // The spam more than 30 characters from the warning words
+            // (exclude_context of the gambling rules, same block).
+            "警方取缔网上赌场。本栏目其他信息：区政府召开常务会议研究部署今冬明春各项重点工作安排。友情链接：澳门葡京 真.人.荷.官 身份证 510107198008123458",
         ],
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
-    assert!(text.contains("HIT  gambling-promo [gambling, high] term `真人荷官` matched `真.人.荷.官` at line 1, column 20"), "{text}");
+    assert!(text.contains("HIT  gambling-promo [gambling, high] term `真人荷官` matched `真.人.荷.官` at line 1, column 54"), "{text}");
     assert!(text.contains("DROP gambling-promo term `网上赌场` matched `网上赌场` at line 1, column 5 (text): inside the allow phrase `取缔网上赌场`"), "{text}");
     assert!(text.contains("refused by validator cn-id"), "{text}");
     assert!(
@@ -202,4 +204,77 @@ fn a_missing_rules_directory_is_bad_input() {
     let out = sitesweep(&["rules", "test", "--rules", "nope"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nope: rules directory not found"));
+}
+
+#[test]
+fn explain_says_when_punctuation_breaks_a_term() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!("{RULE_HEAD}keywords = [\"刻章办证\"]\ntests = {{ hit = [\"刻.章.办.证\"], miss = [\"刻章、办证\"] }}\n"),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "test", "--rules", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = sitesweep(
+        &[
+            "rules",
+            "explain",
+            "--rules",
+            ".",
+            "--text",
+            "警惕“刻章、办证”小广告",
+        ],
+        dir.path(),
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("`、` between two characters of the term: read as two words"),
+        "{text}"
+    );
+    assert!(text.contains("0 hits, 1 dropped"), "{text}");
+}
+
+#[test]
+fn exclude_context_works_in_rule_tests_explain_and_lint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        format!(
+            "{RULE_HEAD}keywords = [\"刷单返利\", \"兼职刷单\"]\nexclude_context = [\"诈骗\", \"警方\", \"兼職刷單\"]\n\
+             tests = {{ hit = [\"刷单返利，日结工资\"], miss = [\"谨防刷单返利诈骗\", \"警方提醒：刷单返利都是骗局\"] }}\n"
+        ),
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "test", "--rules", "."], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("3 passed, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = sitesweep(
+        &[
+            "rules",
+            "explain",
+            "--rules",
+            ".",
+            "--text",
+            "谨防刷单返利詐騙",
+        ],
+        dir.path(),
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("DROP r term `刷单返利` matched `刷单返利` at line 1, column 3 (text): exclude_context `诈骗` at line 1, column 7 (written `詐騙`)"),
+        "{text}"
+    );
+
+    let out = sitesweep(&["rules", "lint", "--rules", "."], dir.path());
+    let text = stdout(&out);
+    assert!(
+        text.contains("p.toml:7: warning: exclude_context word `兼職刷單` is the term `兼职刷单`"),
+        "{text}"
+    );
 }
