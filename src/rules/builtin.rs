@@ -11,6 +11,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("porn.toml", include_str!("../../rules/porn.toml")),
     ("porn.txt", include_str!("../../rules/porn.txt")),
     ("fraud.toml", include_str!("../../rules/fraud.toml")),
+    ("fraud.txt", include_str!("../../rules/fraud.txt")),
     ("malicious.toml", include_str!("../../rules/malicious.toml")),
     ("pii.toml", include_str!("../../rules/pii.toml")),
     ("hygiene.toml", include_str!("../../rules/hygiene.toml")),

@@ -104,8 +104,8 @@ fn fold_opts(rule: &RuleSpec) -> FoldOptions {
 /// of comparing every pair of terms.
 pub fn lint(set: &RuleSet) -> Vec<Warning> {
     let mut warnings = Vec::new();
-    // folded term -> first (rule, loc) that has it
-    let mut seen: HashMap<String, (usize, Loc)> = HashMap::new();
+    // folded term -> every (rule, loc) that has it so far
+    let mut seen: HashMap<String, Vec<(usize, Loc)>> = HashMap::new();
     for (ri, rule) in set.rules.iter().enumerate() {
         let opts = fold_opts(rule);
         let terms: Vec<String> = rule
@@ -152,21 +152,23 @@ pub fn lint(set: &RuleSet) -> Vec<Warning> {
                 continue;
             }
             in_rule.insert(folded, ti);
-            match seen.get(folded) {
-                // A keyword file shared by two rules (one list, two policies:
-                // visible and hidden) is deliberate.
-                Some((other, loc)) if *other != ri && *loc != k.loc => warnings.push(Warning {
+            // A keyword file shared by two rules (one list, two policies:
+            // visible and hidden) is deliberate, and so is a term in two
+            // rules that read different fields (a title rule and a
+            // hidden-text rule never report the same hit).
+            let holders = seen.entry(folded.clone()).or_default();
+            if let Some((other, loc)) = holders.iter().find(|(other, loc)| {
+                *other != ri && *loc != k.loc && set.rules[*other].fields & rule.fields != 0
+            }) {
+                warnings.push(Warning {
                     loc: k.loc.clone(),
                     message: format!(
                         "term `{}` is also in rule `{}` ({loc}): one page will be reported twice",
                         k.text, set.rules[*other].id
                     ),
-                }),
-                Some(_) => {}
-                None => {
-                    seen.insert(folded.clone(), (ri, k.loc.clone()));
-                }
+                });
             }
+            holders.push((ri, k.loc.clone()));
         }
         let automaton = TermAutomaton::new(&in_rule);
         // The first keyword (in the rule's order) hitting inside each
@@ -366,6 +368,19 @@ tests = { hit = ["ABC"], miss = ["abc"] }
             .into_iter()
             .map(|w| format!("{}: {}", w.loc, w.message))
             .collect()
+    }
+
+    #[test]
+    fn a_term_in_two_rules_of_different_fields_is_not_a_double_report() {
+        let pack = "[[rule]]\nid = \"t\"\ncategory = \"c\"\nseverity = \"low\"\nkeywords = [\"百家乐\"]\nfields = [\"title\"]\ntests = { hit = [], miss = [] }\n\n\
+                    [[rule]]\nid = \"h\"\ncategory = \"c\"\nseverity = \"low\"\nkeywords = [\"百家乐\"]\nfields = [\"anchor\"]\ntests = { hit = [], miss = [] }\n\n\
+                    [[rule]]\nid = \"a\"\ncategory = \"c\"\nseverity = \"low\"\nkeywords = [\"百家乐\"]\nfields = [\"text\", \"anchor\"]\ntests = { hit = [], miss = [] }\n";
+        let found: Vec<String> = warnings(pack)
+            .into_iter()
+            .filter(|w| w.contains("also in rule"))
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("also in rule `h`"), "{found:?}");
     }
 
     #[test]
