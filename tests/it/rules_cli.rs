@@ -167,7 +167,7 @@ fn explain_shows_hits_and_why_matches_were_dropped() {
         text.contains("visible text, rule counts hidden text only"),
         "{text}"
     );
-    assert!(text.contains("2 hits, 7 dropped"), "{text}");
+    assert!(text.contains("2 hits, 10 dropped"), "{text}");
 }
 
 #[test]
