@@ -14,6 +14,8 @@
 //!   in the [`store`] and streamed, in one writer; `--resume`.
 //! - [`report`], [`diff`]: what a stored scan says, per operator, and what
 //!   changed between two; [`ignore`] what an operator has answered for.
+//! - [`evaluate`]: rules measured on a labelled set of real pages, through
+//!   the same [`analyse`] stage.
 //!
 //! Shared vocabulary, imported by any stage and importing none: [`page`]
 //! (blocks and fields), [`severity`], [`time`], [`ids`] (fingerprints),
@@ -28,6 +30,7 @@ pub mod crawl;
 pub mod decode;
 pub mod diff;
 pub mod error;
+pub mod evaluate;
 pub mod extract;
 pub mod findings;
 pub mod ids;

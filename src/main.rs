@@ -6,7 +6,7 @@ mod cli;
 
 use cli::rules::ExplainInput;
 use cli::scan::ScanArgs;
-use sitesweep::rules::evaluate::Split;
+use sitesweep::evaluate::Split;
 use sitesweep::severity::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;

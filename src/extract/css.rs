@@ -159,16 +159,7 @@ pub fn paint(declarations: &str) -> Paint {
     }
     let mut image = false;
     let mut clip_text = false;
-    for decl in declarations.split(';') {
-        let Some((prop, value)) = decl.split_once(':') else {
-            continue;
-        };
-        let prop = prop.trim().to_ascii_lowercase();
-        let value = value
-            .trim()
-            .trim_end_matches("!important")
-            .trim()
-            .to_ascii_lowercase();
+    for (prop, value) in properties(declarations) {
         if matches!(
             value.as_str(),
             "inherit" | "unset" | "revert" | "revert-layer" | ""
@@ -249,22 +240,23 @@ fn px(value: &str) -> Option<f64> {
     }
 }
 
+/// The `property: value` pairs of a declaration block, lower case, without
+/// `!important`.
+fn properties(declarations: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    declarations.split(';').filter_map(|decl| {
+        let (prop, value) = decl.split_once(':')?;
+        let value = value.trim().trim_end_matches("!important").trim();
+        Some((prop.trim().to_ascii_lowercase(), value.to_ascii_lowercase()))
+    })
+}
+
 /// Does this declaration block hide its element?
 pub fn hides(declarations: &str) -> bool {
     let mut overflow_hidden = false;
     let mut tiny_box = false;
     let mut positioned = false;
     let mut far_offset = false;
-    for decl in declarations.split(';') {
-        let Some((prop, value)) = decl.split_once(':') else {
-            continue;
-        };
-        let prop = prop.trim().to_ascii_lowercase();
-        let value = value
-            .trim()
-            .trim_end_matches("!important")
-            .trim()
-            .to_ascii_lowercase();
+    for (prop, value) in properties(declarations) {
         match prop.as_str() {
             "display" if value == "none" => return true,
             "visibility" if value == "hidden" || value == "collapse" => return true,

@@ -4,12 +4,12 @@
 //! - [`fold`]: the evasion-resistant folding with its offset map;
 //! - [`matcher`]: the compiled [`RuleSet`] and page matching;
 //! - [`validate`]: personal-data validators for regex hits;
-//! - [`tooling`]: `rules test`, `rules lint`, `rules explain`;
-//! - [`evaluate`]: `rules eval`, the rules measured on a labelled set of
-//!   real pages through the analyse stage.
+//! - [`tooling`]: `rules test`, `rules lint`, `rules explain`.
+//!
+//! (`rules eval` lives in `crate::evaluate`: it runs whole pages through
+//! the analyse stage, which stands above the rules.)
 
 pub mod builtin;
-pub mod evaluate;
 pub mod fold;
 pub mod matcher;
 pub mod pack;

@@ -3,7 +3,7 @@
 //! as a user runs it.
 
 use crate::support::{sitesweep, text};
-use sitesweep::rules::evaluate::{self, Class, Figures, LabelledSet, Split};
+use sitesweep::evaluate::{self, Class, Figures, LabelledSet, Split};
 use sitesweep::rules::{Packs, RuleSet};
 use std::path::{Path, PathBuf};
 

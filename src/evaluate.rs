@@ -17,12 +17,12 @@
 //! The result is data; `rules eval` prints it and the evaluation test keeps
 //! floors on it.
 
-use super::RuleSet;
 use crate::analyse::{self, Body, Kind};
 use crate::decode;
 use crate::error::InputError;
 use crate::findings::{Finding, Origin, RESERVED_PREFIXES};
 use crate::page::Page;
+use crate::rules::RuleSet;
 use crate::severity::Severity;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
