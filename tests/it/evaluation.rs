@@ -34,7 +34,7 @@ const FLOORS: [Floor; 3] = [
         spam: 42,
         caught_at_least: 22,
         legit: 104,
-        flagged_at_most: 3,
+        flagged_at_most: 1,
         critical_on_legit_at_most: 0,
     },
     Floor {
@@ -50,7 +50,7 @@ const FLOORS: [Floor; 3] = [
         spam: 61,
         caught_at_least: 31,
         legit: 157,
-        flagged_at_most: 5,
+        flagged_at_most: 3,
         critical_on_legit_at_most: 0,
     },
 ];
