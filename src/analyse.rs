@@ -164,6 +164,39 @@ pub fn read(body: &Body, kind: Kind) -> Read {
     }
 }
 
+/// Hidden links of a page that lead to other sites: every hidden `link`
+/// block (an href or src in hidden content) resolved against the page URL,
+/// kept when `is_ours` does not accept its host. Returns the number of such
+/// links and the distinct hosts in page order, each with its first URL.
+pub fn hidden_offsite_links(
+    page: &Page,
+    base: &Url,
+    is_ours: impl Fn(&Url) -> bool,
+) -> (usize, Vec<(String, Url)>) {
+    let mut count = 0;
+    let mut hosts: Vec<(String, Url)> = Vec::new();
+    for block in page
+        .blocks
+        .iter()
+        .filter(|b| b.hidden && b.field == Field::Link)
+    {
+        let Some(url) = crate::urls::resolve(base, &block.text) else {
+            continue;
+        };
+        if is_ours(&url) {
+            continue;
+        }
+        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+            continue;
+        };
+        count += 1;
+        if !hosts.iter().any(|(h, _)| *h == host) {
+            hosts.push((host, url));
+        }
+    }
+    (count, hosts)
+}
+
 /// A body read and matched.
 #[derive(Debug, Default)]
 pub struct Analysis {

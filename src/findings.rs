@@ -74,7 +74,7 @@ impl fmt::Display for Status {
 
 /// Rule ids starting with these are reserved for findings that need no
 /// rule pack; a pack may not use them.
-pub const RESERVED_PREFIXES: [&str; 4] = ["site.", "link.", "crawl.", "page."];
+pub const RESERVED_PREFIXES: [&str; 5] = ["site.", "link.", "crawl.", "page.", "darklink."];
 
 /// The fixed rules of site-level findings (docs/contract.md#site-level-findings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,10 +90,13 @@ pub enum SiteRule {
     /// The start page answered but holds nothing to inspect (empty, or a
     /// script that sends visitors off the site).
     Unreadable,
+    /// Hidden content linking to other sites that are neither registered
+    /// nor trusted: a dark-link block, whatever words it uses.
+    DarkLinks,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 9] = [
+    pub const ALL: [SiteRule; 10] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -103,6 +106,7 @@ impl SiteRule {
         SiteRule::Blocked,
         SiteRule::Decode,
         SiteRule::Unreadable,
+        SiteRule::DarkLinks,
     ];
 
     /// The site rule of a reserved id.
@@ -134,12 +138,16 @@ impl SiteRule {
             SiteRule::Blocked => "crawl.blocked",
             SiteRule::Decode => "page.decode",
             SiteRule::Unreadable => "site.unreadable",
+            SiteRule::DarkLinks => "darklink.hidden-links",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
-            SiteRule::Unreachable | SiteRule::HttpError | SiteRule::Unreadable => Severity::High,
+            SiteRule::Unreachable
+            | SiteRule::HttpError
+            | SiteRule::Unreadable
+            | SiteRule::DarkLinks => Severity::High,
             SiteRule::TlsInvalid | SiteRule::RobotsBlocked | SiteRule::Blocked => Severity::Medium,
             SiteRule::LinkBroken | SiteRule::Decode => Severity::Low,
             SiteRule::Truncated => Severity::Info,
@@ -157,6 +165,7 @@ impl SiteRule {
             SiteRule::Blocked => "网站拒绝检查请求",
             SiteRule::Decode => "页面编码无法识别",
             SiteRule::Unreadable => "网站首页无可检查内容",
+            SiteRule::DarkLinks => "隐藏的外部链接（暗链）",
         }
     }
 
@@ -172,6 +181,7 @@ impl SiteRule {
             SiteRule::Blocked => "the site refuses the scanner",
             SiteRule::Decode => "page charset not recognised",
             SiteRule::Unreadable => "start page has nothing to inspect",
+            SiteRule::DarkLinks => "hidden links to other sites (dark links)",
         }
     }
 
@@ -182,6 +192,7 @@ impl SiteRule {
             | SiteRule::HttpError
             | SiteRule::Unreadable => "availability",
             SiteRule::LinkBroken | SiteRule::Decode => "hygiene",
+            SiteRule::DarkLinks => "darklink",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }
     }

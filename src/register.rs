@@ -61,6 +61,9 @@ pub struct Settings {
     /// whose chain ends in a CA the system does not know, or that miss an
     /// intermediate (put the intermediate here).
     pub ca_file: Option<PathBuf>,
+    /// Domains (and their subdomains) whose links are never dark links:
+    /// an operator's partners, statistics services.
+    pub trusted_domains: Vec<String>,
 }
 
 impl Default for Settings {
@@ -76,6 +79,7 @@ impl Default for Settings {
             respect_robots: true,
             insecure_tls: false,
             ca_file: None,
+            trusted_domains: Vec::new(),
         }
     }
 }
@@ -107,6 +111,10 @@ pub struct Register {
     /// saved by Excel on Chinese Windows `GBK` (`GB18030` when it uses
     /// GB18030's four-byte sequences).
     pub encoding: &'static str,
+    /// The host of every site of the register (all of them, also when
+    /// `--site` selects some): links to these are links to registered
+    /// sites, never dark links.
+    pub hosts: Vec<String>,
 }
 
 impl Register {
@@ -130,10 +138,15 @@ impl Register {
         if sites.is_empty() {
             return Err(InputError::at(path, 1, "the register lists no sites"));
         }
+        let hosts = sites
+            .iter()
+            .filter_map(|s| s.url.host_str().map(str::to_string))
+            .collect();
         Ok(Register {
             path: path.to_path_buf(),
             sites,
             encoding,
+            hosts,
         })
     }
 
@@ -269,6 +282,7 @@ struct SettingsToml {
     respect_robots: Option<bool>,
     insecure_tls: Option<bool>,
     ca_file: Option<Spanned<String>>,
+    trusted_domains: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +320,7 @@ struct SiteToml {
     respect_robots: Option<bool>,
     insecure_tls: Option<bool>,
     ca_file: Option<Spanned<String>>,
+    trusted_domains: Option<Vec<Spanned<String>>>,
 }
 
 impl SiteToml {
@@ -321,6 +336,7 @@ impl SiteToml {
             respect_robots: self.respect_robots.take(),
             insecure_tls: self.insecure_tls.take(),
             ca_file: self.ca_file.take(),
+            trusted_domains: self.trusted_domains.take(),
         }
     }
 }
@@ -408,6 +424,29 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
             ));
         }
         s.ca_file = Some(path);
+    }
+    if let Some(list) = &t.trusted_domains {
+        let mut domains = Vec::with_capacity(list.len());
+        for d in list {
+            let domain = d
+                .get_ref()
+                .trim()
+                .trim_start_matches('.')
+                .to_ascii_lowercase();
+            let valid = !domain.is_empty()
+                && domain.len() <= 253
+                && domain
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !valid {
+                return Err(ctx.err(
+                    d.span().start,
+                    format!("trusted_domains: `{}` is not a domain name", d.get_ref()),
+                ));
+            }
+            domains.push(domain);
+        }
+        s.trusted_domains = domains;
     }
     Ok(s)
 }

@@ -281,11 +281,16 @@ pub fn start() -> std::io::Result<DemoSites> {
             &["gov"],
         ),
     ];
+    let hosts = sites
+        .iter()
+        .filter_map(|s: &Site| s.url.host_str().map(str::to_string))
+        .collect();
     Ok(DemoSites {
         register: Register {
             path: Path::new("<demo>").to_path_buf(),
             sites,
             encoding: "UTF-8",
+            hosts,
         },
         _servers: vec![gov, school, shebao, hospital],
     })

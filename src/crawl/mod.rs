@@ -58,6 +58,8 @@ pub struct CrawlEnv {
     pub pages_in_flight: Arc<tokio::sync::Semaphore>,
     /// Sites of an interrupted scan being resumed, by id.
     pub resume: HashMap<String, SiteResume>,
+    /// Hosts of every registered site: links to them are not dark links.
+    pub registered: HashSet<String>,
 }
 
 /// Pages fetched or analysed at once across a scan (each body ≤ 4 MiB).
@@ -457,6 +459,9 @@ impl Crawl<'_> {
                 if task.start && (200..300).contains(&status) && !read.readable {
                     self.start_unreadable(&task, &fetched, read.script_redirect.as_ref())
                         .await;
+                }
+                if let Some(f) = self.dark_links(&fetched.final_url, &read.page) {
+                    findings.push(f);
                 }
                 if read.parser_cut {
                     let detail = format!(

@@ -1131,3 +1131,64 @@ fn a_site_whose_client_cannot_be_built_still_has_a_finding_and_a_summary() {
     assert_eq!(f[0].site, "gov");
     assert!(f[0].snippet.contains("ca_file"), "{}", f[0].snippet);
 }
+
+#[test]
+fn hidden_links_to_unknown_sites_are_a_dark_link_block_whatever_their_words() {
+    // Words no list has, links to sites nobody registered: the structure
+    // gives the block away. The portal's hidden tab panel links to
+    // government, registered and trusted sites and is left alone.
+    let site = Site::new(vec![
+        (
+            "/",
+            page(
+                "<p>欢迎</p><a href='/n.html'>新闻</a>\
+                 <div style='display:none'><a href='http://aa-spam.example/'>今日推荐</a>\
+                 <a href='http://bb-spam.example/x'>精彩内容</a><a href='http://aa-spam.example/y'>点击进入</a></div>",
+            ),
+        ),
+        (
+            "/n.html",
+            page(
+                "<p>通知</p><div class='tab' hidden><a href='http://www.gov.cn/'>中国政府网</a>\
+                 <a href='http://edu.example.gov.cn/'>区教育局</a><a href='http://partner.example/'>合作单位</a>\
+                 <a href='http://registered.example/'>兄弟单位</a><a href='https://hm.baidu.com/x'>统计</a></div>",
+            ),
+        ),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[defaults]\ntrusted_domains = [\"partner.example\", \"baidu.com\"]\n\n{}{}",
+        site_entry("gov", &site.url("/"), ""),
+        site_entry("other", "http://registered.example/", "")
+    );
+    let reg = register(dir.path(), &toml);
+    let mut only_gov = reg.clone();
+    only_gov.select(&["gov".to_string()]).unwrap();
+    let r = run(&only_gov, None);
+    let dark = of(&r, "darklink.hidden-links");
+    assert_eq!(dark.len(), 1, "{:#?}", r.findings);
+    assert!(dark[0].url.ends_with('/'), "{}", dark[0].url);
+    assert!(
+        dark[0].snippet.contains("3 hidden links to 2 other sites")
+            && dark[0].snippet.contains("aa-spam.example"),
+        "{}",
+        dark[0].snippet
+    );
+    assert_eq!(dark[0].severity, sitesweep::severity::Severity::High);
+}
+
+#[test]
+fn trusted_domains_must_be_domain_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sites.toml");
+    std::fs::write(
+        &path,
+        "[defaults]\ntrusted_domains = [\"ok.example\", \"not a domain\"]\n\n[[site]]\nid = \"a\"\nname = \"A\"\nurl = \"http://a.example/\"\noperator = \"O\"\n",
+    )
+    .unwrap();
+    let e = Register::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("sites.toml:2:") && e.contains("not a domain"),
+        "{e}"
+    );
+}
