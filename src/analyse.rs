@@ -197,6 +197,47 @@ pub fn hidden_offsite_links(
     (count, hosts)
 }
 
+/// A local file read as a scan reads a body of its kind: `file://` URL,
+/// content type by extension (`.html`/`.htm` a page, `.js` a script of the
+/// site, else as given or sniffed); a file the scan would not read (plain
+/// text) is one visible block of text. For `rules explain --file` and
+/// `rules eval`.
+pub fn read_local_file(
+    path: &std::path::Path,
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> (Kind, Url, Page) {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let url = Url::from_file_path(&abs)
+        .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
+    let body = Body {
+        url: &url,
+        bytes,
+        content_type: content_type.or_else(|| content_type_by_extension(path)),
+        truncated: false,
+    };
+    let kind = Kind::of(&body);
+    let page = match kind {
+        Kind::Html | Kind::Script => read(&body, kind).page,
+        Kind::Other | Kind::Sitemap => {
+            Page::from_text(decode::decode(bytes, body.content_type, None, false).text)
+        }
+    };
+    (kind, url, page)
+}
+
+/// `text/html` for `.html`/`.htm`, `application/javascript` for `.js`.
+pub fn content_type_by_extension(path: &std::path::Path) -> Option<&'static str> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("html" | "htm") => Some("text/html"),
+        Some("js") => Some("application/javascript"),
+        _ => None,
+    }
+}
+
 /// A body read and matched.
 #[derive(Debug, Default)]
 pub struct Analysis {

@@ -17,16 +17,13 @@
 //! The result is data; `rules eval` prints it and the evaluation test keeps
 //! floors on it.
 
-use crate::analyse::{self, Body, Kind};
-use crate::decode;
+use crate::analyse::{self, Kind};
 use crate::error::InputError;
 use crate::findings::{Finding, Origin, RESERVED_PREFIXES};
-use crate::page::Page;
 use crate::rules::RuleSet;
 use crate::severity::Severity;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use url::Url;
 
 /// The labels file of a set, in its directory.
 pub const LABELS: &str = "PROVENANCE.tsv";
@@ -346,16 +343,16 @@ pub fn evaluate(rules: &RuleSet, set: &LabelledSet) -> Result<Evaluation, InputE
     })
 }
 
-/// The content type a sample file is served with, by its extension.
+/// The content type a sample file is served with, by its extension
+/// (`.txt` is plain text here, never sniffed as HTML).
 pub fn content_type_of(path: &Path) -> Option<&'static str> {
-    let ext = path
+    match path
         .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("html" | "htm") => Some("text/html"),
-        Some("js") => Some("application/javascript"),
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .as_deref()
+    {
         Some("txt") => Some("text/plain"),
-        _ => None,
+        _ => analyse::content_type_by_extension(path),
     }
 }
 
@@ -367,28 +364,13 @@ fn analyse_file(
     path: &Path,
     bytes: &[u8],
 ) -> (Kind, Vec<Finding>) {
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let url = Url::from_file_path(&abs)
-        .unwrap_or_else(|_| Url::parse("file:///sample").expect("valid URL"));
-    let body = Body {
-        url: &url,
-        bytes,
-        content_type: content_type_of(path),
-        truncated: false,
-    };
-    match Kind::of(&body) {
-        kind @ (Kind::Html | Kind::Script) => {
-            (kind, analyse::analyse(rules, origin, &body).findings)
-        }
-        kind => {
-            let text = decode::decode(bytes, body.content_type, None, false).text;
-            let page = Page::from_text(text);
-            let hits = rules.match_page(&page);
-            let now = crate::time::now_rfc3339();
-            let findings = analyse::page_findings(origin, &url, &page, &hits, rules, &now);
-            (kind, findings)
-        }
-    }
+    let (kind, url, page) = analyse::read_local_file(path, bytes, content_type_of(path));
+    let hits = rules.match_page(&page);
+    let now = crate::time::now_rfc3339();
+    (
+        kind,
+        analyse::page_findings(origin, &url, &page, &hits, rules, &now),
+    )
 }
 
 /// Content findings (not the reserved ids) as distinct rules with their

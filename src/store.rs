@@ -127,6 +127,19 @@ fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
+/// A schema this build knows (a newer sitesweep's database is refused,
+/// not misread).
+fn known_schema(path: &Path, version: usize) -> Result<(), Error> {
+    if version > MIGRATIONS.len() {
+        return Err(Error::Input(InputError::plain(format!(
+            "{}: written by a newer sitesweep (schema {version}, this one knows {})",
+            path.display(),
+            MIGRATIONS.len()
+        ))));
+    }
+    Ok(())
+}
+
 /// The lock file of a database.
 pub fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(format!("{}.lock", db.display()))
@@ -179,13 +192,7 @@ impl Store {
         let version: usize = tx
             .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
             .map_err(|e| failed(&path, e))? as usize;
-        if version > MIGRATIONS.len() {
-            return Err(Error::Input(InputError::plain(format!(
-                "{}: written by a newer sitesweep (schema {version}, this one knows {})",
-                path.display(),
-                MIGRATIONS.len()
-            ))));
-        }
+        known_schema(&path, version)?;
         for sql in &MIGRATIONS[version..] {
             tx.execute_batch(sql).map_err(|e| failed(&path, e))?;
         }
@@ -745,13 +752,7 @@ impl Store {
                 path.display()
             ))));
         }
-        if version > MIGRATIONS.len() {
-            return Err(Error::Input(InputError::plain(format!(
-                "{}: written by a newer sitesweep (schema {version}, this one knows {})",
-                path.display(),
-                MIGRATIONS.len()
-            ))));
-        }
+        known_schema(path, version)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),

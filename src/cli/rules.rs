@@ -3,7 +3,6 @@
 use super::{exit, load_rules, runtime, terminal_safe};
 use sitesweep::analyse::{self, Body, Kind};
 use sitesweep::crawl::fetch::Fetcher;
-use sitesweep::decode;
 use sitesweep::error::{Error, InputError};
 use sitesweep::evaluate::{self, Class, LabelledSet, Split};
 use sitesweep::page::Page;
@@ -128,29 +127,7 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
 fn file_page(path: &Path) -> Result<Page, Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
-    let abs = std::fs::canonicalize(path).unwrap_or(path.to_path_buf());
-    let url = Url::from_file_path(&abs)
-        .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let content_type = match ext.as_deref() {
-        Some("html" | "htm") => Some("text/html"),
-        Some("js") => Some("application/javascript"),
-        _ => None,
-    };
-    let body = Body {
-        url: &url,
-        bytes: &bytes,
-        content_type,
-        truncated: false,
-    };
-    Ok(match Kind::of(&body) {
-        Kind::Other | Kind::Sitemap => {
-            Page::from_text(decode::decode(&bytes, None, None, false).text)
-        }
-        kind => analyse::read(&body, kind).page,
-    })
+    Ok(analyse::read_local_file(path, &bytes, None).2)
 }
 
 /// A page fetched now and read as a scan reads it.

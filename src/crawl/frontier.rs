@@ -146,7 +146,10 @@ impl Crawl<'_> {
         let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
             return true;
         };
-        let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+        let under = |domain: &str| {
+            host.strip_suffix(domain)
+                .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+        };
         self.env.registered.contains(&host)
             || self.site.settings.trusted_domains.iter().any(|d| under(d))
             || under("gov.cn")
