@@ -11,8 +11,10 @@
 use crate::error::{InputError, LineIndex};
 use regex::Regex;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 use url::Url;
 
@@ -64,6 +66,46 @@ pub struct Settings {
     /// Domains (and their subdomains) whose links are never dark links:
     /// an operator's partners, statistics services.
     pub trusted_domains: Vec<String>,
+    /// Second looks at pages as a search-engine crawler, as a visitor from a
+    /// search result and on a phone ([] = off).
+    pub probes: Vec<Probe>,
+    /// Pages per site fetched again per probe.
+    pub probe_pages: usize,
+    /// Check links to other sites (dead, hijacked).
+    pub check_outbound: bool,
+    /// Distinct outbound URLs checked per site and scan.
+    pub outbound_budget: usize,
+    /// Names pinned to addresses (`[resolve]`, register-wide): looked up
+    /// here before DNS, and trusted (no `allow_private` needed).
+    pub pins: Arc<BTreeMap<String, IpAddr>>,
+}
+
+/// A second look at a page (register key `probes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Probe {
+    /// Baiduspider's user agent: kits serve spam to search crawlers only.
+    Baiduspider,
+    /// A browser arriving from a Baidu search result (Referer): kits send
+    /// such visitors to a casino and everyone else to the real page.
+    SearchReferer,
+    /// A phone browser: kits redirect mobile visitors only.
+    Mobile,
+}
+
+impl Probe {
+    pub const ALL: [Probe; 3] = [Probe::Baiduspider, Probe::SearchReferer, Probe::Mobile];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Probe::Baiduspider => "baiduspider",
+            Probe::SearchReferer => "search-referer",
+            Probe::Mobile => "mobile",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Probe> {
+        Probe::ALL.into_iter().find(|p| p.name() == name)
+    }
 }
 
 impl Default for Settings {
@@ -80,6 +122,11 @@ impl Default for Settings {
             insecure_tls: false,
             ca_file: None,
             trusted_domains: Vec::new(),
+            probes: Probe::ALL.to_vec(),
+            probe_pages: 20,
+            check_outbound: true,
+            outbound_budget: 300,
+            pins: Arc::default(),
         }
     }
 }
@@ -283,6 +330,10 @@ struct SettingsToml {
     insecure_tls: Option<bool>,
     ca_file: Option<Spanned<String>>,
     trusted_domains: Option<Vec<Spanned<String>>>,
+    probes: Option<Vec<Spanned<String>>>,
+    probe_pages: Option<Spanned<i64>>,
+    check_outbound: Option<bool>,
+    outbound_budget: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -290,6 +341,9 @@ struct SettingsToml {
 struct RegisterToml {
     #[serde(default)]
     defaults: SettingsToml,
+    /// Names pinned to addresses, as `curl --resolve` does.
+    #[serde(default)]
+    resolve: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     site: Vec<Spanned<SiteToml>>,
 }
@@ -321,6 +375,10 @@ struct SiteToml {
     insecure_tls: Option<bool>,
     ca_file: Option<Spanned<String>>,
     trusted_domains: Option<Vec<Spanned<String>>>,
+    probes: Option<Vec<Spanned<String>>>,
+    probe_pages: Option<Spanned<i64>>,
+    check_outbound: Option<bool>,
+    outbound_budget: Option<Spanned<i64>>,
 }
 
 impl SiteToml {
@@ -337,6 +395,10 @@ impl SiteToml {
             insecure_tls: self.insecure_tls.take(),
             ca_file: self.ca_file.take(),
             trusted_domains: self.trusted_domains.take(),
+            probes: self.probes.take(),
+            probe_pages: self.probe_pages.take(),
+            check_outbound: self.check_outbound.take(),
+            outbound_budget: self.outbound_budget.take(),
         }
     }
 }
@@ -448,7 +510,69 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
         }
         s.trusted_domains = domains;
     }
+    if let Some(list) = &t.probes {
+        let mut probes = Vec::with_capacity(list.len());
+        for p in list {
+            let probe = Probe::from_name(p.get_ref().trim()).ok_or_else(|| {
+                ctx.err(
+                    p.span().start,
+                    format!(
+                        "probes: unknown probe `{}` (known: baiduspider, search-referer, mobile)",
+                        p.get_ref()
+                    ),
+                )
+            })?;
+            if !probes.contains(&probe) {
+                probes.push(probe);
+            }
+        }
+        s.probes = probes;
+    }
+    if let Some(v) = number(ctx, &t.probe_pages, "probe_pages", 1..=10_000)? {
+        s.probe_pages = v as usize;
+    }
+    s.check_outbound = t.check_outbound.unwrap_or(s.check_outbound);
+    if let Some(v) = number(ctx, &t.outbound_budget, "outbound_budget", 0..=1_000_000)? {
+        s.outbound_budget = v as usize;
+    }
     Ok(s)
+}
+
+/// `[resolve]`: each key a host name, each value an IP address.
+fn pins(
+    ctx: &Ctx,
+    table: BTreeMap<Spanned<String>, Spanned<String>>,
+) -> Result<BTreeMap<String, IpAddr>, InputError> {
+    let mut out = BTreeMap::new();
+    for (name, addr) in table {
+        let host = name
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let valid = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !valid {
+            return Err(ctx.err(
+                name.span().start,
+                format!("resolve: `{}` is not a host name", name.get_ref()),
+            ));
+        }
+        let ip: IpAddr = addr.get_ref().trim().parse().map_err(|_| {
+            ctx.err(
+                addr.span().start,
+                format!(
+                    "resolve: `{}` is not an IP address (write \"{host}\" = \"127.0.0.1\")",
+                    addr.get_ref()
+                ),
+            )
+        })?;
+        out.insert(host, ip);
+    }
+    Ok(out)
 }
 
 /// The user agent is sent as an HTTP header on every request.
@@ -654,7 +778,9 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
         let line = e.span().map_or(0, |s| ctx.lines.line(s.start));
         InputError::at(path, line, e.message().trim().to_string())
     })?;
-    let defaults = apply(&ctx, &Settings::default(), &parsed.defaults)?;
+    let mut base = Settings::default();
+    base.pins = Arc::new(pins(&ctx, parsed.resolve)?);
+    let defaults = apply(&ctx, &base, &parsed.defaults)?;
     let mut sites = Vec::with_capacity(parsed.site.len());
     let mut ids: HashMap<String, usize> = HashMap::new();
     for entry in parsed.site {
@@ -1231,5 +1357,57 @@ mod value_tests {
             assert_eq!(reg.sites[1].line, 3);
             assert_eq!(reg.sites[1].tags, vec!["gov", "edu"]);
         }
+    }
+
+    #[test]
+    fn probes_outbound_and_resolve_keys() {
+        let text = r#"
+[defaults]
+probes = ["mobile", "baiduspider"]
+probe_pages = 5
+outbound_budget = 10
+
+[resolve]
+"Old-Partner.example" = "127.0.0.18"
+
+[[site]]
+id = "a"
+name = "甲"
+url = "https://a.example/"
+operator = "甲办"
+probes = []
+check_outbound = false
+"#;
+        let reg = load_text("sites.toml", text.as_bytes()).unwrap();
+        let s = &reg.sites[0].settings;
+        assert!(s.probes.is_empty());
+        assert!(!s.check_outbound);
+        assert_eq!((s.probe_pages, s.outbound_budget), (5, 10));
+        assert_eq!(
+            s.pins.get("old-partner.example"),
+            Some(&"127.0.0.18".parse().unwrap())
+        );
+        let defaults = Settings::default();
+        assert_eq!(defaults.probes, Probe::ALL.to_vec());
+        assert!(defaults.check_outbound);
+
+        let bad = text.replace("\"mobile\"", "\"googlebot\"");
+        let got = err("sites.toml", bad.as_bytes());
+        assert!(
+            got.starts_with("sites.toml:3: probes: unknown probe `googlebot`"),
+            "{got}"
+        );
+        let bad = text.replace("127.0.0.18", "localhost");
+        let got = err("sites.toml", bad.as_bytes());
+        assert!(
+            got.starts_with("sites.toml:8: resolve: `localhost` is not an IP address"),
+            "{got}"
+        );
+        let bad = text.replace("probe_pages = 5", "probe_pages = 0");
+        let got = err("sites.toml", bad.as_bytes());
+        assert!(
+            got.starts_with("sites.toml:4: probe_pages = 0 is out of range"),
+            "{got}"
+        );
     }
 }
