@@ -78,6 +78,7 @@ fn main() {
             fetched_at: at.into(),
             referrer: None,
             insecure_tls: false,
+            probe: None,
         }
         };
         for p in 0..pages_per_site {

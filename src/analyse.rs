@@ -116,6 +116,9 @@ pub struct Read {
     pub parser_cut: bool,
     /// No charset decodes it cleanly: the best guess.
     pub undecodable: Option<&'static str>,
+    /// Scripts and frames the page loads (`<script src>`, `<iframe src>`,
+    /// including those written by scripts).
+    pub script_sources: Vec<Url>,
 }
 
 /// Decode and extract a body of the given kind.
@@ -161,6 +164,7 @@ pub fn read(body: &Body, kind: Kind) -> Read {
         script_redirect,
         parser_cut: extracted.truncated,
         undecodable: decoded.errors.then_some(decoded.charset),
+        script_sources: Vec::new(),
     }
 }
 
@@ -315,6 +319,7 @@ pub fn page_findings(
                     fetched_at: fetched_at.to_string(),
                     referrer: None,
                     insecure_tls: origin.insecure_tls,
+                    probe: None,
                 });
             }
         }

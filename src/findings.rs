@@ -46,6 +46,26 @@ pub struct Finding {
     /// The site was scanned with certificate checks off (`insecure_tls`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure_tls: bool,
+    /// Seen only in the answer to a second look (`baiduspider`,
+    /// `search-referer`, `mobile`): part of the fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+}
+
+impl Finding {
+    /// Mark a finding as seen only in a probe's answer: the probe joins
+    /// its fingerprint, so the same words seen by a browser later are
+    /// another finding.
+    pub fn seen_by_probe(&mut self, probe: &str, url: &Url) {
+        self.fingerprint = fingerprint(
+            &self.site,
+            url,
+            &self.rule,
+            self.field,
+            &format!("{}\u{1f}probe:{probe}", self.term),
+        );
+        self.probe = Some(probe.to_string());
+    }
 }
 
 /// Whether a finding was there in the latest earlier scan of its site.
@@ -74,7 +94,15 @@ impl fmt::Display for Status {
 
 /// Rule ids starting with these are reserved for findings that need no
 /// rule pack; a pack may not use them.
-pub const RESERVED_PREFIXES: [&str; 5] = ["site.", "link.", "crawl.", "page.", "darklink."];
+pub const RESERVED_PREFIXES: [&str; 7] = [
+    "site.",
+    "link.",
+    "crawl.",
+    "page.",
+    "darklink.",
+    "script.",
+    "cloak.",
+];
 
 /// The fixed rules of site-level findings (docs/contract.md#site-level-findings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -93,10 +121,20 @@ pub enum SiteRule {
     /// Hidden content linking to other sites that are neither registered
     /// nor trusted: a dark-link block, whatever words it uses.
     DarkLinks,
+    /// A script or frame from an untrusted host the previous scan of the
+    /// site did not see.
+    NewScriptHost,
+    /// The page answers Baiduspider with other content, status or redirect
+    /// than a browser.
+    CloakUserAgent,
+    /// …a visitor arriving from a search result.
+    CloakReferer,
+    /// …a phone.
+    CloakMobile,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 10] = [
+    pub const ALL: [SiteRule; 14] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -107,6 +145,10 @@ impl SiteRule {
         SiteRule::Decode,
         SiteRule::Unreadable,
         SiteRule::DarkLinks,
+        SiteRule::NewScriptHost,
+        SiteRule::CloakUserAgent,
+        SiteRule::CloakReferer,
+        SiteRule::CloakMobile,
     ];
 
     /// The site rule of a reserved id.
@@ -139,6 +181,10 @@ impl SiteRule {
             SiteRule::Decode => "page.decode",
             SiteRule::Unreadable => "site.unreadable",
             SiteRule::DarkLinks => "darklink.hidden-links",
+            SiteRule::NewScriptHost => "script.new-host",
+            SiteRule::CloakUserAgent => "cloak.user-agent",
+            SiteRule::CloakReferer => "cloak.referer",
+            SiteRule::CloakMobile => "cloak.mobile",
         }
     }
 
@@ -148,7 +194,13 @@ impl SiteRule {
             | SiteRule::HttpError
             | SiteRule::Unreadable
             | SiteRule::DarkLinks => Severity::High,
-            SiteRule::TlsInvalid | SiteRule::RobotsBlocked | SiteRule::Blocked => Severity::Medium,
+            SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => {
+                Severity::Critical
+            }
+            SiteRule::TlsInvalid
+            | SiteRule::RobotsBlocked
+            | SiteRule::Blocked
+            | SiteRule::NewScriptHost => Severity::Medium,
             SiteRule::LinkBroken | SiteRule::Decode => Severity::Low,
             SiteRule::Truncated => Severity::Info,
         }
@@ -166,6 +218,10 @@ impl SiteRule {
             SiteRule::Decode => "页面编码无法识别",
             SiteRule::Unreadable => "网站首页无可检查内容",
             SiteRule::DarkLinks => "隐藏的外部链接（暗链）",
+            SiteRule::NewScriptHost => "新出现的外部脚本来源",
+            SiteRule::CloakUserAgent => "对搜索引擎爬虫显示不同内容",
+            SiteRule::CloakReferer => "对搜索引擎来访者显示不同内容",
+            SiteRule::CloakMobile => "对手机访问显示不同内容",
         }
     }
 
@@ -182,6 +238,10 @@ impl SiteRule {
             SiteRule::Decode => "page charset not recognised",
             SiteRule::Unreadable => "start page has nothing to inspect",
             SiteRule::DarkLinks => "hidden links to other sites (dark links)",
+            SiteRule::NewScriptHost => "script from a new outside host",
+            SiteRule::CloakUserAgent => "other content for search-engine crawlers",
+            SiteRule::CloakReferer => "other content for visitors from a search engine",
+            SiteRule::CloakMobile => "other content for phones",
         }
     }
 
@@ -193,6 +253,8 @@ impl SiteRule {
             | SiteRule::Unreadable => "availability",
             SiteRule::LinkBroken | SiteRule::Decode => "hygiene",
             SiteRule::DarkLinks => "darklink",
+            SiteRule::NewScriptHost => "script",
+            SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => "cloak",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }
     }
@@ -240,6 +302,7 @@ impl Origin {
             fetched_at: now,
             referrer: referrer.map(Url::to_string),
             insecure_tls: self.insecure_tls,
+            probe: None,
         }
     }
 }

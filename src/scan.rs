@@ -134,7 +134,16 @@ pub fn run(
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(1024);
     let writer_gone = tx.clone();
     let writer = spawn_writer(rx, jsonl, store, opts.keep_records, plan.scan.clone())?;
+    // The crawl looks up what earlier scans saw through its own read-only
+    // connection: the writer's is busy writing.
+    let history: Option<Arc<dyn crawl::History>> = match &opts.db {
+        Some(path) => Some(Arc::new(StoreHistory(std::sync::Mutex::new(
+            Store::open_read_only(path, false)?,
+        )))),
+        None => None,
+    };
     let env = Arc::new(CrawlEnv {
+        history,
         scan: plan.scan.clone(),
         rules,
         sink: tx,
@@ -651,4 +660,19 @@ fn write_event(
         }
     }
     Ok(())
+}
+
+/// Earlier scans, as the crawl asks about them.
+struct StoreHistory(std::sync::Mutex<Store>);
+
+impl crawl::History for StoreHistory {
+    fn previous(&self, scan: &str, site: &str) -> crawl::Previous {
+        // A history that cannot be read is no history: every site is seen
+        // as for the first time (no host is new, probes take a sample).
+        self.0
+            .lock()
+            .ok()
+            .and_then(|store| store.previous_site(scan, site).ok())
+            .unwrap_or_default()
+    }
 }

@@ -7,7 +7,7 @@
 //! and its findings together), so a killed scan loses nothing it reported.
 //! Schema changes go through numbered migrations (`PRAGMA user_version`).
 
-use crate::crawl::records::{DonePage, PageRecord, SiteSummary};
+use crate::crawl::records::{DonePage, PageRecord, Previous, SiteSummary};
 use crate::error::{Error, InputError};
 use crate::findings::{Finding, Status};
 use crate::urls;
@@ -273,20 +273,59 @@ impl Store {
     }
 
     /// Load what earlier scans knew about a site (once per site and scan).
+    /// The latest scan before `scan` that covered `site` (its crawl ended).
+    fn previous_scan_of(&self, scan: &str, site: &str) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row(
+                "SELECT s.id FROM scans s JOIN sites t ON t.scan = s.id
+                 WHERE t.site = ?1 AND s.id <> ?2 AND s.started <= (SELECT started FROM scans WHERE id = ?2)
+                 ORDER BY s.started DESC, s.id DESC LIMIT 1",
+                params![site, scan],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| failed(&self.path, e))
+    }
+
+    /// What the previous scan of a site saw: its script hosts and the size
+    /// of each page it fetched (for `script.new-host` and the probes).
+    pub fn previous_site(&self, scan: &str, site: &str) -> Result<Previous, Error> {
+        let Some(prev) = self.previous_scan_of(scan, site)? else {
+            return Ok(Previous::default());
+        };
+        let path = &self.path;
+        let summary: String = self
+            .conn
+            .query_row(
+                "SELECT summary FROM sites WHERE scan = ?1 AND site = ?2",
+                params![prev, site],
+                |r| r.get(0),
+            )
+            .map_err(|e| failed(path, e))?;
+        let summary: SiteSummary = serde_json::from_str(&summary).map_err(|e| {
+            Error::Failed(format!("{}: a stored site summary: {e}", path.display()))
+        })?;
+        let mut st = self
+            .conn
+            .prepare("SELECT canonical, size FROM pages WHERE scan = ?1 AND site = ?2")
+            .map_err(|e| failed(path, e))?;
+        let page_sizes = st
+            .query_map(params![prev, site], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(|e| failed(path, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| failed(path, e))?;
+        Ok(Previous {
+            scanned: true,
+            script_hosts: summary.script_hosts.into_iter().collect(),
+            page_sizes,
+        })
+    }
+
     fn history_of(&mut self, scan: &str, site: &str) -> Result<&SiteHistory, Error> {
         if !self.history.contains_key(site) {
-            let path = self.path.clone();
-            let previous_scan: Option<String> = self
-                .conn
-                .query_row(
-                    "SELECT s.id FROM scans s JOIN sites t ON t.scan = s.id
-                     WHERE t.site = ?1 AND s.id <> ?2 AND s.started <= (SELECT started FROM scans WHERE id = ?2)
-                     ORDER BY s.started DESC, s.id DESC LIMIT 1",
-                    params![site, scan],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| failed(&path, e))?;
+            let previous_scan = self.previous_scan_of(scan, site)?;
             let mut h = SiteHistory::default();
             if let Some(prev) = previous_scan {
                 h.previous = self

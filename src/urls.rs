@@ -178,6 +178,27 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
     Some(url)
 }
 
+/// The registrable domain of a host (`www.example.com.cn` →
+/// `example.com.cn`). An approximation until the public suffix list is
+/// wired in: the last two labels, three under a known second-level suffix.
+pub fn registrable_domain(host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return Some(host);
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return Some(host);
+    }
+    let second = ["com", "net", "org", "gov", "edu", "ac", "co"];
+    let n = if labels.len() >= 3 && second.contains(&labels[labels.len() - 2]) {
+        3
+    } else {
+        2
+    };
+    Some(labels[labels.len() - n..].join("."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -141,7 +141,23 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(settings: &Settings) -> Result<Fetcher, String> {
+        Fetcher::with_identity(settings, &settings.user_agent, None)
+    }
+
+    /// A client that says it is someone else (a probe): another user
+    /// agent, and a Referer on every request.
+    pub fn with_identity(
+        settings: &Settings,
+        user_agent: &str,
+        referer: Option<&str>,
+    ) -> Result<Fetcher, String> {
         install_crypto();
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(r) = referer {
+            let value = reqwest::header::HeaderValue::from_str(r)
+                .map_err(|e| format!("bad Referer {r}: {e}"))?;
+            headers.insert(reqwest::header::REFERER, value);
+        }
         let total = Duration::from_secs(settings.timeout_s);
         let mut extra_roots = Vec::new();
         if let Some(path) = &settings.ca_file {
@@ -161,7 +177,8 @@ impl Fetcher {
             .timeout(total)
             .connect_timeout(total.min(Duration::from_secs(10)))
             .read_timeout(total.min(Duration::from_secs(20)))
-            .user_agent(settings.user_agent.clone())
+            .user_agent(user_agent.to_string())
+            .default_headers(headers)
             .no_proxy()
             .gzip(true)
             .brotli(true)

@@ -73,9 +73,9 @@ impl Crawl<'_> {
         let mut too_deep_count = 0usize;
         let mut over_budget: Option<Url> = None;
         let mut queued = Vec::new();
-        let sitemap_links = sitemap.into_iter().map(|u| (u, 1u32));
-        let page_links = links.into_iter().map(|u| (u, task.depth + 1));
-        for (link, depth) in sitemap_links.chain(page_links) {
+        let sitemap_links = sitemap.into_iter().map(|u| (u, 1u32, true));
+        let page_links = links.into_iter().map(|u| (u, task.depth + 1, false));
+        for (link, depth, via_sitemap) in sitemap_links.chain(page_links) {
             if !self.in_scope(&link) {
                 continue;
             }
@@ -110,8 +110,9 @@ impl Crawl<'_> {
             }
             self.seen.insert(key);
             queued.push(link.to_string());
-            self.queue
-                .push_back(Task::new(link, depth, Some(task.url.clone())));
+            let mut next = Task::new(link, depth, Some(task.url.clone()));
+            next.via_sitemap = via_sitemap;
+            self.queue.push_back(next);
         }
         if let Some(example) = over_budget {
             let detail =

@@ -23,7 +23,9 @@ pub mod fetch;
 mod frontier;
 pub mod guard;
 pub mod observer;
+mod outside;
 mod polite;
+mod probe;
 pub mod records;
 pub mod robots;
 mod start;
@@ -37,8 +39,10 @@ use crate::urls::{self, ScopeKey};
 use fetch::{ErrorKind, FetchError, Fetched, Fetcher};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use observer::Observer;
+pub use outside::OutboundLink;
 use polite::fetch_politely;
-pub use records::{DonePage, Event, PageRecord, SiteResume, SiteSummary};
+use records::ProbeRun;
+pub use records::{DonePage, Event, History, PageRecord, Previous, SiteResume, SiteSummary};
 use robots::Robots;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -60,6 +64,9 @@ pub struct CrawlEnv {
     pub resume: HashMap<String, SiteResume>,
     /// Hosts of every registered site: links to them are not dark links.
     pub registered: HashSet<String>,
+    /// What earlier scans saw (none without a database: every site is
+    /// then seen for the first time).
+    pub history: Option<Arc<dyn History>>,
 }
 
 /// Pages fetched or analysed at once across a scan (each body ≤ 4 MiB).
@@ -72,6 +79,8 @@ struct Task {
     /// The start page, or the page a script-only start page sends
     /// visitors to: it must yield something to inspect.
     start: bool,
+    /// Queued from a sitemap (probes look at such pages early).
+    via_sitemap: bool,
 }
 
 impl Task {
@@ -81,13 +90,14 @@ impl Task {
             depth,
             referrer,
             start: false,
+            via_sitemap: false,
         }
     }
 }
 
 /// How fetching one page ended.
 enum Outcome {
-    Fetched(Task, Box<Fetched>, Analysis),
+    Fetched(Task, Box<Fetched>, Box<Analysis>),
     Failed(Task, FetchError),
 }
 
@@ -112,6 +122,12 @@ struct Crawl<'a> {
     start_hops: usize,
     next_slot: Arc<Mutex<Instant>>,
     delay: Duration,
+    /// What the previous scan of the site saw.
+    previous: Previous,
+    /// Pages a probe may look at again.
+    candidates: probe::Candidates,
+    /// Script hosts and links to other sites.
+    outside: outside::Outside,
 }
 
 /// Crawl one site to the end and say how it went. Never fails: every
@@ -185,6 +201,9 @@ async fn crawl_with(
         start_hops: 0,
         next_slot: Arc::new(Mutex::new(Instant::now())),
         delay: Duration::from_millis(site.settings.delay_ms),
+        previous: previous(env, &site.id).await,
+        candidates: probe::Candidates::new(&site.id),
+        outside: outside::Outside::default(),
     };
     match env.resume.get(&site.id) {
         Some(done) if !done.pages.is_empty() => crawl.resume(done).await,
@@ -288,6 +307,13 @@ impl Crawl<'_> {
         self.handle(start).await;
         self.crawl_loop().await;
         self.check_blocked().await;
+        self.after_crawl().await;
+    }
+
+    /// The looks that come after the crawl: probes, outbound links.
+    async fn after_crawl(&mut self) {
+        self.second_looks().await;
+        self.sort_outbound();
     }
 
     /// Carry on an interrupted crawl: what was stored is not fetched again,
@@ -305,6 +331,9 @@ impl Crawl<'_> {
             self.summary.notes = p.notes.clone();
             self.summary.complete = p.complete;
             self.summary.final_url = p.final_url.clone();
+            self.summary.script_hosts = p.script_hosts.clone();
+            self.summary.outbound = p.outbound.clone();
+            self.outside.reindex(&self.summary.outbound);
         } else {
             self.summary.complete = true;
         }
@@ -349,6 +378,13 @@ impl Crawl<'_> {
         }
         self.crawl_loop().await;
         self.check_blocked().await;
+        if !self.site.settings.probes.is_empty() || self.site.settings.check_outbound {
+            self.summary.notes.push(
+                "resumed: probes and outbound checks looked only at pages read after the interruption"
+                    .to_string(),
+            );
+        }
+        self.after_crawl().await;
     }
 
     async fn crawl_loop(&mut self) {
@@ -400,7 +436,7 @@ impl Crawl<'_> {
             match fetch_politely(&fetcher, &task.url, &in_scope, &next_slot, delay).await {
                 Ok(mut f) => {
                     let work = process_page(rules, origin, &mut f).await;
-                    Outcome::Fetched(task, Box::new(f), work)
+                    Outcome::Fetched(task, Box::new(f), Box::new(work))
                 }
                 Err(e) => Outcome::Failed(task, e),
             }
@@ -462,6 +498,12 @@ impl Crawl<'_> {
                 }
                 if let Some(f) = self.dark_links(&fetched.final_url, &read.page) {
                     findings.push(f);
+                }
+                let mut outside = self.note_script_hosts(&fetched.final_url, &read.script_sources);
+                findings.append(&mut outside);
+                self.note_outbound(&fetched.final_url, &read.page, &read.links);
+                if work.kind == Some(crate::analyse::Kind::Html) && (200..300).contains(&status) {
+                    self.offer_for_probes(&task, &fetched, &read.page, &findings);
                 }
                 if read.parser_cut {
                     let detail = format!(
@@ -534,4 +576,15 @@ async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched
         let _ = tx.send(analyse(&rules, &origin, &body));
     });
     rx.await.unwrap_or_default()
+}
+
+/// What the previous scan of a site saw, looked up off the async thread.
+async fn previous(env: &CrawlEnv, site: &str) -> Previous {
+    let Some(history) = env.history.clone() else {
+        return Previous::default();
+    };
+    let (scan, site) = (env.scan.clone(), site.to_string());
+    tokio::task::spawn_blocking(move || history.previous(&scan, &site))
+        .await
+        .unwrap_or_default()
 }

@@ -77,6 +77,50 @@ pub struct SiteSummary {
     /// Why the site was not read, or what cut the crawl.
     pub notes: Vec<String>,
     pub elapsed: Duration,
+    /// The second looks that ran, with how many pages each fetched again
+    /// and on how many the answer differed.
+    #[serde(default)]
+    pub probes: Vec<ProbeRun>,
+    /// Hosts of scripts and frames from other sites (not in scope), sorted.
+    #[serde(default)]
+    pub script_hosts: Vec<String>,
+    /// Links to other sites: the domains linked to and what was checked.
+    #[serde(default)]
+    pub outbound: OutboundSummary,
+}
+
+/// One probe of one site.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProbeRun {
+    pub probe: String,
+    /// Pages fetched again.
+    pub pages: usize,
+    /// Pages whose answer differed (each a `cloak.*` finding).
+    pub differed: usize,
+}
+
+/// A site's links to other sites.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutboundSummary {
+    /// Per registrable domain (at most [`OutboundSummary::MAX_DOMAINS`],
+    /// most linked first): links to it, and how many of them hidden.
+    pub domains: Vec<OutboundDomain>,
+    /// Distinct outbound URLs checked, refused by the address guard, and
+    /// left unchecked over `outbound_budget`.
+    pub checked: usize,
+    pub refused: usize,
+    pub over_budget: usize,
+}
+
+impl OutboundSummary {
+    pub const MAX_DOMAINS: usize = 500;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutboundDomain {
+    pub domain: String,
+    pub links: usize,
+    pub hidden: usize,
 }
 
 impl SiteSummary {
@@ -103,6 +147,23 @@ impl SiteSummary {
             .rev()
             .find(|s| self.by_severity[*s as usize] > 0)
     }
+}
+
+/// What the previous scan of a site saw, for the looks that compare:
+/// new script hosts, and which pages are new or changed (probed first).
+#[derive(Clone, Debug, Default)]
+pub struct Previous {
+    /// An earlier scan covered the site (without one there is no baseline:
+    /// no host is "new").
+    pub scanned: bool,
+    pub script_hosts: std::collections::HashSet<String>,
+    /// Canonical URL → body size of the pages it fetched.
+    pub page_sizes: std::collections::HashMap<String, usize>,
+}
+
+/// Where the crawl looks up what the previous scan saw (the store).
+pub trait History: Send + Sync {
+    fn previous(&self, scan: &str, site: &str) -> Previous;
 }
 
 /// What an interrupted scan had done for one site (`scan --resume`).

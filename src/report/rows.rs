@@ -133,6 +133,7 @@ mod tests {
             fetched_at: "2026-11-27T00:00:00Z".into(),
             referrer: None,
             insecure_tls: false,
+            probe: None,
         }
     }
 

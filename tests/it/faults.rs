@@ -303,7 +303,7 @@ fn every_fault_ends_in_bounds_with_the_right_finding() {
     let farm = farm();
     let dir = tempfile::tempdir().unwrap();
     let mut toml =
-        String::from("[defaults]\nallow_private = true\ntimeout_s = 3\nmax_pages = 200\n\n");
+        String::from("[defaults]\nallow_private = true\ntimeout_s = 3\nmax_pages = 200\nprobes = []\ncheck_outbound = false\n\n");
     for (name, server) in &farm.servers {
         toml.push_str(&format!(
             "[[site]]\nid = \"{name}\"\nname = \"{name}\"\nurl = \"{}\"\noperator = \"ops\"\n\n",

@@ -9,6 +9,7 @@ mod support;
 mod evaluation;
 mod faults;
 mod history;
+mod looks;
 mod matching;
 mod reliability;
 mod report_golden;

@@ -57,7 +57,7 @@ fn write_register(dir: &Path, url: &str) {
         dir.join("sites.toml"),
         format!(
             "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = \"办公室\"\n\
-             allow_private = true\nmax_depth = 100\nexclude = [\"/calendar/\"]\nper_host_concurrency = 2\n"
+             allow_private = true\nprobes = []\ncheck_outbound = false\nmax_depth = 100\nexclude = [\"/calendar/\"]\nper_host_concurrency = 2\n"
         ),
     )
     .unwrap();
@@ -490,7 +490,7 @@ fn resuming_one_site_does_not_finish_a_scan_with_others_unfinished() {
     let dir = tempfile::tempdir().unwrap();
     let entry = |id: &str, url: &str| {
         format!(
-            "[[site]]\nid = \"{id}\"\nname = \"站点{id}\"\nurl = \"{url}\"\noperator = \"办公室\"\nallow_private = true\nmax_depth = 100\n"
+            "[[site]]\nid = \"{id}\"\nname = \"站点{id}\"\nurl = \"{url}\"\noperator = \"办公室\"\nallow_private = true\nmax_depth = 100\nprobes = []\ncheck_outbound = false\n"
         )
     };
     std::fs::write(
@@ -538,7 +538,7 @@ fn pages_of_ten_thousand_unique_links_keep_memory_and_database_bounded() {
     std::fs::write(
         dir.path().join("sites.toml"),
         format!(
-            "[[site]]\nid = \"farm\"\nname = \"链接农场\"\nurl = \"{}\"\noperator = \"办公室\"\nallow_private = true\nmax_pages = 40\n",
+            "[[site]]\nid = \"farm\"\nname = \"链接农场\"\nurl = \"{}\"\noperator = \"办公室\"\nallow_private = true\nmax_pages = 40\nprobes = []\ncheck_outbound = false\n",
             server.url("/")
         ),
     )

@@ -670,7 +670,7 @@ fn report_applies_the_ignore_file_beside_the_scans_register_not_the_working_dire
     std::fs::write(
         office.join("sites.toml"),
         format!(
-            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{}\"\noperator = \"办公室\"\nallow_private = true\n",
+            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{}\"\noperator = \"办公室\"\nallow_private = true\nprobes = []\ncheck_outbound = false\n",
             server.url("/")
         ),
     )

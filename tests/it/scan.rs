@@ -60,7 +60,7 @@ fn register(dir: &Path, toml: &str) -> Register {
 
 fn site_entry(id: &str, url: &str, extra: &str) -> String {
     format!(
-        "[[site]]\nid = \"{id}\"\nname = \"站点{id}\"\nurl = \"{url}\"\noperator = \"运维{id}\"\nallow_private = true\ntimeout_s = 5\n{extra}\n"
+        "[[site]]\nid = \"{id}\"\nname = \"站点{id}\"\nurl = \"{url}\"\noperator = \"运维{id}\"\nallow_private = true\ntimeout_s = 5\nprobes = []\ncheck_outbound = false\n{extra}\n"
     )
 }
 

@@ -30,7 +30,7 @@ fn spam_site() -> Logged {
 }
 
 fn entry(id: &str, url: &str) -> String {
-    format!("[[site]]\nid = \"{id}\"\nname = \"站点\"\nurl = \"{url}\"\noperator = \"办公室\"\nallow_private = true\n\n")
+    format!("[[site]]\nid = \"{id}\"\nname = \"站点\"\nurl = \"{url}\"\noperator = \"办公室\"\nallow_private = true\nprobes = []\ncheck_outbound = false\n\n")
 }
 
 #[test]
@@ -92,7 +92,7 @@ fn a_bad_register_is_refused_before_any_request() {
     let out = sitesweep(&["scan"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("sites.toml:11: bad URL `notaurl:`"), "{err}");
+    assert!(err.contains("sites.toml:13: bad URL `notaurl:`"), "{err}");
     assert!(!err.contains("panicked"));
     assert!(a.log.lock().unwrap().is_empty(), "nothing may be fetched");
 

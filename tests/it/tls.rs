@@ -38,7 +38,7 @@ fn scan_with(server: &Server, extra: &str) -> ScanResult {
     std::fs::write(
         &path,
         format!(
-            "[[site]]\nid = \"tls\"\nname = \"证书\"\nurl = \"{}\"\noperator = \"运维\"\nallow_private = true\ntimeout_s = 5\n{extra}\n",
+            "[[site]]\nid = \"tls\"\nname = \"证书\"\nurl = \"{}\"\noperator = \"运维\"\nallow_private = true\ntimeout_s = 5\nprobes = []\ncheck_outbound = false\n{extra}\n",
             server.https_url("/")
         ),
     )

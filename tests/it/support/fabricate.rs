@@ -88,6 +88,7 @@ pub fn finding(
         fetched_at: AT.into(),
         referrer: None,
         insecure_tls: false,
+        probe: None,
     }
 }
 

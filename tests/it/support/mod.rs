@@ -29,7 +29,7 @@ pub fn register_one_site(dir: &Path, url: &str, operator: &str) {
     std::fs::write(
         dir.join("sites.toml"),
         format!(
-            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\nmax_depth = 100\n"
+            "[[site]]\nid = \"gov\"\nname = \"区政府\"\nurl = \"{url}\"\noperator = {operator:?}\ncontact = \"李主任\"\nallow_private = true\nmax_depth = 100\nprobes = []\ncheck_outbound = false\n"
         ),
     )
     .unwrap();

@@ -1,0 +1,511 @@
+//! Second looks: pages fetched again as Baiduspider, as a visitor arriving
+//! from a Baidu search result, and as a phone, after the crawl. Hacked sites
+//! serve their spam only to those (docs/contract.md#second-looks-probes);
+//! an answer that differs from what the crawl (a browser) saw is a
+//! `cloak.*` finding with both answers side by side.
+//!
+//! Which pages: while crawling, each readable HTML page is offered to a
+//! bounded set of candidates — the start page, pages new or changed since
+//! the last scan, pages reached through a sitemap, and a uniform sample of
+//! the rest (reservoir sampling, seeded by the site id so a scan is
+//! repeatable) — so what a browser saw is kept for at most
+//! `1 + 3 × probe_pages` pages, never for the whole site.
+
+use super::*;
+use crate::page::Field;
+use crate::register::Probe;
+use std::hash::{Hash, Hasher};
+
+/// Baiduspider as it announces itself.
+const BAIDUSPIDER_UA: &str =
+    "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)";
+/// A desktop browser (the search-referer probe is a person, not a bot).
+const BROWSER_UA: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+/// A phone browser.
+const PHONE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+
+/// Below this text similarity (estimated Jaccard of 4-character shingles)
+/// a probe's answer is other content. Two fetches of a dynamic portal
+/// page (dates, counters, a rotating news list) share most of their
+/// shingles; a cloaking kit's spider page shares almost none with the
+/// real page (see docs/design-notes.md#second-looks).
+pub const SIMILARITY_MIN: f64 = 0.5;
+/// Texts shorter than this (characters) are not compared: a few words
+/// say nothing about sameness.
+const SIMILARITY_TEXT_MIN: usize = 80;
+/// Shingles kept per page (bottom-k sketch).
+const SKETCH: usize = 64;
+/// Text read per page for the sketch, in characters.
+const SKETCH_TEXT: usize = 64 * 1024;
+
+/// The user agent and Referer of a probe.
+pub(super) fn identity(probe: Probe, site: &Url) -> (&'static str, Option<String>) {
+    match probe {
+        Probe::Baiduspider => (BAIDUSPIDER_UA, None),
+        Probe::SearchReferer => (
+            BROWSER_UA,
+            Some(format!(
+                "https://www.baidu.com/s?wd={}",
+                site.host_str().unwrap_or_default()
+            )),
+        ),
+        Probe::Mobile => (PHONE_UA, None),
+    }
+}
+
+fn cloak_rule(probe: Probe) -> SiteRule {
+    match probe {
+        Probe::Baiduspider => SiteRule::CloakUserAgent,
+        Probe::SearchReferer => SiteRule::CloakReferer,
+        Probe::Mobile => SiteRule::CloakMobile,
+    }
+}
+
+/// A bottom-k MinHash sketch of a text's 4-character shingles: the
+/// `SKETCH` smallest shingle hashes, sorted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sketch {
+    hashes: Vec<u64>,
+    /// Characters of text sketched.
+    pub chars: usize,
+}
+
+impl Sketch {
+    pub fn of(text: &str) -> Sketch {
+        let chars: Vec<char> = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take(SKETCH_TEXT)
+            .collect();
+        let mut hashes: Vec<u64> = chars
+            .windows(4)
+            .map(|w| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                w.hash(&mut h);
+                h.finish()
+            })
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        hashes.truncate(SKETCH);
+        Sketch {
+            hashes,
+            chars: chars.len(),
+        }
+    }
+
+    /// Estimated Jaccard similarity: of the k smallest hashes of the
+    /// union, the share found in both.
+    pub fn similarity(&self, other: &Sketch) -> f64 {
+        if self.hashes.is_empty() && other.hashes.is_empty() {
+            return 1.0;
+        }
+        let (mut i, mut j, mut both, mut taken) = (0, 0, 0usize, 0usize);
+        while taken < SKETCH && (i < self.hashes.len() || j < other.hashes.len()) {
+            let a = self.hashes.get(i);
+            let b = other.hashes.get(j);
+            match (a, b) {
+                (Some(x), Some(y)) if x == y => {
+                    both += 1;
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x < y => i += 1,
+                (Some(_), None) => i += 1,
+                _ => j += 1,
+            }
+            taken += 1;
+        }
+        both as f64 / taken as f64
+    }
+}
+
+/// The text a sketch is made of: what a reader sees, hidden or not
+/// (a kit's spider page differs in all of it).
+fn page_text(page: &crate::page::Page) -> String {
+    let mut text = String::new();
+    for b in page
+        .blocks
+        .iter()
+        .filter(|b| matches!(b.field, Field::Title | Field::Text | Field::Anchor))
+    {
+        if text.len() >= SKETCH_TEXT * 3 {
+            break;
+        }
+        text.push_str(&b.text);
+        text.push('\n');
+    }
+    text
+}
+
+/// A content finding's identity on one page, without the page: rule,
+/// field and term.
+fn finding_key(f: &Finding) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&f.rule, f.field.map(Field::name), &f.term).hash(&mut h);
+    h.finish()
+}
+
+/// What the crawl (a browser) saw of a page a probe may look at again.
+#[derive(Clone, Debug)]
+pub(super) struct Seen {
+    pub url: Url,
+    pub status: u16,
+    pub final_url: Url,
+    /// Content findings on it (rule, field, term).
+    pub keys: HashSet<u64>,
+    pub sketch: Sketch,
+}
+
+impl Seen {
+    pub fn new(
+        url: &Url,
+        fetched: &Fetched,
+        page: &crate::page::Page,
+        findings: &[Finding],
+    ) -> Seen {
+        Seen {
+            url: url.clone(),
+            status: fetched.status,
+            final_url: fetched.final_url.clone(),
+            keys: findings
+                .iter()
+                .filter(|f| f.field.is_some())
+                .map(finding_key)
+                .collect(),
+            sketch: Sketch::of(&page_text(page)),
+        }
+    }
+}
+
+/// Why a page is worth a second look, most telling first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Reason {
+    Start,
+    /// New or changed since the last scan.
+    Changed,
+    /// Reached through a sitemap.
+    Sitemap,
+    Other,
+}
+
+/// The pages chosen so far.
+#[derive(Debug, Default)]
+pub(super) struct Candidates {
+    start: Vec<Seen>,
+    changed: Vec<Seen>,
+    sitemap: Vec<Seen>,
+    sample: Vec<Seen>,
+    /// Pages offered to the sample so far.
+    offered: u64,
+    rng: u64,
+}
+
+impl Candidates {
+    pub fn new(site: &str) -> Candidates {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        site.hash(&mut h);
+        Candidates {
+            rng: h.finish() | 1,
+            ..Candidates::default()
+        }
+    }
+
+    /// xorshift64: repeatable, and good enough to pick a sample.
+    fn next(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// Offer a page; `seen` is made only when it is kept.
+    pub fn offer(&mut self, reason: Reason, cap: usize, seen: impl FnOnce() -> Seen) {
+        let list = match reason {
+            Reason::Start => Some(&mut self.start),
+            Reason::Changed => Some(&mut self.changed),
+            Reason::Sitemap => Some(&mut self.sitemap),
+            Reason::Other => None,
+        };
+        if let Some(list) = list {
+            if list.len() < cap {
+                list.push(seen());
+                return;
+            }
+        }
+        self.offered += 1;
+        if self.sample.len() < cap {
+            self.sample.push(seen());
+        } else {
+            let j = (self.next() % self.offered) as usize;
+            if j < cap {
+                self.sample[j] = seen();
+            }
+        }
+    }
+
+    /// Up to `n` pages, most telling first, each once.
+    pub fn chosen(&self, n: usize) -> Vec<Seen> {
+        let mut out: Vec<Seen> = Vec::with_capacity(n);
+        let mut keys = HashSet::new();
+        for s in self
+            .start
+            .iter()
+            .chain(&self.changed)
+            .chain(&self.sitemap)
+            .chain(&self.sample)
+        {
+            if out.len() >= n {
+                break;
+            }
+            if keys.insert(urls::canonical(&s.url)) {
+                out.push(s.clone());
+            }
+        }
+        out
+    }
+}
+
+impl Crawl<'_> {
+    /// Keep what the crawl saw of a readable page, if it is a candidate.
+    pub(super) fn offer_for_probes(
+        &mut self,
+        task: &Task,
+        fetched: &Fetched,
+        page: &crate::page::Page,
+        findings: &[Finding],
+    ) {
+        let settings = &self.site.settings;
+        if settings.probes.is_empty() || fetched.redirected_out {
+            return;
+        }
+        let reason = if task.start
+            || (task.depth == 0 && task.referrer.is_none() && self.candidates_empty())
+        {
+            Reason::Start
+        } else if self.previous.scanned
+            && self
+                .previous
+                .page_sizes
+                .get(&urls::canonical(&task.url))
+                .is_none_or(|&size| size != fetched.size)
+        {
+            Reason::Changed
+        } else if task.via_sitemap {
+            Reason::Sitemap
+        } else {
+            Reason::Other
+        };
+        let cap = settings.probe_pages;
+        self.candidates.offer(reason, cap, || {
+            Seen::new(&task.url, fetched, page, findings)
+        });
+    }
+
+    fn candidates_empty(&self) -> bool {
+        self.candidates.start.is_empty()
+    }
+
+    /// Every probe of the site, one after the other, each over the same
+    /// chosen pages.
+    pub(super) async fn second_looks(&mut self) {
+        let settings = self.site.settings.clone();
+        if settings.probes.is_empty() || !self.summary.reachable {
+            return;
+        }
+        let pages = self.candidates.chosen(settings.probe_pages);
+        for probe in settings.probes.iter().copied() {
+            let (ua, referer) = identity(probe, &self.site.url);
+            let fetcher = match Fetcher::with_identity(&settings, ua, referer.as_deref()) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.summary
+                        .notes
+                        .push(format!("probe {} not run: {e}", probe.name()));
+                    continue;
+                }
+            };
+            let mut run = ProbeRun {
+                probe: probe.name().to_string(),
+                ..ProbeRun::default()
+            };
+            for seen in &pages {
+                if self.robots_allow(&seen.url).is_err() {
+                    continue;
+                }
+                run.pages += 1;
+                if self.look(probe, &fetcher, seen).await {
+                    run.differed += 1;
+                }
+            }
+            self.summary.probes.push(run);
+        }
+    }
+
+    /// One page fetched again by one probe; true when its answer differed.
+    async fn look(&mut self, probe: Probe, fetcher: &Fetcher, seen: &Seen) -> bool {
+        let scope = self.scope.clone();
+        let in_scope = move |u: &Url| scope.contains(&ScopeKey::of(u));
+        let fetched = {
+            let _permit = self.env.pages_in_flight.clone().acquire_owned().await;
+            fetch_politely(fetcher, &seen.url, &in_scope, &self.next_slot, self.delay).await
+        };
+        let mut fetched = match fetched {
+            Ok(f) => f,
+            // A probe that gets no answer says nothing about cloaking.
+            Err(_) => return false,
+        };
+        let analysis = self.process(&mut fetched).await;
+        let mut evidence: Vec<String> = Vec::new();
+        let probe_ok = (200..300).contains(&fetched.status);
+        let browser_ok = (200..300).contains(&seen.status);
+        if fetched.redirected_out && !self.same_owner(&fetched.final_url) {
+            evidence.push(format!("sent elsewhere: {}", fetched.final_url));
+        } else if probe_ok && !browser_ok {
+            // A page that exists only for the probe. The other way round
+            // (a browser gets 200, Baiduspider 403) is a firewall checking
+            // that a crawler claiming to be Baiduspider is one: not a hack.
+            evidence.push(format!(
+                "answers the probe with HTTP {} but a browser with HTTP {}",
+                fetched.status, seen.status
+            ));
+        }
+        let mut only_in_probe: Vec<Finding> = analysis
+            .findings
+            .into_iter()
+            .filter(|f| f.field.is_some() && !seen.keys.contains(&finding_key(f)))
+            .collect();
+        if !only_in_probe.is_empty() {
+            let shown: Vec<String> = only_in_probe
+                .iter()
+                .take(5)
+                .map(|f| {
+                    format!(
+                        "{} “{}”{}",
+                        f.rule,
+                        f.matched,
+                        if f.hidden { " (hidden)" } else { "" }
+                    )
+                })
+                .collect();
+            evidence.push(format!(
+                "only in the probe's answer: {}{}",
+                shown.join(", "),
+                if only_in_probe.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ));
+        }
+        // A phone page is often another layout of the same content, so
+        // for the mobile probe only findings and redirects count.
+        if probe_ok && browser_ok && probe != Probe::Mobile {
+            let sketch = Sketch::of(&page_text(&analysis.read.page));
+            if sketch.chars >= SIMILARITY_TEXT_MIN || seen.sketch.chars >= SIMILARITY_TEXT_MIN {
+                let similarity = sketch.similarity(&seen.sketch);
+                if similarity < SIMILARITY_MIN {
+                    evidence.push(format!(
+                        "text similarity {similarity:.2} (other content; {} vs {} characters)",
+                        sketch.chars, seen.sketch.chars
+                    ));
+                }
+            }
+        }
+        if evidence.is_empty() {
+            return false;
+        }
+        let cause = format!(
+            "browser: HTTP {} {} | {}: HTTP {} {} | {}",
+            seen.status,
+            seen.final_url,
+            probe.name(),
+            fetched.status,
+            fetched.final_url,
+            evidence.join(" | ")
+        );
+        let finding = self
+            .origin
+            .site_finding(cloak_rule(probe), &seen.url, "", cause, None);
+        self.emit(finding).await;
+        for f in only_in_probe.iter_mut() {
+            f.seen_by_probe(probe.name(), &seen.url);
+        }
+        for f in only_in_probe {
+            self.emit(f).await;
+        }
+        true
+    }
+
+    /// A redirect target that is this site's own, or a site it may send
+    /// visitors to: a mobile version on another host of the same domain, a
+    /// registered, trusted or government site.
+    fn same_owner(&self, target: &Url) -> bool {
+        if self.is_ours(target) {
+            return true;
+        }
+        let domain = |u: &Url| u.host_str().map(crate::urls::registrable_domain);
+        domain(target).is_some() && domain(target) == domain(&self.site.url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sketches_tell_the_same_page_from_another() {
+        let page = "区教育局关于做好2024年秋季学期开学工作的通知。各学校：为做好秋季学期开学各项工作，现将有关事项通知如下。一、加强校园安全管理。二、做好疫情防控。三、落实教学计划。".repeat(3);
+        let tomorrow = page.replace("2024", "2025") + "访问量 12345 今天是星期二";
+        let spam = "澳门新葡京娱乐城 百家乐 真人视频 网上赌场 注册送彩金 老虎机 在线投注 体育博彩 六合彩 特码 开奖结果 现金网 皇冠体育".repeat(3);
+        let a = Sketch::of(&page);
+        assert!(a.similarity(&Sketch::of(&tomorrow)) >= SIMILARITY_MIN);
+        assert!(a.similarity(&Sketch::of(&spam)) < 0.1);
+        assert_eq!(a.similarity(&a), 1.0);
+    }
+
+    #[test]
+    fn candidates_keep_start_changed_sitemap_then_a_sample() {
+        let url = |i: usize| Url::parse(&format!("http://a.example/{i}.html")).unwrap();
+        let seen = |i: usize| Seen {
+            url: url(i),
+            status: 200,
+            final_url: url(i),
+            keys: HashSet::new(),
+            sketch: Sketch::default(),
+        };
+        let mut c = Candidates::new("a");
+        c.offer(Reason::Start, 3, || seen(0));
+        for i in 1..100 {
+            c.offer(Reason::Other, 3, || seen(i));
+        }
+        c.offer(Reason::Changed, 3, || seen(500));
+        c.offer(Reason::Sitemap, 3, || seen(600));
+        let chosen: Vec<String> = c
+            .chosen(5)
+            .iter()
+            .map(|s| s.url.path().to_string())
+            .collect();
+        assert_eq!(&chosen[..3], ["/0.html", "/500.html", "/600.html"]);
+        assert_eq!(chosen.len(), 5);
+        // The sample is spread over the site, not the first pages only,
+        // and the same for the same site id.
+        let mut again = Candidates::new("a");
+        again.offer(Reason::Start, 3, || seen(0));
+        for i in 1..100 {
+            again.offer(Reason::Other, 3, || seen(i));
+        }
+        let paths = |c: &Candidates| {
+            c.sample
+                .iter()
+                .map(|s| s.url.path().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(paths(&c), paths(&again));
+        assert!(paths(&c)
+            .iter()
+            .any(|p| p != "/1.html" && p != "/2.html" && p != "/3.html"));
+    }
+}
