@@ -76,10 +76,14 @@ fn print_findings(result: &ScanResult) {
                 f.snippet.clone()
             } else {
                 format!(
-                    "`{}` in {}{}: {}",
+                    "`{}` in {}{}{}: {}",
                     f.matched,
                     f.field.map_or("-", |x| x.name()),
                     if f.hidden { " (hidden)" } else { "" },
+                    f.probe
+                        .as_deref()
+                        .map(|p| format!(", seen only by the {p} probe"))
+                        .unwrap_or_default(),
                     f.snippet
                 )
             };

@@ -234,10 +234,41 @@ fn site(id: &str, name: &str, operator: &str, contact: &str, url: &str, tags: &[
     }
 }
 
+/// A hacked site's cloaking kit: its notices page answers Baiduspider with
+/// a spam page (a title hijack) and everyone else with the real one, so a
+/// visitor never sees it; the demo's second looks do.
+fn cloaked(routes: Vec<(&'static str, Reply)>) -> super::server::Handler {
+    let map: std::collections::HashMap<String, Reply> = routes
+        .into_iter()
+        .map(|(p, r)| (p.to_string(), r))
+        .collect();
+    let spider_page = encoding_rs::GBK
+        .encode(
+            "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">\
+             <title>澳门新葡京娱乐城_百家乐官网_真人视讯</title></head><body>\
+             <h1>澳门新葡京娱乐城官方网站</h1><p>新葡京娱乐城提供百家乐、真人视讯、体育投注，注册即送彩金，\
+             最新网址请收藏。</p><a href=\"http://www.xpj8888.com/\">进入新葡京</a></body></html>",
+        )
+        .0
+        .into_owned();
+    std::sync::Arc::new(move |req: &super::server::Request| {
+        let spider = req
+            .headers
+            .get("user-agent")
+            .is_some_and(|ua| ua.contains("Baiduspider"));
+        if spider && req.path() == "/notice/" {
+            return Reply::with_type(200, "text/html", spider_page.clone());
+        }
+        map.get(&req.target)
+            .cloned()
+            .unwrap_or_else(|| Reply::status(404))
+    })
+}
+
 /// Start the sample sites and build their register.
 pub fn start() -> std::io::Result<DemoSites> {
     let gov = Server::routes(gov_site())?;
-    let school = Server::routes(school_site())?;
+    let school = Server::start(cloaked(school_site()))?;
     let shebao = Server::routes(shebao_site())?;
     let hospital = Server::routes(hospital_site())?;
     // A port where nothing listens: the unreachable site.

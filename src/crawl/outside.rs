@@ -113,7 +113,10 @@ impl Crawl<'_> {
                 continue;
             };
             let key = urls::canonical(link);
-            let is_hidden = hidden.contains(&key);
+            let ours = self.is_ours(link);
+            // Hidden links to registered, trusted or government sites are
+            // portal tab panels and menus: counted as links, not as hidden.
+            let is_hidden = hidden.contains(&key) && !ours;
             let domain = urls::registrable_domain(host).unwrap_or_else(|| host.to_string());
             let summary = &mut self.summary.outbound;
             match self.outside.domains.get(&domain) {
@@ -133,7 +136,7 @@ impl Crawl<'_> {
                 }
                 None => {}
             }
-            if !settings.check_outbound || self.is_ours(link) {
+            if !settings.check_outbound || ours {
                 continue;
             }
             let room = self.outside.links.len() < keep;
@@ -147,7 +150,7 @@ impl Crawl<'_> {
         }
     }
 
-    /// Most linked domains first, for the summary and reports.
+    /// Domains with hidden links first, then the most linked.
     pub(super) fn sort_outbound(&mut self) {
         self.summary.outbound.domains.sort_by(|a, b| {
             b.hidden

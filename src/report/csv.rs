@@ -38,6 +38,7 @@ impl CsvOut {
             l.t("上下文", "snippet"),
             l.t("次数", "count"),
             l.t("来源页", "referrer"),
+            l.t("发现方式", "seen by"),
             l.t("首次发现", "first seen"),
             l.t("指纹", "fingerprint"),
             l.t("检查情况", "crawl"),
@@ -69,6 +70,11 @@ impl CsvOut {
             mask(&f.snippet),
             f.count.to_string(),
             f.referrer.as_deref().map(mask).unwrap_or_default(),
+            f.probe
+                .as_deref()
+                .map(|p| l.probe(p))
+                .unwrap_or_default()
+                .to_string(),
             f.first_seen.clone(),
             f.fingerprint.clone(),
             crawl_state(site, l).to_string(),

@@ -7,6 +7,7 @@ use super::{
     redact::{attr, esc, mask},
     unfinished, unfinished_site, Context, Report, SiteRead,
 };
+use crate::crawl::records::SiteSummary;
 use crate::findings::Finding;
 use crate::severity::Severity;
 use std::fmt::Write as _;
@@ -208,6 +209,7 @@ pub(super) fn html(
         for note in &s.summary.notes {
             write!(w, "<p class=\"muted\">{}</p>", esc(&mask(note)))?;
         }
+        outside(w, &s.summary, &l)?;
         write!(
             w,
             "<div class=\"charts\">{}{}</div>",
@@ -290,7 +292,15 @@ pub(super) fn html(
                 esc(l.rule_title(f)),
                 esc(&f.rule),
                 esc(l.status(&f.status)),
-                l.field(f.field),
+                match f.probe.as_deref() {
+                    Some(p) => format!(
+                        "{}<br><span class=\"warn\">{}{}</span>",
+                        l.field(f.field),
+                        l.probe(p),
+                        l.t("所见", " saw")
+                    ),
+                    None => l.field(f.field).to_string(),
+                },
                 if f.hidden { l.t("是", "yes") } else { "" },
                 highlighted(f),
                 esc(f.first_seen.get(..10).unwrap_or(&f.first_seen)),
@@ -299,4 +309,88 @@ pub(super) fn html(
         w.write_all(b"</table></section>")?;
     }
     w.write_all(b"</body></html>\n")
+}
+
+/// What the site takes from and links to other sites, and the second
+/// looks taken: for spotting a spam network or a loader script by eye.
+fn outside(w: &mut dyn Write, s: &SiteSummary, l: &L) -> io::Result<()> {
+    if !s.probes.is_empty() {
+        let runs: Vec<String> = s
+            .probes
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} {}{}",
+                    l.probe(&p.probe),
+                    p.pages,
+                    l.t("页", "pages"),
+                    if p.differed > 0 {
+                        format!("（{} {}）", p.differed, l.t("页不同", "differed"))
+                    } else {
+                        String::new()
+                    }
+                )
+            })
+            .collect();
+        write!(
+            w,
+            "<p class=\"muted\">{}：{}</p>",
+            l.t("二次查看", "Second looks"),
+            esc(&runs.join("；"))
+        )?;
+    }
+    if !s.script_hosts.is_empty() {
+        write!(
+            w,
+            "<p class=\"muted\">{}：{}</p>",
+            l.t("外部脚本和框架来源", "Scripts and frames from"),
+            esc(&s.script_hosts.join("、"))
+        )?;
+    }
+    let o = &s.outbound;
+    if !o.domains.is_empty() {
+        let shown: Vec<String> = o
+            .domains
+            .iter()
+            .take(20)
+            .map(|d| {
+                if d.hidden > 0 {
+                    format!(
+                        "{}（{}，{} {}）",
+                        d.domain,
+                        d.links,
+                        l.t("隐藏", "hidden"),
+                        d.hidden
+                    )
+                } else {
+                    format!("{}（{}）", d.domain, d.links)
+                }
+            })
+            .collect();
+        write!(
+            w,
+            "<p class=\"muted\">{}：{}{}</p>",
+            l.t("外链域名（链接数）", "Links to other sites (links)"),
+            esc(&shown.join("、")),
+            if o.domains.len() > shown.len() {
+                format!(" {} {}", l.t("等", "and more:"), o.domains.len())
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    if o.checked + o.refused + o.over_budget > 0 {
+        write!(
+            w,
+            "<p class=\"muted\">{}：{} {}，{} {}，{} {}</p>",
+            l.t("外链检查", "Outbound links checked"),
+            o.checked,
+            l.t("个已检查", "checked"),
+            o.refused,
+            l.t("个指向内网地址未检查", "refused (internal addresses)"),
+            o.over_budget,
+            l.t("个超出检查上限", "over the budget"),
+        )?;
+    }
+    Ok(())
 }

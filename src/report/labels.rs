@@ -66,4 +66,17 @@ impl L {
             (Lang::En, Some(f)) => f.name(),
         }
     }
+
+    /// Who saw a finding seen only by a second look.
+    pub(super) fn probe(&self, probe: &str) -> &'static str {
+        match (self.lang, probe) {
+            (Lang::Zh, "baiduspider") => "百度蜘蛛",
+            (Lang::Zh, "search-referer") => "搜索引擎来访者",
+            (Lang::Zh, "mobile") => "手机访问",
+            (_, "baiduspider") => "Baiduspider",
+            (_, "search-referer") => "visitor from a search engine",
+            (_, "mobile") => "phone",
+            _ => "",
+        }
+    }
 }

@@ -86,7 +86,10 @@ pub(super) fn markdown(
                 l.severity(f.severity),
                 cell(&title),
                 pages,
-                cell(&f.snippet),
+                cell(&match f.probe.as_deref() {
+                    Some(p) => format!("（{}{}）{}", l.probe(p), l.t("所见", " saw"), f.snippet),
+                    None => f.snippet.clone(),
+                }),
                 cell(f.first_seen.get(..10).unwrap_or(&f.first_seen))
             )?;
         }

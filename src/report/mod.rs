@@ -424,7 +424,33 @@ pub fn write_all(
         }
         h.push_str("</tr>");
     }
-    h.push_str("</table></body></html>\n");
+    h.push_str("</table>");
+    let shared = shared_hidden_domains(reports);
+    if !shared.is_empty() {
+        let _ = write!(
+            h,
+            "<h2>{}</h2><p class=\"muted\">{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+            l.t("多个网站隐藏链接指向的域名", "Domains several sites link to in hidden content"),
+            l.t(
+                "同一批暗链常被植入多个网站：这些域名出现在两个以上已登记网站的隐藏内容中。",
+                "One spam network plants the same links on many sites: these domains appear in hidden content on two or more registered sites.",
+            ),
+            l.t("域名", "Domain"),
+            l.t("网站", "Sites"),
+            l.t("隐藏链接数", "Hidden links"),
+        );
+        for d in &shared {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&d.domain),
+                esc(&d.sites.join("、")),
+                d.hidden
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</body></html>\n");
     let index = root.join("index.html");
     std::fs::write(&index, h).map_err(|e| io(&index, e))?;
     Ok((index, written))
@@ -458,4 +484,42 @@ pub fn build(sites: Vec<SiteReport>, by: By) -> Vec<Report> {
             }
         })
         .collect()
+}
+
+/// A domain linked to in hidden content by several registered sites.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedDomain {
+    pub domain: String,
+    /// The sites (names), in report order.
+    pub sites: Vec<String>,
+    /// Hidden links to it, over those sites.
+    pub hidden: usize,
+}
+
+/// The domains that two or more sites of the reports link to in hidden
+/// content, most sites first: the same spam network hits many sites.
+pub fn shared_hidden_domains(reports: &[Report]) -> Vec<SharedDomain> {
+    let mut by_domain: BTreeMap<&str, SharedDomain> = BTreeMap::new();
+    for s in reports.iter().flat_map(|r| &r.sites) {
+        for d in s.summary.outbound.domains.iter().filter(|d| d.hidden > 0) {
+            let e = by_domain.entry(&d.domain).or_insert_with(|| SharedDomain {
+                domain: d.domain.clone(),
+                sites: Vec::new(),
+                hidden: 0,
+            });
+            e.sites.push(s.summary.name.clone());
+            e.hidden += d.hidden;
+        }
+    }
+    let mut shared: Vec<SharedDomain> = by_domain
+        .into_values()
+        .filter(|d| d.sites.len() >= 2)
+        .collect();
+    shared.sort_by(|a, b| {
+        b.sites
+            .len()
+            .cmp(&a.sites.len())
+            .then(b.hidden.cmp(&a.hidden))
+    });
+    shared
 }
