@@ -93,10 +93,16 @@ pub enum SiteRule {
     /// Hidden content linking to other sites that are neither registered
     /// nor trusted: a dark-link block, whatever words it uses.
     DarkLinks,
+    /// A link to another site whose host no longer resolves or answers.
+    OutboundDead,
+    /// A link to another site that now lands on another registrable
+    /// domain, or on gambling, porn or fraud content (a lapsed domain
+    /// bought by spammers).
+    OutboundHijacked,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 10] = [
+    pub const ALL: [SiteRule; 12] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -107,6 +113,8 @@ impl SiteRule {
         SiteRule::Decode,
         SiteRule::Unreadable,
         SiteRule::DarkLinks,
+        SiteRule::OutboundDead,
+        SiteRule::OutboundHijacked,
     ];
 
     /// The site rule of a reserved id.
@@ -139,6 +147,8 @@ impl SiteRule {
             SiteRule::Decode => "page.decode",
             SiteRule::Unreadable => "site.unreadable",
             SiteRule::DarkLinks => "darklink.hidden-links",
+            SiteRule::OutboundDead => "link.outbound-dead",
+            SiteRule::OutboundHijacked => "link.outbound-hijacked",
         }
     }
 
@@ -147,9 +157,10 @@ impl SiteRule {
             SiteRule::Unreachable
             | SiteRule::HttpError
             | SiteRule::Unreadable
-            | SiteRule::DarkLinks => Severity::High,
+            | SiteRule::DarkLinks
+            | SiteRule::OutboundHijacked => Severity::High,
             SiteRule::TlsInvalid | SiteRule::RobotsBlocked | SiteRule::Blocked => Severity::Medium,
-            SiteRule::LinkBroken | SiteRule::Decode => Severity::Low,
+            SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => Severity::Low,
             SiteRule::Truncated => Severity::Info,
         }
     }
@@ -166,6 +177,8 @@ impl SiteRule {
             SiteRule::Decode => "页面编码无法识别",
             SiteRule::Unreadable => "网站首页无可检查内容",
             SiteRule::DarkLinks => "隐藏的外部链接（暗链）",
+            SiteRule::OutboundDead => "外部链接失效（域名无法解析或无法连接）",
+            SiteRule::OutboundHijacked => "外部链接被劫持（跳转至其他域名或不良内容）",
         }
     }
 
@@ -182,6 +195,10 @@ impl SiteRule {
             SiteRule::Decode => "page charset not recognised",
             SiteRule::Unreadable => "start page has nothing to inspect",
             SiteRule::DarkLinks => "hidden links to other sites (dark links)",
+            SiteRule::OutboundDead => "dead link to another site (host gone)",
+            SiteRule::OutboundHijacked => {
+                "hijacked link to another site (lands elsewhere or on spam)"
+            }
         }
     }
 
@@ -191,7 +208,8 @@ impl SiteRule {
             | SiteRule::TlsInvalid
             | SiteRule::HttpError
             | SiteRule::Unreadable => "availability",
-            SiteRule::LinkBroken | SiteRule::Decode => "hygiene",
+            SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => "hygiene",
+            SiteRule::OutboundHijacked => "hijack",
             SiteRule::DarkLinks => "darklink",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }

@@ -23,6 +23,7 @@ pub mod fetch;
 mod frontier;
 pub mod guard;
 pub mod observer;
+pub mod outbound;
 mod polite;
 pub mod records;
 pub mod robots;

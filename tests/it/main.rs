@@ -10,6 +10,7 @@ mod evaluation;
 mod faults;
 mod history;
 mod matching;
+mod outbound;
 mod reliability;
 mod report_golden;
 mod reports;
