@@ -778,8 +778,10 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
         let line = e.span().map_or(0, |s| ctx.lines.line(s.start));
         InputError::at(path, line, e.message().trim().to_string())
     })?;
-    let mut base = Settings::default();
-    base.pins = Arc::new(pins(&ctx, parsed.resolve)?);
+    let base = Settings {
+        pins: Arc::new(pins(&ctx, parsed.resolve)?),
+        ..Settings::default()
+    };
     let defaults = apply(&ctx, &base, &parsed.defaults)?;
     let mut sites = Vec::with_capacity(parsed.site.len());
     let mut ids: HashMap<String, usize> = HashMap::new();
