@@ -415,3 +415,57 @@ async fn spam_hits(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -
     });
     rx.await.unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(kind: ErrorKind, connect: bool) -> FetchError {
+        FetchError {
+            kind,
+            message: String::new(),
+            connect,
+        }
+    }
+
+    #[test]
+    fn only_failures_before_any_answer_are_dead() {
+        assert!(is_dead(&error(ErrorKind::Dns, true)));
+        assert!(is_dead(&error(ErrorKind::Refused, true)));
+        assert!(is_dead(&error(ErrorKind::Timeout, true)));
+        // A slow answer, a certificate problem, a redirect loop: a live host.
+        assert!(!is_dead(&error(ErrorKind::Timeout, false)));
+        assert!(!is_dead(&error(ErrorKind::Tls, true)));
+        assert!(!is_dead(&error(ErrorKind::RedirectLoop, false)));
+        assert!(!is_dead(&error(ErrorKind::Blocked, true)));
+    }
+
+    #[test]
+    fn domains_count_distinct_urls_and_hidden_ones() {
+        let link = |u: &str, hidden| OutboundLink {
+            url: Url::parse(u).unwrap(),
+            referrer: Url::parse("http://a.gov.cn/").unwrap(),
+            hidden,
+        };
+        let got = domains(&[
+            link("http://www.x.com.cn/", true),
+            link("https://m.x.com.cn/a", false),
+            link("http://1.2.3.4/", false),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                OutboundDomain {
+                    domain: "x.com.cn".into(),
+                    urls: 2,
+                    hidden: 1
+                },
+                OutboundDomain {
+                    domain: "1.2.3.4".into(),
+                    urls: 1,
+                    hidden: 0
+                },
+            ]
+        );
+    }
+}

@@ -213,6 +213,28 @@ fn a_lapsed_name_with_nothing_listening_is_dead() {
 }
 
 #[test]
+fn when_no_link_answers_at_all_the_scanners_network_is_suspected_not_the_links() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let names = ["a.example", "b.example", "c.example"];
+    let links = names
+        .iter()
+        .map(|n| link(&format!("http://{n}:{closed}/"), false))
+        .collect();
+    let r = check(links, &settings(&names));
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!((r.checked, r.dead, r.failed), (3, 0, 3));
+    assert!(
+        r.notes.iter().any(|n| n.contains("DNS or internet access")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
 fn live_partners_and_moves_to_government_or_own_subdomains_are_clean() {
     let gov = Logged::new(vec![("/", page("市政府", "<p>政务公开</p>"))]);
     // The same registrable domain on another host.
