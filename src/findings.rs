@@ -121,6 +121,12 @@ pub enum SiteRule {
     /// Hidden content linking to other sites that are neither registered
     /// nor trusted: a dark-link block, whatever words it uses.
     DarkLinks,
+    /// A link to another site whose host no longer resolves or answers.
+    OutboundDead,
+    /// A link to another site that now lands on another registrable
+    /// domain, or on gambling, porn or fraud content (a lapsed domain
+    /// bought by spammers).
+    OutboundHijacked,
     /// A script or frame from an untrusted host the previous scan of the
     /// site did not see.
     NewScriptHost,
@@ -134,7 +140,7 @@ pub enum SiteRule {
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 14] = [
+    pub const ALL: [SiteRule; 16] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -145,6 +151,8 @@ impl SiteRule {
         SiteRule::Decode,
         SiteRule::Unreadable,
         SiteRule::DarkLinks,
+        SiteRule::OutboundDead,
+        SiteRule::OutboundHijacked,
         SiteRule::NewScriptHost,
         SiteRule::CloakUserAgent,
         SiteRule::CloakReferer,
@@ -181,6 +189,8 @@ impl SiteRule {
             SiteRule::Decode => "page.decode",
             SiteRule::Unreadable => "site.unreadable",
             SiteRule::DarkLinks => "darklink.hidden-links",
+            SiteRule::OutboundDead => "link.outbound-dead",
+            SiteRule::OutboundHijacked => "link.outbound-hijacked",
             SiteRule::NewScriptHost => "script.new-host",
             SiteRule::CloakUserAgent => "cloak.user-agent",
             SiteRule::CloakReferer => "cloak.referer",
@@ -193,7 +203,8 @@ impl SiteRule {
             SiteRule::Unreachable
             | SiteRule::HttpError
             | SiteRule::Unreadable
-            | SiteRule::DarkLinks => Severity::High,
+            | SiteRule::DarkLinks
+            | SiteRule::OutboundHijacked => Severity::High,
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => {
                 Severity::Critical
             }
@@ -201,7 +212,7 @@ impl SiteRule {
             | SiteRule::RobotsBlocked
             | SiteRule::Blocked
             | SiteRule::NewScriptHost => Severity::Medium,
-            SiteRule::LinkBroken | SiteRule::Decode => Severity::Low,
+            SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => Severity::Low,
             SiteRule::Truncated => Severity::Info,
         }
     }
@@ -218,6 +229,8 @@ impl SiteRule {
             SiteRule::Decode => "页面编码无法识别",
             SiteRule::Unreadable => "网站首页无可检查内容",
             SiteRule::DarkLinks => "隐藏的外部链接（暗链）",
+            SiteRule::OutboundDead => "外部链接失效（域名无法解析或无法连接）",
+            SiteRule::OutboundHijacked => "外部链接被劫持（跳转至其他域名或不良内容）",
             SiteRule::NewScriptHost => "新出现的外部脚本来源",
             SiteRule::CloakUserAgent => "对搜索引擎爬虫显示不同内容",
             SiteRule::CloakReferer => "对搜索引擎来访者显示不同内容",
@@ -238,6 +251,10 @@ impl SiteRule {
             SiteRule::Decode => "page charset not recognised",
             SiteRule::Unreadable => "start page has nothing to inspect",
             SiteRule::DarkLinks => "hidden links to other sites (dark links)",
+            SiteRule::OutboundDead => "dead link to another site (host gone)",
+            SiteRule::OutboundHijacked => {
+                "hijacked link to another site (lands elsewhere or on spam)"
+            }
             SiteRule::NewScriptHost => "script from a new outside host",
             SiteRule::CloakUserAgent => "other content for search-engine crawlers",
             SiteRule::CloakReferer => "other content for visitors from a search engine",
@@ -251,7 +268,8 @@ impl SiteRule {
             | SiteRule::TlsInvalid
             | SiteRule::HttpError
             | SiteRule::Unreadable => "availability",
-            SiteRule::LinkBroken | SiteRule::Decode => "hygiene",
+            SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => "hygiene",
+            SiteRule::OutboundHijacked => "hijack",
             SiteRule::DarkLinks => "darklink",
             SiteRule::NewScriptHost => "script",
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => "cloak",

@@ -150,11 +150,13 @@ pub fn run(
         observer: opts.observer.clone(),
         pages_in_flight: Arc::new(tokio::sync::Semaphore::new(crawl::PAGES_IN_FLIGHT)),
         resume: plan.resume,
-        registered: register
-            .hosts
-            .iter()
-            .map(|h| h.to_ascii_lowercase())
-            .collect(),
+        registered: Arc::new(
+            register
+                .hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+        ),
     });
     let sites: Vec<_> = plan.sites.into_iter().map(Arc::new).collect();
     let concurrency = opts.concurrency.max(1);

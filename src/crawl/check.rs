@@ -30,6 +30,7 @@ pub async fn check_start(site: &Site) -> Result<StartAnswer, FetchError> {
     let fetcher = Fetcher::new(&site.settings).map_err(|message| FetchError {
         kind: super::fetch::ErrorKind::Other,
         message,
+        connect: false,
     })?;
     let mut url = site.url.clone();
     let mut result = fetcher.fetch(&url, &|_: &Url| true).await;

@@ -53,6 +53,10 @@ impl ErrorKind {
 pub struct FetchError {
     pub kind: ErrorKind,
     pub message: String,
+    /// It failed while connecting (resolving the name, opening the
+    /// connection, the TLS handshake): no HTTP answer was had. A
+    /// `Timeout` with this set is a connect timeout, not a slow answer.
+    pub connect: bool,
 }
 
 impl std::fmt::Display for FetchError {
@@ -186,6 +190,7 @@ impl Fetcher {
             .pool_max_idle_per_host(settings.per_host_concurrency)
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_private: settings.allow_private,
+                pins: settings.pins.clone(),
             }))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
@@ -195,6 +200,18 @@ impl Fetcher {
             max_body: MAX_BODY,
             chain_note,
         })
+    }
+
+    /// A client for links to other sites (`check_outbound`): the site's
+    /// timeouts, user agent, certificates and pins, but private, loopback
+    /// and link-local targets are refused whatever the site's
+    /// `allow_private` says — a hostile page must not be able to point the
+    /// scanner at the scanning machine's network. Names pinned in
+    /// `[resolve]` are still trusted.
+    pub fn outbound(settings: &Settings) -> Result<Fetcher, String> {
+        let mut settings = settings.clone();
+        settings.allow_private = false;
+        Fetcher::new(&settings)
     }
 
     /// A bare host from the register is tried as https first: when that
@@ -233,11 +250,13 @@ impl Fetcher {
                 return Err(FetchError {
                     kind: ErrorKind::Other,
                     message: format!("URL longer than {MAX_URL_LEN} characters"),
+                    connect: false,
                 });
             }
             guard::check_url(&current, self.allow_private).map_err(|message| FetchError {
                 kind: ErrorKind::Blocked,
                 message,
+                connect: false,
             })?;
             let resp = self
                 .client
@@ -271,12 +290,14 @@ impl Fetcher {
                         return Err(FetchError {
                             kind: ErrorKind::RedirectLoop,
                             message: format!("redirect loop at {next}"),
+                            connect: false,
                         });
                     }
                     if visited.len() > MAX_REDIRECTS {
                         return Err(FetchError {
                             kind: ErrorKind::TooManyRedirects,
                             message: format!("more than {MAX_REDIRECTS} redirects"),
+                            connect: false,
                         });
                     }
                     if !follow(&next) {
@@ -447,5 +468,6 @@ pub fn classify(e: reqwest::Error) -> FetchError {
     FetchError {
         kind,
         message: chain.last().cloned().unwrap_or(all),
+        connect: e.is_connect(),
     }
 }

@@ -141,20 +141,12 @@ impl Crawl<'_> {
     /// scope, a registered site, a trusted domain, or a government domain
     /// (portal menus and tab panels link to those, hidden or not)?
     pub(super) fn is_ours(&self, url: &Url) -> bool {
-        if self.in_scope(url) {
-            return true;
-        }
-        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
-            return true;
-        };
-        let under = |domain: &str| {
-            host.strip_suffix(domain)
-                .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-        };
-        self.env.registered.contains(&host)
-            || self.site.settings.trusted_domains.iter().any(|d| under(d))
-            || under("gov.cn")
-            || under("gov")
+        self.in_scope(url)
+            || trusted_site(
+                url,
+                &self.env.registered,
+                &self.site.settings.trusted_domains,
+            )
     }
 
     /// `darklink.hidden-links` for a page whose hidden content links to
@@ -188,4 +180,20 @@ impl Crawl<'_> {
         f.hidden = true;
         Some(f)
     }
+}
+
+/// A URL on a registered site, a trusted domain or a government domain
+/// (or without a host: nothing to judge).
+pub(super) fn trusted_site(url: &Url, registered: &HashSet<String>, trusted: &[String]) -> bool {
+    let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+        return true;
+    };
+    let under = |domain: &str| {
+        host.strip_suffix(domain)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    };
+    registered.contains(&host)
+        || trusted.iter().any(|d| under(d))
+        || under("gov.cn")
+        || under("gov")
 }

@@ -4,9 +4,18 @@
 //! unless the site allows private targets; IP-literal URLs are checked
 //! before any request (reqwest does not call a resolver for them). Every
 //! redirect hop goes through the same checks.
+//!
+//! Names pinned in the register's `[resolve]` table are answered from it,
+//! without DNS, and their address is trusted whatever it is: the operator
+//! wrote it down (split-horizon intranets, tests). The trust goes with the
+//! *name* only: a URL spelling the same address as an IP literal is
+//! checked like any other, so a hostile page linking to
+//! `http://127.0.0.1:8080/` gains nothing from a pin to 127.0.0.1.
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use url::{Host, Url};
 
 /// Why an address may not be contacted, or None when it may.
@@ -85,37 +94,76 @@ fn blocked_message(host: &str, ip: IpAddr, why: &str) -> String {
     format!("{BLOCKED_MARK}: {host} is {ip}, {why} (set allow_private = true to scan it)")
 }
 
-/// A resolver that refuses names resolving to internal addresses.
+/// A resolver that answers pinned names from the register and refuses
+/// other names resolving to internal addresses.
 pub struct GuardedResolver {
     pub allow_private: bool,
+    /// `[resolve]`: lower-case names without a trailing dot → address.
+    pub pins: Arc<BTreeMap<String, IpAddr>>,
+}
+
+impl GuardedResolver {
+    /// The pinned address of `host`, if the register pins it.
+    pub fn pinned(&self, host: &str) -> Option<IpAddr> {
+        pinned(&self.pins, host)
+    }
+
+    /// Resolve `host`: a pinned name to its pin (no DNS, trusted), any
+    /// other name by DNS, keeping only addresses the guard allows. `Err`
+    /// says why not (a [`BLOCKED_MARK`] message for a refused target).
+    pub async fn lookup(&self, host: &str) -> Result<Vec<SocketAddr>, LookupError> {
+        if let Some(ip) = self.pinned(host) {
+            return Ok(vec![SocketAddr::new(ip, 0)]);
+        }
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+        if self.allow_private {
+            return Ok(addrs);
+        }
+        let mut allowed = Vec::with_capacity(addrs.len());
+        let mut first_refusal = None;
+        for a in addrs {
+            match refused(a.ip()) {
+                None => allowed.push(a),
+                Some(why) => {
+                    first_refusal.get_or_insert((a.ip(), why));
+                }
+            }
+        }
+        if allowed.is_empty() {
+            if let Some((ip, why)) = first_refusal {
+                return Err(blocked_message(host, ip, why).into());
+            }
+        }
+        Ok(allowed)
+    }
+}
+
+/// Why a name was not resolved (the DNS error as it came, or a
+/// [`BLOCKED_MARK`] message).
+pub type LookupError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The pinned address of `host` in `pins` (case and a trailing dot ignored).
+pub fn pinned(pins: &BTreeMap<String, IpAddr>, host: &str) -> Option<IpAddr> {
+    if pins.is_empty() {
+        return None;
+    }
+    let host = host.trim_end_matches('.');
+    match pins.get(host) {
+        Some(ip) => Some(*ip),
+        None => pins.get(&host.to_ascii_lowercase()).copied(),
+    }
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow_private = self.allow_private;
+        let this = GuardedResolver {
+            allow_private: self.allow_private,
+            pins: self.pins.clone(),
+        };
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if allow_private {
-                return Ok(Box::new(addrs.into_iter()) as Addrs);
-            }
-            let mut allowed = Vec::with_capacity(addrs.len());
-            let mut first_refusal = None;
-            for a in addrs {
-                match refused(a.ip()) {
-                    None => allowed.push(a),
-                    Some(why) => {
-                        first_refusal.get_or_insert((a.ip(), why));
-                    }
-                }
-            }
-            if allowed.is_empty() {
-                if let Some((ip, why)) = first_refusal {
-                    return Err(blocked_message(&host, ip, why).into());
-                }
-            }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
+            let addrs = this.lookup(&host).await?;
+            Ok(Box::new(addrs.into_iter()) as Addrs)
         })
     }
 }
@@ -151,5 +199,62 @@ mod tests {
             .unwrap_err()
             .starts_with(BLOCKED_MARK));
         assert!(check_url(&url, true).is_ok());
+    }
+
+    fn resolver(allow_private: bool) -> GuardedResolver {
+        let pins = BTreeMap::from([
+            (
+                "old-partner.example".to_string(),
+                "127.0.0.18".parse().unwrap(),
+            ),
+            ("intranet.example".to_string(), "10.1.2.3".parse().unwrap()),
+        ]);
+        GuardedResolver {
+            allow_private,
+            pins: Arc::new(pins),
+        }
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn pinned_names_resolve_to_their_pin_without_dns_and_are_trusted() {
+        let r = resolver(false);
+        // `.example` names do not exist in DNS: an answer can only come
+        // from the pin. Loopback and private pins are allowed without
+        // allow_private.
+        let got = block_on(r.lookup("old-partner.example")).unwrap();
+        assert_eq!(got, vec!["127.0.0.18:0".parse::<SocketAddr>().unwrap()]);
+        let got = block_on(r.lookup("Intranet.Example.")).unwrap();
+        assert_eq!(got[0].ip(), "10.1.2.3".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            r.pinned("OLD-PARTNER.example"),
+            Some("127.0.0.18".parse().unwrap())
+        );
+        assert_eq!(r.pinned("partner.example"), None);
+    }
+
+    #[test]
+    fn names_not_pinned_stay_under_the_guard() {
+        // An address written as a name is parsed, not looked up: no DNS.
+        let r = resolver(false);
+        let err = block_on(r.lookup("127.0.0.18")).unwrap_err().to_string();
+        assert!(err.starts_with(BLOCKED_MARK), "{err}");
+        let err = block_on(r.lookup("169.254.169.254"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("link-local"), "{err}");
+        assert!(block_on(r.lookup("1.2.3.4")).is_ok());
+        assert!(block_on(resolver(true).lookup("127.0.0.1")).is_ok());
+        // The pin trusts the name, not the address: an IP-literal URL of
+        // a pinned address is still refused.
+        let url = Url::parse("http://127.0.0.18/").unwrap();
+        assert!(check_url(&url, false).is_err());
     }
 }

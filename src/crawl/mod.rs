@@ -23,6 +23,7 @@ pub mod fetch;
 mod frontier;
 pub mod guard;
 pub mod observer;
+pub mod outbound;
 mod outside;
 mod polite;
 mod probe;
@@ -39,7 +40,7 @@ use crate::urls::{self, ScopeKey};
 use fetch::{ErrorKind, FetchError, Fetched, Fetcher};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use observer::Observer;
-pub use outside::OutboundLink;
+pub use outbound::OutboundLink;
 use polite::fetch_politely;
 use records::ProbeRun;
 pub use records::{DonePage, Event, History, PageRecord, Previous, SiteResume, SiteSummary};
@@ -63,7 +64,7 @@ pub struct CrawlEnv {
     /// Sites of an interrupted scan being resumed, by id.
     pub resume: HashMap<String, SiteResume>,
     /// Hosts of every registered site: links to them are not dark links.
-    pub registered: HashSet<String>,
+    pub registered: Arc<HashSet<String>>,
     /// What earlier scans saw (none without a database: every site is
     /// then seen for the first time).
     pub history: Option<Arc<dyn History>>,
@@ -313,7 +314,37 @@ impl Crawl<'_> {
     /// The looks that come after the crawl: probes, outbound links.
     async fn after_crawl(&mut self) {
         self.second_looks().await;
+        self.check_outbound().await;
         self.sort_outbound();
+    }
+
+    /// Links to other sites, each checked once: dead and hijacked ones
+    /// are findings.
+    async fn check_outbound(&mut self) {
+        let settings = self.site.settings.clone();
+        if !settings.check_outbound || !self.summary.reachable {
+            return;
+        }
+        let links = std::mem::take(&mut self.outside.links);
+        if links.is_empty() {
+            return;
+        }
+        let scope = self.scope.clone();
+        let registered = self.env.registered.clone();
+        let trusted = settings.trusted_domains.clone();
+        let ours: Arc<dyn Fn(&Url) -> bool + Send + Sync> = Arc::new(move |u: &Url| {
+            scope.contains(&ScopeKey::of(u)) || frontier::trusted_site(u, &registered, &trusted)
+        });
+        let report =
+            outbound::check(links, &settings, &self.origin, self.env.rules.clone(), ours).await;
+        let o = &mut self.summary.outbound;
+        o.checked = report.checked;
+        o.refused = report.refused;
+        o.over_budget = report.over_budget;
+        self.summary.notes.extend(report.notes);
+        for f in report.findings {
+            self.emit(f).await;
+        }
     }
 
     /// Carry on an interrupted crawl: what was stored is not fetched again,
@@ -502,6 +533,8 @@ impl Crawl<'_> {
                 let mut outside = self.note_script_hosts(&fetched.final_url, &read.script_sources);
                 findings.append(&mut outside);
                 self.note_outbound(&fetched.final_url, &read.page, &read.links);
+                // A script from a lapsed domain is the worst link of all.
+                self.note_outbound(&fetched.final_url, &read.page, &read.script_sources);
                 if work.kind == Some(crate::analyse::Kind::Html) && (200..300).contains(&status) {
                     self.offer_for_probes(&task, &fetched, &read.page, &findings);
                 }

@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::page::Field;
+use outbound::OutboundLink;
 use records::{OutboundDomain, OutboundSummary};
 
 /// Script and frame hosts listed per site at most.
@@ -13,16 +14,6 @@ const MAX_SCRIPT_HOSTS: usize = 200;
 /// Outbound URLs remembered per site for checking, as a multiple of the
 /// budget: hidden ones are checked first, so more are kept than checked.
 const OUTBOUND_KEPT_PER_BUDGET: usize = 4;
-
-/// A link to another site, to be checked after the crawl.
-#[derive(Clone, Debug)]
-pub struct OutboundLink {
-    pub url: Url,
-    /// The page that links to it.
-    pub referrer: Url,
-    /// In hidden content.
-    pub hidden: bool,
-}
 
 /// Per site, while crawling.
 #[derive(Debug, Default)]
@@ -109,15 +100,15 @@ impl Crawl<'_> {
             if !matches!(link.scheme(), "http" | "https") || self.in_scope(link) {
                 continue;
             }
-            let Some(host) = link.host_str() else {
+            if link.host_str().is_none() {
                 continue;
-            };
+            }
             let key = urls::canonical(link);
             let ours = self.is_ours(link);
             // Hidden links to registered, trusted or government sites are
             // portal tab panels and menus: counted as links, not as hidden.
             let is_hidden = hidden.contains(&key) && !ours;
-            let domain = urls::registrable_domain(host).unwrap_or_else(|| host.to_string());
+            let domain = urls::site_of(link);
             let summary = &mut self.summary.outbound;
             match self.outside.domains.get(&domain) {
                 Some(&i) => {

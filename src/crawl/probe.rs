@@ -446,8 +446,7 @@ impl Crawl<'_> {
         if self.is_ours(target) {
             return true;
         }
-        let domain = |u: &Url| u.host_str().map(crate::urls::registrable_domain);
-        domain(target).is_some() && domain(target) == domain(&self.site.url)
+        crate::urls::site_of(target) == crate::urls::site_of(&self.site.url)
     }
 }
 

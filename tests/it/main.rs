@@ -11,6 +11,7 @@ mod faults;
 mod history;
 mod looks;
 mod matching;
+mod outbound;
 mod reliability;
 mod report_golden;
 mod reports;
