@@ -74,7 +74,8 @@ impl fmt::Display for Status {
 
 /// Rule ids starting with these are reserved for findings that need no
 /// rule pack; a pack may not use them.
-pub const RESERVED_PREFIXES: [&str; 5] = ["site.", "link.", "crawl.", "page.", "darklink."];
+pub const RESERVED_PREFIXES: [&str; 6] =
+    ["site.", "link.", "crawl.", "page.", "darklink.", "script."];
 
 /// The fixed rules of site-level findings (docs/contract.md#site-level-findings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -93,10 +94,13 @@ pub enum SiteRule {
     /// Hidden content linking to other sites that are neither registered
     /// nor trusted: a dark-link block, whatever words it uses.
     DarkLinks,
+    /// A script that sends visitors elsewhere or writes content depending
+    /// on the referrer, user agent or a cookie: the search-referer hijack.
+    ConditionalRedirect,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 10] = [
+    pub const ALL: [SiteRule; 11] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -107,6 +111,7 @@ impl SiteRule {
         SiteRule::Decode,
         SiteRule::Unreadable,
         SiteRule::DarkLinks,
+        SiteRule::ConditionalRedirect,
     ];
 
     /// The site rule of a reserved id.
@@ -139,11 +144,13 @@ impl SiteRule {
             SiteRule::Decode => "page.decode",
             SiteRule::Unreadable => "site.unreadable",
             SiteRule::DarkLinks => "darklink.hidden-links",
+            SiteRule::ConditionalRedirect => "script.conditional-redirect",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
+            SiteRule::ConditionalRedirect => Severity::Critical,
             SiteRule::Unreachable
             | SiteRule::HttpError
             | SiteRule::Unreadable
@@ -166,6 +173,7 @@ impl SiteRule {
             SiteRule::Decode => "页面编码无法识别",
             SiteRule::Unreadable => "网站首页无可检查内容",
             SiteRule::DarkLinks => "隐藏的外部链接（暗链）",
+            SiteRule::ConditionalRedirect => "按来路或设备跳转的恶意脚本（搜索劫持）",
         }
     }
 
@@ -182,6 +190,9 @@ impl SiteRule {
             SiteRule::Decode => "page charset not recognised",
             SiteRule::Unreadable => "start page has nothing to inspect",
             SiteRule::DarkLinks => "hidden links to other sites (dark links)",
+            SiteRule::ConditionalRedirect => {
+                "script that redirects by referrer or device (search hijack)"
+            }
         }
     }
 
@@ -193,6 +204,9 @@ impl SiteRule {
             | SiteRule::Unreadable => "availability",
             SiteRule::LinkBroken | SiteRule::Decode => "hygiene",
             SiteRule::DarkLinks => "darklink",
+            // As the bundled packs' referrer rules (malicious.toml), so the
+            // report groups them.
+            SiteRule::ConditionalRedirect => "malicious-script",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }
     }

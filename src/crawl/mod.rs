@@ -87,7 +87,7 @@ impl Task {
 
 /// How fetching one page ended.
 enum Outcome {
-    Fetched(Task, Box<Fetched>, Analysis),
+    Fetched(Task, Box<Fetched>, Box<Analysis>),
     Failed(Task, FetchError),
 }
 
@@ -400,7 +400,7 @@ impl Crawl<'_> {
             match fetch_politely(&fetcher, &task.url, &in_scope, &next_slot, delay).await {
                 Ok(mut f) => {
                     let work = process_page(rules, origin, &mut f).await;
-                    Outcome::Fetched(task, Box::new(f), work)
+                    Outcome::Fetched(task, Box::new(f), Box::new(work))
                 }
                 Err(e) => Outcome::Failed(task, e),
             }

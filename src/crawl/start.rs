@@ -97,7 +97,7 @@ impl Crawl<'_> {
         }
         let mut fetched = fetched;
         let work = self.process(&mut fetched).await;
-        Some(Outcome::Fetched(task, Box::new(fetched), work))
+        Some(Outcome::Fetched(task, Box::new(fetched), Box::new(work)))
     }
 
     /// The site (or its start page) could not be read: the finding, and a
