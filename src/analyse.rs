@@ -18,6 +18,9 @@ use url::Url;
 /// Links of one page followed at most (Heritrix keeps 6,000 outlinks; a
 /// page of 10,000 unique links is a link farm or a trap, not a menu).
 pub const MAX_LINKS_PER_PAGE: usize = 2_000;
+/// Distinct script, frame and embed sources of one page kept (a real page
+/// loads a few dozen).
+pub const MAX_SCRIPT_SOURCES: usize = 500;
 
 /// One fetched body.
 #[derive(Clone, Copy, Debug)]
@@ -112,13 +115,18 @@ pub struct Read {
     pub readable: bool,
     /// Where a page with nothing else sends visitors by script.
     pub script_redirect: Option<Url>,
+    /// Where its scripts, frames and embeds come from (`<script src>`,
+    /// `<iframe src>`, `<frame src>`, `<embed src>`, also written by
+    /// scripts): resolved, distinct, in page order, at most
+    /// [`MAX_SCRIPT_SOURCES`].
+    pub script_sources: Vec<Url>,
+    /// Scripts that send visitors elsewhere or write content depending on
+    /// the referrer, user agent or a cookie.
+    pub conditional: Vec<extract::script::Conditional>,
     /// The HTML parser's memory cap cut the page short.
     pub parser_cut: bool,
     /// No charset decodes it cleanly: the best guess.
     pub undecodable: Option<&'static str>,
-    /// Scripts and frames the page loads (`<script src>`, `<iframe src>`,
-    /// including those written by scripts).
-    pub script_sources: Vec<Url>,
 }
 
 /// Decode and extract a body of the given kind.
@@ -155,6 +163,13 @@ pub fn read(body: &Body, kind: Kind) -> Read {
     } else {
         extract::script::redirect_target(&decoded.text, body.url)
     };
+    let mut seen = std::collections::HashSet::new();
+    let script_sources: Vec<Url> = extracted
+        .script_sources
+        .into_iter()
+        .filter(|u| seen.insert(u.as_str().to_string()))
+        .take(MAX_SCRIPT_SOURCES)
+        .collect();
     Read {
         page: extracted.page,
         links,
@@ -162,9 +177,10 @@ pub fn read(body: &Body, kind: Kind) -> Read {
         sitemap: Vec::new(),
         readable,
         script_redirect,
+        script_sources,
+        conditional: extracted.conditional,
         parser_cut: extracted.truncated,
         undecodable: decoded.errors.then_some(decoded.charset),
-        script_sources: Vec::new(),
     }
 }
 
@@ -211,6 +227,17 @@ pub fn read_local_file(
     bytes: &[u8],
     content_type: Option<&str>,
 ) -> (Kind, Url, Page) {
+    let (kind, url, read) = read_local(path, bytes, content_type);
+    (kind, url, read.page)
+}
+
+/// [`read_local_file`], with all a read yields (structural evidence such
+/// as [`Read::conditional`] too), for [`structure_findings`].
+pub fn read_local(
+    path: &std::path::Path,
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> (Kind, Url, Read) {
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let url = Url::from_file_path(&abs)
         .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
@@ -221,13 +248,14 @@ pub fn read_local_file(
         truncated: false,
     };
     let kind = Kind::of(&body);
-    let page = match kind {
-        Kind::Html | Kind::Script => read(&body, kind).page,
-        Kind::Other | Kind::Sitemap => {
-            Page::from_text(decode::decode(bytes, body.content_type, None, false).text)
-        }
+    let read = match kind {
+        Kind::Html | Kind::Script => read(&body, kind),
+        Kind::Other | Kind::Sitemap => Read {
+            page: Page::from_text(decode::decode(bytes, body.content_type, None, false).text),
+            ..Read::default()
+        },
     };
-    (kind, url, page)
+    (kind, url, read)
 }
 
 /// `text/html` for `.html`/`.htm`, `application/javascript` for `.js`.
@@ -258,6 +286,7 @@ pub fn analyse(rules: &RuleSet, origin: &Origin, body: &Body) -> Analysis {
     let fetched_at = crate::time::now_rfc3339();
     let hits = rules.match_page(&read.page);
     let mut findings = page_findings(origin, body.url, &read.page, &hits, rules, &fetched_at);
+    findings.extend(structure_findings(origin, body.url, &read));
     if let Some(charset) = read.undecodable {
         findings.push(origin.site_finding(
             SiteRule::Decode,
@@ -272,6 +301,27 @@ pub fn analyse(rules: &RuleSet, origin: &Origin, body: &Body) -> Analysis {
         read,
         findings,
     }
+}
+
+/// Findings from what a page's scripts do rather than the words in it:
+/// `script.conditional-redirect`, one per distinct condition (the same
+/// script inlined twice is one finding with a count).
+pub fn structure_findings(origin: &Origin, url: &Url, read: &Read) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for c in &read.conditional {
+        let term = c.term();
+        match out.iter_mut().find(|f| f.term == term) {
+            Some(f) => f.count += 1,
+            None => out.push(origin.site_finding(
+                SiteRule::ConditionalRedirect,
+                url,
+                &term,
+                c.cause(),
+                None,
+            )),
+        }
+    }
+    out
 }
 
 /// Content findings of one page: one per fingerprint, with the first

@@ -137,10 +137,13 @@ pub enum SiteRule {
     CloakReferer,
     /// …a phone.
     CloakMobile,
+    /// A script that sends visitors elsewhere or writes content depending
+    /// on the referrer, user agent or a cookie: the search-referer hijack.
+    ConditionalRedirect,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 16] = [
+    pub const ALL: [SiteRule; 17] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -157,6 +160,7 @@ impl SiteRule {
         SiteRule::CloakUserAgent,
         SiteRule::CloakReferer,
         SiteRule::CloakMobile,
+        SiteRule::ConditionalRedirect,
     ];
 
     /// The site rule of a reserved id.
@@ -195,11 +199,13 @@ impl SiteRule {
             SiteRule::CloakUserAgent => "cloak.user-agent",
             SiteRule::CloakReferer => "cloak.referer",
             SiteRule::CloakMobile => "cloak.mobile",
+            SiteRule::ConditionalRedirect => "script.conditional-redirect",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
+            SiteRule::ConditionalRedirect => Severity::Critical,
             SiteRule::Unreachable
             | SiteRule::HttpError
             | SiteRule::Unreadable
@@ -235,6 +241,7 @@ impl SiteRule {
             SiteRule::CloakUserAgent => "对搜索引擎爬虫显示不同内容",
             SiteRule::CloakReferer => "对搜索引擎来访者显示不同内容",
             SiteRule::CloakMobile => "对手机访问显示不同内容",
+            SiteRule::ConditionalRedirect => "按来路或设备跳转的恶意脚本（搜索劫持）",
         }
     }
 
@@ -259,6 +266,9 @@ impl SiteRule {
             SiteRule::CloakUserAgent => "other content for search-engine crawlers",
             SiteRule::CloakReferer => "other content for visitors from a search engine",
             SiteRule::CloakMobile => "other content for phones",
+            SiteRule::ConditionalRedirect => {
+                "script that redirects by referrer or device (search hijack)"
+            }
         }
     }
 
@@ -273,6 +283,9 @@ impl SiteRule {
             SiteRule::DarkLinks => "darklink",
             SiteRule::NewScriptHost => "script",
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => "cloak",
+            // As the bundled packs' referrer rules (malicious.toml), so the
+            // report groups them.
+            SiteRule::ConditionalRedirect => "malicious-script",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }
     }

@@ -5,6 +5,7 @@ use sitesweep::analyse::{self, Body, Kind};
 use sitesweep::crawl::fetch::Fetcher;
 use sitesweep::error::{Error, InputError};
 use sitesweep::evaluate::{self, Class, LabelledSet, Split};
+use sitesweep::findings::{Finding, Origin};
 use sitesweep::page::Page;
 use sitesweep::register::Settings;
 use sitesweep::rules::{builtin, tooling};
@@ -78,13 +79,25 @@ pub enum ExplainInput {
 /// and why.
 pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Error> {
     let set = load_rules(dir)?;
-    let page = match input {
-        ExplainInput::Text(t) => Page::from_text(t),
+    let (page, structure) = match input {
+        ExplainInput::Text(t) => (Page::from_text(t), Vec::new()),
         ExplainInput::File(path) => file_page(&path)?,
         ExplainInput::Url(text) => fetch_page(&text)?,
     };
     let result = tooling::explain(&set, &page);
     let mut out = std::io::stdout().lock();
+    // Findings from what the page's scripts do (no rule pack needed).
+    for f in &structure {
+        let _ = writeln!(
+            out,
+            "FIND {} [{}, {}] term `{}`",
+            f.rule,
+            f.category,
+            f.severity,
+            terminal_safe(&f.term)
+        );
+        let _ = writeln!(out, "     {}", terminal_safe(&f.snippet));
+    }
     for hit in &result.hits {
         let rule = &set.rules[hit.rule];
         let _ = writeln!(
@@ -123,15 +136,27 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
 
 /// A file read as a scan reads a body of its kind (a `.js` file as a
 /// script of the site, `.html` or HTML content as a page); any other file
-/// as plain text.
-fn file_page(path: &Path) -> Result<Page, Error> {
+/// as plain text. With the findings from its structure.
+fn file_page(path: &Path) -> Result<(Page, Vec<Finding>), Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
-    Ok(analyse::read_local_file(path, &bytes, None).2)
+    let (_, url, read) = analyse::read_local(path, &bytes, None);
+    let found = analyse::structure_findings(&explain_origin(), &url, &read);
+    Ok((read.page, found))
+}
+
+/// Who the findings of `rules explain` are about: nobody's site.
+fn explain_origin() -> Origin {
+    Origin {
+        scan: "explain".to_string(),
+        site: "explain".to_string(),
+        operator: String::new(),
+        insecure_tls: false,
+    }
 }
 
 /// A page fetched now and read as a scan reads it.
-fn fetch_page(text: &str) -> Result<Page, Error> {
+fn fetch_page(text: &str) -> Result<(Page, Vec<Finding>), Error> {
     let url = Url::parse(text)
         .ok()
         .filter(|u| u.scheme() == "http" || u.scheme() == "https")
@@ -159,7 +184,9 @@ fn fetch_page(text: &str) -> Result<Page, Error> {
         fetched.body.len(),
         kind.name()
     );
-    Ok(analyse::read(&body, kind).page)
+    let read = analyse::read(&body, kind);
+    let found = analyse::structure_findings(&explain_origin(), &fetched.final_url, &read);
+    Ok((read.page, found))
 }
 
 /// "line 3, column 7 (text)" for a byte offset in a block.

@@ -33,6 +33,14 @@ pub struct Extracted {
     pub links: Vec<Url>,
     /// The parser's memory cap cut the page short.
     pub truncated: bool,
+    /// Where the page's scripts, frames and embeds come from (`<script
+    /// src>`, `<iframe src>`, `<frame src>`, `<embed src>`, also in HTML
+    /// that scripts write, and `x.src = '…'` in scripts), resolved, in page
+    /// order, with repeats (the caller drops them).
+    pub script_sources: Vec<Url>,
+    /// Scripts that send visitors elsewhere or write content depending on
+    /// the referrer, user agent or a cookie (`script.conditional-redirect`).
+    pub conditional: Vec<script::Conditional>,
     /// Field `code` blocks, put after the page's other blocks at the end so
     /// that they do not stretch context windows between the page's text.
     code: Vec<Block>,
@@ -44,6 +52,9 @@ pub struct Extracted {
 /// (`eval`, the packer) read again, but not forever: each at most this many
 /// levels deep.
 const MAX_NESTING: u8 = 2;
+/// Conditional scripts kept per page (each is a finding; the same one
+/// repeated is one finding with a count).
+const MAX_CONDITIONAL: usize = 16;
 /// lol_html's own buffers (its element stack, a tag split across chunks):
 /// 100,000 nested elements fit; a page past it is cut and marked truncated.
 const PARSER_MEMORY: usize = 32 << 20;
@@ -144,6 +155,12 @@ fn extract_into(
 fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out: &mut Extracted) {
     out.page.blocks.append(&mut st.blocks);
     out.links.append(&mut st.links);
+    out.script_sources.append(&mut st.script_sources);
+    for c in st.conditional.drain(..) {
+        if out.conditional.len() < MAX_CONDITIONAL {
+            out.conditional.push(c);
+        }
+    }
     out.code.append(&mut st.code);
     out.decoded = script::MAX_DECODED - st.decode_left;
     let fragments = std::mem::take(&mut st.fragments);
@@ -242,6 +259,8 @@ struct State {
     raw: String,
     blocks: Vec<Block>,
     links: Vec<Url>,
+    script_sources: Vec<Url>,
+    conditional: Vec<script::Conditional>,
     fragments: Vec<(String, Option<Field>, bool)>,
     /// Link colour set by `<body link=…>`.
     link_ink: Option<Rgba>,
@@ -348,6 +367,8 @@ impl State {
             raw: String::new(),
             blocks: Vec::new(),
             links: Vec::new(),
+            script_sources: Vec::new(),
+            conditional: Vec::new(),
             fragments: Vec::new(),
             link_ink: None,
             code: Vec::new(),
@@ -656,6 +677,9 @@ impl State {
             _ => return,
         };
         if let Some(value) = attr(name) {
+            if matches!(tag, "script" | "iframe" | "frame" | "embed") {
+                self.script_source(&value);
+            }
             self.link(&value, crawl, hidden);
         }
     }
@@ -670,6 +694,19 @@ impl State {
         if crawl {
             if let Some(u) = urls::resolve(&self.base, value) {
                 self.links.push(u);
+            }
+        }
+    }
+
+    /// A script, frame or embed loaded from `value`.
+    fn script_source(&mut self, value: &str) {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        if let Some(u) = urls::resolve(&self.base, value) {
+            if matches!(u.scheme(), "http" | "https") || u.scheme() == self.base.scheme() {
+                self.script_sources.push(u);
             }
         }
     }
@@ -793,12 +830,30 @@ impl State {
     /// A script's string values and regex sources become `script` blocks
     /// (values holding HTML are extracted again afterwards), its source
     /// `code` blocks; code it runs from strings is read the same way.
+    /// What the script does with its visitor is decided once, with the
+    /// code it runs from strings (script-written `<script>`s are read as
+    /// scripts of their own).
     fn script(&mut self, code: &str, hidden: bool) {
-        self.script_at(code, hidden, 0);
+        if let (_, Some(c)) = self.script_at(code, hidden, 0) {
+            self.conditional.push(c);
+        }
     }
 
-    fn script_at(&mut self, code: &str, hidden: bool, level: u8) {
+    /// Read one script (and the code it runs from strings): what it does
+    /// and, when it decides on it, its conditional redirect. Code run from
+    /// a string is decided on its own first (a packed script is all in
+    /// there); if it is not one by itself, what it does counts at the call
+    /// that runs it.
+    fn script_at(
+        &mut self,
+        code: &str,
+        hidden: bool,
+        level: u8,
+    ) -> (script::Behaviour, Option<script::Conditional>) {
         let read = script::read(code, &mut self.decode_left);
+        for l in &read.behaviour.loads {
+            self.script_source(l);
+        }
         for s in read.strings {
             if s.contains('<') && s.contains('>') {
                 self.fragments.push((s, Some(Field::Script), hidden));
@@ -817,11 +872,22 @@ impl State {
                 header: None,
             });
         }
+        let mut behaviour = read.behaviour;
+        let mut found = None;
         if level < MAX_NESTING {
-            for run in read.evals {
-                self.script_at(&run, hidden, level + 1);
+            for (k, run) in read.evals.iter().enumerate() {
+                let (inner, inner_found) = self.script_at(run, hidden, level + 1);
+                if found.is_none() && inner_found.is_some() {
+                    found = inner_found;
+                } else {
+                    behaviour.absorb(&inner, k);
+                }
             }
         }
+        if found.is_none() {
+            found = behaviour.conditional(&self.base);
+        }
+        (behaviour, found)
     }
 
     fn closed(&mut self, node: Node) {
@@ -1021,6 +1087,76 @@ mod tests {
                 "http://a.cn/moved.html"
             ]
         );
+    }
+
+    #[test]
+    fn script_frame_and_embed_sources_are_collected_also_when_scripts_write_them() {
+        let ex = extract(
+            "<base href='http://a.cn/sub/'><script src='/js/jquery.js'></script><iframe src='//ads.example/f.html'></iframe>\
+             <embed src='http://flash.example/x.swf'><img src='/i.png'><a href='/x'>x</a>\
+             <script>document.write('<script src=\"http://spam.example/viewn.js\"><\\/script>');\
+             var s = document.createElement('script'); s.src = 'https://hm.baidu.com/hm.js?1';\
+             document.getElementById('d').innerHTML = '<iframe src=\"http://frame.example/\"></iframe>';</script>\
+             <script src='javascript:void(0)'></script>",
+            &Url::parse("http://a.cn/").unwrap(),
+        );
+        let sources: Vec<&str> = ex.script_sources.iter().map(Url::as_str).collect();
+        assert_eq!(
+            sources,
+            vec![
+                "http://a.cn/js/jquery.js",
+                "http://ads.example/f.html",
+                "http://flash.example/x.swf",
+                "https://hm.baidu.com/hm.js?1",
+                "http://spam.example/viewn.js",
+                "http://frame.example/",
+            ]
+        );
+        let frames = extract(
+            "<frameset><frame src='left.html'><frame src='http://b.example/r.html'></frameset>",
+            &Url::parse("http://a.cn/").unwrap(),
+        );
+        let sources: Vec<&str> = frames.script_sources.iter().map(Url::as_str).collect();
+        assert_eq!(
+            sources,
+            vec!["http://a.cn/left.html", "http://b.example/r.html"]
+        );
+    }
+
+    #[test]
+    fn conditional_redirects_are_found_in_packed_eval_and_written_scripts() {
+        let page = Url::parse("http://www.example.gov.cn/").unwrap();
+        let terms = |html: &str| -> Vec<String> {
+            extract(html, &page)
+                .conditional
+                .iter()
+                .map(script::Conditional::term)
+                .collect()
+        };
+        // Packed: the whole condition is in the unpacked code.
+        let packed = r#"<script>eval(function(p,a,c,k,e,d){e=function(c){return c.toString(36)};if(!''.replace(/^/,String)){while(c--)d[c.toString(a)]=k[c]||c.toString(a);k=[function(e){return d[e]}];e=function(){return'\w+'};c=1};while(c--)if(k[c])p=p.replace(new RegExp('\b'+e(c)+'\b','g'),k[c]);return p}('0 1=2.3;4(1.5("6")>7||1.5("8")>7){2.9("<a b=\"c:d\"><e f=\"g://h.i/\">j</e></a>")}',20,20,'var|s|document|referrer|if|indexOf|baidu|0|sogou|write|div|style|display|none|a|href|http|spam|example|x'.split('|'),0,{}))</script>"#;
+        assert_eq!(terms(packed), vec!["referrer:baidu,sogou->document.write"]);
+        // spam/010-ua-gated-iframe-overlay.js (heldout split), lines 1-9,
+        // abridged: the sink is in code run by eval, split in pieces.
+        let split = r#"<script>var regexp=/\.(sogou|soso|sm|baidu|google)(\.[a-z0-9\-]+){1,2}\//ig;
+var UA = (navigator.userAgent).toLowerCase();
+if(!regexp.test(UA)){ var ss = '<iframe src="//www.diyipa.com"></iframe>';
+eval("do" + "cu" + "ment.wr" + "ite('" + ss + "');"); }</script>"#;
+        assert_eq!(
+            terms(split),
+            vec!["user-agent:baidu,google,sogou,soso,sm->document.write"]
+        );
+        // A script written by a script is read as one.
+        let written = r#"<script>document.write('<script>if(/baidu|sogou/.test(document.referrer)){location.href="http://x.example/"}<\/script>')</script>"#;
+        assert_eq!(terms(written), vec!["referrer:baidu,sogou->location"]);
+        // Hex escapes and fromCharCode in eval.
+        let escaped = r#"<script>var r=document['referrer'];eval(String.fromCharCode(105,102,40,47,98,97,105,100,117,47,46,116,101,115,116,40,114,41,41,108,111,99,97,116,105,111,110,61,39,104,116,116,112,58,47,47,120,46,101,120,97,109,112,108,101,47,39))</script>"#;
+        assert_eq!(terms(escaped), vec!["referrer:baidu->location"]);
+        // A portal's own phone redirect is not one.
+        assert!(terms(
+            "<script>if(/iPhone|Android/i.test(navigator.userAgent)){location.href='/m/'}</script>"
+        )
+        .is_empty());
     }
 
     #[test]

@@ -17,6 +17,10 @@
 //!
 //! Decoding is bounded by a byte budget the caller keeps per page.
 
+pub mod behaviour;
+
+pub use behaviour::{Behaviour, Conditional};
+
 /// Decoded text per page at most (decoding calls, packer output, base64
 /// literals): past it, values are left undecoded.
 pub const MAX_DECODED: usize = 1 << 20;
@@ -39,6 +43,10 @@ pub struct Script {
     pub evals: Vec<String>,
     /// The source with comments dropped.
     pub code: String,
+    /// What it reads of the visitor, compares and does
+    /// (`script.conditional-redirect`); not yet with the code it runs from
+    /// strings, which the caller reads and [`Behaviour::absorb`]s.
+    pub behaviour: Behaviour,
 }
 
 /// The strings of a script (as [`read`] with a fresh budget).
@@ -59,6 +67,7 @@ pub fn read(script: &str, budget: &mut usize) -> Script {
         budget,
         depth: 0,
     };
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         match &toks[i] {
@@ -71,6 +80,7 @@ pub fn read(script: &str, budget: &mut usize) -> Script {
             Tok::Punct(b'}') => match p.packer(i) {
                 Some((unpacked, end)) => {
                     out.evals.push(unpacked);
+                    runs.push(i);
                     i = end;
                 }
                 None => i += 1,
@@ -79,6 +89,7 @@ pub fn read(script: &str, budget: &mut usize) -> Script {
                 match p.concat(i + 2) {
                     Some((Some(code), end)) => {
                         out.evals.push(code);
+                        runs.push(i);
                         i = end;
                     }
                     _ => i += 1,
@@ -94,6 +105,8 @@ pub fn read(script: &str, budget: &mut usize) -> Script {
             _ => i += 1,
         }
     }
+    out.behaviour = behaviour::read(&toks, &out.code);
+    out.behaviour.runs = runs;
     out
 }
 

@@ -278,3 +278,22 @@ fn exclude_context_works_in_rule_tests_explain_and_lint() {
         "{text}"
     );
 }
+
+#[test]
+fn explain_prints_a_conditional_redirect_of_a_script_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tiaozhuan.js"),
+        "var r=document.referrer;if(/baidu|sogou/.test(r)){window.location.href='http://x.example/';}",
+    )
+    .unwrap();
+    let out = sitesweep(&["rules", "explain", "--file", "tiaozhuan.js"], dir.path());
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "FIND script.conditional-redirect [malicious-script, critical] term `referrer:baidu,sogou->location`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("(to http://x.example/)"), "{text}");
+}
