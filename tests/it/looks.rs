@@ -322,3 +322,68 @@ fn probes_off_means_no_second_request() {
         .count();
     assert_eq!(total, 3);
 }
+
+#[test]
+fn a_script_host_new_since_the_last_scan_is_reported_once_and_trusted_hosts_never() {
+    let second = Arc::new(Mutex::new(false));
+    let flag = second.clone();
+    let kit = Kit::new(Arc::new(move |req: &Request| {
+        let later = *flag.lock().unwrap();
+        let scripts = if later {
+            "<script src=\"http://cdn-a.example/jquery.js\"></script>\
+             <script src=\"https://evil-loader.example/j.js\"></script>\
+             <script>document.write('<scr'+'ipt src=\"http://written.example/a.js\"></scr'+'ipt>');</script>\
+             <script src=\"https://hm.baidu.com/hm.js?abc\"></script>\
+             <iframe src=\"/inner.html\"></iframe>"
+        } else {
+            "<script src=\"http://cdn-a.example/jquery.js\"></script>"
+        };
+        match req.path() {
+            "/" | "/news/1.html" => page(
+                "区教育局",
+                &format!("{NOTICE}<a href=/news/1.html>通知</a>{scripts}"),
+            ),
+            _ => Reply::status(404),
+        }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let extra = "probes = []\ntrusted_domains = [\"baidu.com\"]";
+    let first = scan(&kit, dir.path(), extra, Some(&db));
+    // The first scan is the baseline.
+    assert!(
+        of(&first, "script.new-host").is_empty(),
+        "{:#?}",
+        first.findings
+    );
+    assert_eq!(first.sites[0].script_hosts, ["cdn-a.example"]);
+
+    *second.lock().unwrap() = true;
+    let next = scan(&kit, dir.path(), extra, Some(&db));
+    let new: Vec<&str> = of(&next, "script.new-host")
+        .iter()
+        .map(|f| f.term.as_str())
+        .collect();
+    // Once per host, though two pages carry them.
+    assert_eq!(new.len(), 2, "{:#?}", of(&next, "script.new-host"));
+    assert!(
+        new.contains(&"evil-loader.example") && new.contains(&"written.example"),
+        "{new:?}"
+    );
+    assert_eq!(
+        next.sites[0].script_hosts,
+        [
+            "cdn-a.example",
+            "evil-loader.example",
+            "hm.baidu.com",
+            "written.example"
+        ]
+    );
+    let f = of(&next, "script.new-host")[0];
+    assert_eq!(f.severity.name(), "medium");
+    assert!(f.snippet.contains("previous scan"), "{}", f.snippet);
+
+    // A third scan sees nothing new.
+    let third = scan(&kit, dir.path(), extra, Some(&db));
+    assert!(of(&third, "script.new-host").is_empty());
+}
