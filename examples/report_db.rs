@@ -79,6 +79,7 @@ fn main() {
             referrer: None,
             insecure_tls: false,
             probe: None,
+            kind: None,
         }
         };
         for p in 0..pages_per_site {

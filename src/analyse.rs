@@ -123,6 +123,9 @@ pub struct Read {
     /// Scripts that send visitors elsewhere or write content depending on
     /// the referrer, user agent or a cookie.
     pub conditional: Vec<extract::script::Conditional>,
+    /// Images it shows: distinct, in page order, at most
+    /// [`MAX_SCRIPT_SOURCES`] (checked for `link.broken`, never read).
+    pub images: Vec<Url>,
     /// The HTML parser's memory cap cut the page short.
     pub parser_cut: bool,
     /// No charset decodes it cleanly: the best guess.
@@ -170,6 +173,13 @@ pub fn read(body: &Body, kind: Kind) -> Read {
         .filter(|u| seen.insert(u.as_str().to_string()))
         .take(MAX_SCRIPT_SOURCES)
         .collect();
+    let mut seen = std::collections::HashSet::new();
+    let images: Vec<Url> = extracted
+        .images
+        .into_iter()
+        .filter(|u| seen.insert(u.as_str().to_string()))
+        .take(MAX_SCRIPT_SOURCES)
+        .collect();
     Read {
         page: extracted.page,
         links,
@@ -179,6 +189,7 @@ pub fn read(body: &Body, kind: Kind) -> Read {
         script_redirect,
         script_sources,
         conditional: extracted.conditional,
+        images,
         parser_cut: extracted.truncated,
         undecodable: decoded.errors.then_some(decoded.charset),
     }
@@ -370,6 +381,7 @@ pub fn page_findings(
                     referrer: None,
                     insecure_tls: origin.insecure_tls,
                     probe: None,
+                    kind: None,
                 });
             }
         }

@@ -50,6 +50,9 @@ pub struct Finding {
     /// `search-referer`, `mobile`): part of the fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<String>,
+    /// On `link.broken`: what is broken, `page`, `image` or `document`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 impl Finding {
@@ -334,6 +337,7 @@ impl Origin {
             referrer: referrer.map(Url::to_string),
             insecure_tls: self.insecure_tls,
             probe: None,
+            kind: None,
         }
     }
 }

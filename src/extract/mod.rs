@@ -38,6 +38,10 @@ pub struct Extracted {
     /// that scripts write, and `x.src = '…'` in scripts), resolved, in page
     /// order, with repeats (the caller drops them).
     pub script_sources: Vec<Url>,
+    /// Images the page shows (`<img src>`, `srcset`, `<source>`),
+    /// resolved, in page order, with repeats: checked
+    /// for `link.broken`, never read.
+    pub images: Vec<Url>,
     /// Scripts that send visitors elsewhere or write content depending on
     /// the referrer, user agent or a cookie (`script.conditional-redirect`).
     pub conditional: Vec<script::Conditional>,
@@ -156,6 +160,7 @@ fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out
     out.page.blocks.append(&mut st.blocks);
     out.links.append(&mut st.links);
     out.script_sources.append(&mut st.script_sources);
+    out.images.append(&mut st.images);
     for c in st.conditional.drain(..) {
         if out.conditional.len() < MAX_CONDITIONAL {
             out.conditional.push(c);
@@ -260,6 +265,7 @@ struct State {
     blocks: Vec<Block>,
     links: Vec<Url>,
     script_sources: Vec<Url>,
+    images: Vec<Url>,
     conditional: Vec<script::Conditional>,
     fragments: Vec<(String, Option<Field>, bool)>,
     /// Link colour set by `<body link=…>`.
@@ -368,6 +374,7 @@ impl State {
             blocks: Vec::new(),
             links: Vec::new(),
             script_sources: Vec::new(),
+            images: Vec::new(),
             conditional: Vec::new(),
             fragments: Vec::new(),
             link_ink: None,
@@ -676,11 +683,37 @@ impl State {
             }
             _ => return,
         };
+        if matches!(tag, "img" | "source") {
+            // Every candidate of a srcset is an image a browser may load.
+            for candidate in attr("srcset").iter().flat_map(|v| {
+                v.split(',')
+                    .filter_map(|c| c.split_whitespace().next().map(str::to_string))
+                    .collect::<Vec<_>>()
+            }) {
+                self.image(&candidate);
+            }
+        }
         if let Some(value) = attr(name) {
             if matches!(tag, "script" | "iframe" | "frame" | "embed") {
                 self.script_source(&value);
             }
+            if matches!(tag, "img" | "source") {
+                self.image(&value);
+            }
             self.link(&value, crawl, hidden);
+        }
+    }
+
+    fn image(&mut self, value: &str) {
+        let value = value.trim();
+        // `data:` images are inline: nothing to break.
+        if value.is_empty() || value.len() > 2048 {
+            return;
+        }
+        if let Some(u) = urls::resolve(&self.base, value) {
+            if matches!(u.scheme(), "http" | "https") {
+                self.images.push(u);
+            }
         }
     }
 

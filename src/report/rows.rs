@@ -134,6 +134,7 @@ mod tests {
             referrer: None,
             insecure_tls: false,
             probe: None,
+            kind: None,
         }
     }
 

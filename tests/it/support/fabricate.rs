@@ -89,6 +89,7 @@ pub fn finding(
         referrer: None,
         insecure_tls: false,
         probe: None,
+        kind: None,
     }
 }
 
