@@ -81,6 +81,11 @@ pub struct RuleSpec {
     /// of them (an amount column).
     pub exclude_header: Vec<Located>,
     pub min_distinct: usize,
+    /// Terms that are not enough on their own (`weak`, as written); they
+    /// are also among `keywords`.
+    pub weak: Vec<Located>,
+    /// Per keyword: it is one of `weak` and its hit needs a second signal.
+    pub weak_keyword: Vec<bool>,
     /// Bit set of [`Field::bit`].
     pub fields: u8,
     pub hidden_only: bool,
@@ -118,7 +123,8 @@ impl RuleSpec {
             )
         };
         let exclude_header = texts(&self.exclude_header);
-        let later = [exclude.as_str(), exclude_header.as_str()];
+        let weak = texts(&self.weak);
+        let later = [exclude.as_str(), exclude_header.as_str(), weak.as_str()];
         let used = later
             .iter()
             .rposition(|s| !s.is_empty())
@@ -197,6 +203,8 @@ struct RuleToml {
     #[serde(default)]
     exclude_header: Vec<Spanned<String>>,
     min_distinct: Option<Spanned<i64>>,
+    #[serde(default)]
+    weak: Vec<Spanned<String>>,
     fields: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     hidden_only: bool,
@@ -355,6 +363,22 @@ fn convert(
             return Err(k.loc.error("empty keyword"));
         }
     }
+    // Weak terms are keywords too; one already among them (from a
+    // keywords file) is marked rather than repeated.
+    let weak: Vec<Located> = r.weak.into_iter().map(located).collect();
+    let mut weak_keyword = vec![false; keywords.len()];
+    for w in &weak {
+        if w.text.trim().is_empty() {
+            return Err(w.loc.error("empty weak term"));
+        }
+        match keywords.iter().position(|k| k.text == w.text) {
+            Some(i) => weak_keyword[i] = true,
+            None => {
+                keywords.push(w.clone());
+                weak_keyword.push(true);
+            }
+        }
+    }
     let regex: Vec<Located> = r.regex.into_iter().map(located).collect();
     if keywords.is_empty() && regex.is_empty() {
         return Err(rule_loc.error(format!(
@@ -432,6 +456,8 @@ fn convert(
         exclude_window,
         exclude_header: r.exclude_header.into_iter().map(located).collect(),
         min_distinct,
+        weak,
+        weak_keyword,
         fields,
         hidden_only: r.hidden_only,
         tests_hit: tests.hit,
