@@ -97,6 +97,9 @@ pub enum Reason {
         line: usize,
         column: usize,
     },
+    /// The hit's block holds this many distinct `exclude_context` words
+    /// (the rule's `exclude_block`): a warning paragraph.
+    ExcludeBlock { found: usize },
     /// The cell's column header holds one of the rule's `exclude_header` words.
     ExcludeHeader { word: String, header: String },
     /// No context word within the window, nor in the column header.
@@ -144,6 +147,10 @@ impl std::fmt::Display for Reason {
                 }
                 Ok(())
             }
+            Reason::ExcludeBlock { found } => write!(
+                f,
+                "{found} distinct exclude_context words in the same block: a warning"
+            ),
             Reason::ExcludeHeader { word, header } => {
                 write!(f, "exclude_header `{word}` in the column header `{header}`")
             }
@@ -853,6 +860,20 @@ impl Scan<'_> {
     /// window, in the hit's block, as a reason to drop it.
     fn excluded(&self, hit: &Hit, pos: Option<(usize, usize)>) -> Option<Reason> {
         let (start, end) = pos?;
+        let needed = self.set.rules[hit.rule].exclude_block;
+        if needed > 0 {
+            let mut words: Vec<u32> = self
+                .excludes
+                .iter()
+                .filter(|x| x.rule as usize == hit.rule && x.block as usize == hit.block)
+                .map(|x| x.word)
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            if words.len() >= needed {
+                return Some(Reason::ExcludeBlock { found: words.len() });
+            }
+        }
         let window = self.set.rules[hit.rule].exclude_window;
         let nearest = self
             .excludes

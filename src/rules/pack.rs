@@ -77,6 +77,9 @@ pub struct RuleSpec {
     /// characters of one of them, in the same block (warnings quoting spam).
     pub exclude_context: Vec<Located>,
     pub exclude_window: usize,
+    /// Drop a hit whose block holds this many distinct `exclude_context`
+    /// words anywhere (a warning paragraph); 0: off.
+    pub exclude_block: usize,
     /// Words that drop a hit in a table cell whose column header holds one
     /// of them (an amount column).
     pub exclude_header: Vec<Located>,
@@ -124,7 +127,17 @@ impl RuleSpec {
         };
         let exclude_header = texts(&self.exclude_header);
         let weak = texts(&self.weak);
-        let later = [exclude.as_str(), exclude_header.as_str(), weak.as_str()];
+        let exclude_block = if self.exclude_block == 0 {
+            String::new()
+        } else {
+            self.exclude_block.to_string()
+        };
+        let later = [
+            exclude.as_str(),
+            exclude_header.as_str(),
+            weak.as_str(),
+            exclude_block.as_str(),
+        ];
         let used = later
             .iter()
             .rposition(|s| !s.is_empty())
@@ -200,6 +213,7 @@ struct RuleToml {
     #[serde(default)]
     exclude_context: Vec<Spanned<String>>,
     exclude_window: Option<Spanned<i64>>,
+    exclude_block: Option<Spanned<i64>>,
     #[serde(default)]
     exclude_header: Vec<Spanned<String>>,
     min_distinct: Option<Spanned<i64>>,
@@ -412,6 +426,14 @@ fn convert(
         Some(w) if *w.get_ref() >= 0 => *w.get_ref() as usize,
         Some(w) => return Err(at(w.span().start).error("exclude_window must not be negative")),
     };
+    let exclude_block = match r.exclude_block {
+        None => 0,
+        Some(n) if *n.get_ref() >= 2 && !r.exclude_context.is_empty() => *n.get_ref() as usize,
+        Some(n) => {
+            return Err(at(n.span().start)
+                .error("exclude_block must be at least 2, and needs exclude_context words"))
+        }
+    };
     let min_distinct = match r.min_distinct {
         None => 1,
         Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
@@ -454,6 +476,7 @@ fn convert(
         allow: r.allow.into_iter().map(located).collect(),
         exclude_context: r.exclude_context.into_iter().map(located).collect(),
         exclude_window,
+        exclude_block,
         exclude_header: r.exclude_header.into_iter().map(located).collect(),
         min_distinct,
         weak,

@@ -283,6 +283,41 @@ hidden_only = true"#,
 }
 
 #[test]
+fn exclude_block_drops_hits_in_a_warning_paragraph_whatever_the_distance() {
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+exclude_context = ["诈骗", "警方", "被骗"]
+exclude_block = 3"#,
+    );
+    let far = "，以下情况需要注意：一切声称短视频点赞、购物类信息；一切下载App后进行刷单返利操作";
+    // Two distinct words far away: kept; three: dropped.
+    assert_eq!(
+        hits(&s, &format!("警方通报，诈骗高发{far}")),
+        vec!["刷单返利"]
+    );
+    assert!(hits(&s, &format!("警方通报，被骗者众，诈骗高发{far}")).is_empty());
+    // Another block's words never count.
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "警方通报，被骗者众，诈骗高发"),
+            Block::new(Field::Text, far),
+        ],
+    };
+    assert_eq!(s.match_page(&page).len(), 1);
+    // It needs exclude_context and at least 2.
+    for body in [
+        "keywords = [\"x\"]\nexclude_block = 3",
+        "keywords = [\"x\"]\nexclude_context = [\"y\"]\nexclude_block = 1",
+    ] {
+        let toml = format!("[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\n{body}\n");
+        let e = Packs::from_text(Path::new("t.toml"), &toml)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("exclude_block must be at least 2"), "{e}");
+    }
+}
+
+#[test]
 fn a_weak_term_needs_a_second_signal() {
     let s = rule(
         r#"keywords = ["百家乐"]
