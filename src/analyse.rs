@@ -228,6 +228,63 @@ pub fn hidden_offsite_links(
     (count, hosts)
 }
 
+/// A dark-link block takes at least this many hidden links to other sites…
+pub const DARK_LINKS_MIN: usize = 3;
+/// …to at least this many hosts (one hidden share button or tracking pixel
+/// is not a link farm).
+pub const DARK_HOSTS_MIN: usize = 2;
+
+/// `host` (lower case) is `domain` or one of its subdomains.
+pub fn under_domain(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+}
+
+/// A host whose links are never dark links, whichever site links to it: a
+/// government domain (`gov.cn`, `.gov`; portal menus and tab panels link to
+/// those, hidden or not) or one of `trusted` (a site's `trusted_domains`).
+pub fn trusted_or_gov(host: &str, trusted: &[String]) -> bool {
+    trusted.iter().any(|d| under_domain(host, d))
+        || under_domain(host, "gov.cn")
+        || under_domain(host, "gov")
+}
+
+/// `darklink.hidden-links` for a page whose hidden content links to at
+/// least [`DARK_LINKS_MIN`] URLs on [`DARK_HOSTS_MIN`] or more hosts that
+/// `is_ours` does not accept (the crawl: scope, registered sites, trusted
+/// and government domains), whatever its words.
+pub fn dark_links(
+    origin: &Origin,
+    page_url: &Url,
+    page: &Page,
+    is_ours: impl Fn(&Url) -> bool,
+) -> Option<Finding> {
+    let (count, hosts) = hidden_offsite_links(page, page_url, is_ours);
+    if count < DARK_LINKS_MIN || hosts.len() < DARK_HOSTS_MIN {
+        return None;
+    }
+    let mut names: Vec<&str> = hosts.iter().map(|(h, _)| h.as_str()).collect();
+    let shown: Vec<&str> = names.iter().take(8).copied().collect();
+    let cause = format!(
+        "{count} hidden links to {} other sites, neither registered nor trusted: {}{}",
+        hosts.len(),
+        shown.join(", "),
+        if hosts.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        }
+    );
+    // The same block on every page is one row in reports: the key is the
+    // set of hosts, not the page.
+    names.sort_unstable();
+    let key = names.iter().take(5).copied().collect::<Vec<_>>().join(",");
+    let mut f = origin.site_finding(SiteRule::DarkLinks, page_url, &key, cause, None);
+    // About hidden content: reports show it as hidden.
+    f.hidden = true;
+    Some(f)
+}
+
 /// A local file read as a scan reads a body of its kind: `file://` URL,
 /// content type by extension (`.html`/`.htm` a page, `.js` a script of the
 /// site, else as given or sniffed); a file the scan would not read (plain
@@ -267,6 +324,39 @@ pub fn read_local(
         },
     };
     (kind, url, read)
+}
+
+/// A local file through the stage, as a scan reads a body of its kind:
+/// `file://` URL, content type as given or by extension, then
+/// [`analyse`], so every finding the stage makes counts. A file the scan
+/// would not read (plain text, a sitemap) is matched as one page of text.
+/// For `rules eval`; the structural decisions that need a site
+/// ([`dark_links`]) are the caller's.
+pub fn analyse_local_file(
+    rules: &RuleSet,
+    origin: &Origin,
+    path: &std::path::Path,
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> (Url, Analysis) {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let url = Url::from_file_path(&abs)
+        .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
+    let body = Body {
+        url: &url,
+        bytes,
+        content_type: content_type.or_else(|| content_type_by_extension(path)),
+        truncated: false,
+    };
+    let mut analysis = analyse(rules, origin, &body);
+    if matches!(analysis.kind, Some(Kind::Other | Kind::Sitemap)) {
+        let page = Page::from_text(decode::decode(bytes, body.content_type, None, false).text);
+        let hits = rules.match_page(&page);
+        let now = crate::time::now_rfc3339();
+        analysis.findings = page_findings(origin, &url, &page, &hits, rules, &now);
+        analysis.read.page = page;
+    }
+    (url, analysis)
 }
 
 /// `text/html` for `.html`/`.htm`, `application/javascript` for `.js`.
@@ -387,4 +477,76 @@ pub fn page_findings(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::Block;
+
+    fn origin() -> Origin {
+        Origin {
+            scan: "s".into(),
+            site: "t".into(),
+            operator: String::new(),
+            insecure_tls: false,
+        }
+    }
+
+    fn hidden_links(urls: &[&str]) -> Page {
+        let mut blocks = vec![Block::new(Field::Link, "http://visible.example/")];
+        for u in urls {
+            let mut b = Block::new(Field::Link, *u);
+            b.hidden = true;
+            blocks.push(b);
+        }
+        Page { blocks }
+    }
+
+    #[test]
+    fn a_dark_link_block_takes_three_links_to_two_other_hosts() {
+        let base = Url::parse("https://www.town.gov.cn/").unwrap();
+        let is_ours = |u: &Url| {
+            u.host_str()
+                .is_none_or(|h| under_domain(h, "town.gov.cn") || trusted_or_gov(h, &[]))
+        };
+        let page = hidden_links(&["http://a.example/1", "http://a.example/2", "//b.example/"]);
+        let f = dark_links(&origin(), &base, &page, is_ours).expect("a dark-link block");
+        assert_eq!(f.rule, "darklink.hidden-links");
+        assert!(f.hidden);
+        assert_eq!(f.term, "a.example,b.example");
+        assert!(
+            f.snippet.starts_with("3 hidden links to 2 other sites"),
+            "{}",
+            f.snippet
+        );
+        // Two links, or one host, or links to our own and government sites: no.
+        for urls in [
+            &["http://a.example/1", "http://b.example/"][..],
+            &[
+                "http://a.example/1",
+                "http://a.example/2",
+                "http://a.example/3",
+            ],
+            &[
+                "/x.html",
+                "http://www.gov.cn/",
+                "https://www.usa.gov/",
+                "http://a.example/",
+            ],
+        ] {
+            assert!(dark_links(&origin(), &base, &hidden_links(urls), is_ours).is_none());
+        }
+    }
+
+    #[test]
+    fn trusted_and_government_hosts_are_matched_by_whole_labels() {
+        let trusted = vec!["cnzz.com".to_string()];
+        assert!(trusted_or_gov("s4.cnzz.com", &trusted));
+        assert!(trusted_or_gov("www.beijing.gov.cn", &trusted));
+        assert!(trusted_or_gov("www.usa.gov", &[]));
+        assert!(!trusted_or_gov("xcnzz.com", &trusted));
+        assert!(!trusted_or_gov("fakegov.cn", &[]));
+        assert!(!trusted_or_gov("gov.cn.example", &[]));
+    }
 }

@@ -11,8 +11,12 @@
 //! body with a `file://` URL and a content type from its extension, read as
 //! the kind [`Kind::of`] says, matched, turned into findings. A `.txt`
 //! sample (the scan would not read it: not a page) is one page of plain
-//! text. Only content findings count — rules of the packs, not the
-//! reserved `site.`/`link.`/`crawl.`/`page.` ids.
+//! text. The sample is its own site: [`analyse::dark_links`] is applied
+//! as the crawl applies it, with none of the sample's outbound links in
+//! scope. Rules of the packs and structural findings about the content
+//! (`darklink.hidden-links`, and whatever else [`analyse::analyse`]
+//! reports) count as hits; the operational `site.`/`link.`/`crawl.`/
+//! `page.` ids do not.
 //!
 //! The result is data; `rules eval` prints it and the evaluation test keeps
 //! floors on it.
@@ -222,8 +226,9 @@ pub struct Outcome {
     pub sample: Sample,
     /// How it was read.
     pub kind: Kind,
-    /// The content rules that fired, each once, with the highest severity
-    /// of its findings; in the order they first fired.
+    /// The rules that fired (of the packs, and structural ones such as
+    /// `darklink.hidden-links`), each once, with the highest severity of
+    /// its findings; in the order they first fired.
     pub rules: Vec<(String, Severity)>,
 }
 
@@ -356,28 +361,42 @@ pub fn content_type_of(path: &Path) -> Option<&'static str> {
     }
 }
 
-/// One file through the stage: a page or script as a scan reads it;
-/// anything the scan would not read (plain text) as one page of text.
+/// One file through the stage: a page or script as a scan reads it, the
+/// sample its own site (none of its outbound links in scope; government
+/// domains not dark links, as in the crawl; no register, so no other
+/// registered or trusted site); anything the scan would not read (plain
+/// text) as one page of text.
 fn analyse_file(
     rules: &RuleSet,
     origin: &Origin,
     path: &Path,
     bytes: &[u8],
 ) -> (Kind, Vec<Finding>) {
-    let (kind, url, page) = analyse::read_local_file(path, bytes, content_type_of(path));
-    let hits = rules.match_page(&page);
-    let now = crate::time::now_rfc3339();
-    (
-        kind,
-        analyse::page_findings(origin, &url, &page, &hits, rules, &now),
-    )
+    let (url, analysis) =
+        analyse::analyse_local_file(rules, origin, path, bytes, content_type_of(path));
+    let mut findings = analysis.findings;
+    findings.extend(analyse::dark_links(
+        origin,
+        &url,
+        &analysis.read.page,
+        sample_is_ours,
+    ));
+    (analysis.kind.unwrap_or(Kind::Other), findings)
 }
 
-/// Content findings (not the reserved ids) as distinct rules with their
+/// A link of a sample that is never a dark link: one without a host (a
+/// relative link resolves to the sample's own `file://` URL) or to a
+/// government domain.
+fn sample_is_ours(url: &url::Url) -> bool {
+    url.host_str()
+        .is_none_or(|h| analyse::trusted_or_gov(&h.to_ascii_lowercase(), &[]))
+}
+
+/// Findings that count (see [`counts`]) as distinct rules with their
 /// highest severity, in the order they first appear.
 fn content_rules(findings: &[Finding]) -> Vec<(String, Severity)> {
     let mut out: Vec<(String, Severity)> = Vec::new();
-    for f in findings.iter().filter(|f| is_content(&f.rule)) {
+    for f in findings.iter().filter(|f| counts(&f.rule)) {
         match out.iter_mut().find(|(id, _)| *id == f.rule) {
             Some((_, s)) => *s = (*s).max(f.severity),
             None => out.push((f.rule.clone(), f.severity)),
@@ -386,7 +405,20 @@ fn content_rules(findings: &[Finding]) -> Vec<(String, Severity)> {
     out
 }
 
-/// A finding of a rule pack, not a site-level one.
+/// Ids of findings about how a site was read, not about what it says:
+/// they never count as a hit.
+const OPERATIONAL_PREFIXES: [&str; 4] = ["site.", "link.", "crawl.", "page."];
+
+/// A finding that counts as a hit: a rule of the packs, or a structural
+/// finding about the page's content (`darklink.hidden-links`, and any
+/// other the stage adds), but not the operational `site.`/`link.`/
+/// `crawl.`/`page.` ones (an unreachable site, a broken link, an
+/// undecodable page).
+pub fn counts(rule: &str) -> bool {
+    !OPERATIONAL_PREFIXES.iter().any(|p| rule.starts_with(p))
+}
+
+/// A finding of a rule pack, not a site-level or structural one.
 pub fn is_content(rule: &str) -> bool {
     !RESERVED_PREFIXES.iter().any(|p| rule.starts_with(p))
 }
@@ -574,10 +606,23 @@ mod tests {
             "<html><body><div style=\"display:none\">百家乐</div></body></html>",
         )
         .unwrap();
+        // No spam word, but a hidden block of links to three other sites:
+        // the structural dark-link decision counts.
+        std::fs::write(
+            d.join("spam/5.html"),
+            "<html><body><p>区政府</p><div style=\"display:none\"><a href=\"http://a.example/1\">一</a><a href=\"https://b.example/\">二</a><a href=\"http://c.example/\">三</a></div></body></html>",
+        )
+        .unwrap();
+        // A portal's hidden tab panel: its own pages and other gov sites.
+        std::fs::write(
+            d.join("legit/3.html"),
+            "<html><body><div style=\"display:none\"><a href=\"/news/1.html\">要闻</a><a href=\"news/2.html\">通知</a><a href=\"http://www.gov.cn/\">中国政府网</a><a href=\"https://www.hebei.gov.cn/x\">河北</a><a href=\"http://www.usa.gov/\">usa</a></div></body></html>",
+        )
+        .unwrap();
         std::fs::write(
             d.join(LABELS),
             format!(
-                "{HEADER}spam/1.html\tspam\tgambling\ttune\ts\tn\nspam/2.js\tspam\tredirect-script\ttune\nspam/3.txt\tspam\tgambling\theldout\nspam/4.html\tspam\tporn\theldout\nlegit/1.html\tlegit\tcampaign-news\ttune\nlegit/2.html\tlegit\tgov-portal\theldout\n"
+                "{HEADER}spam/1.html\tspam\tgambling\ttune\ts\tn\nspam/2.js\tspam\tredirect-script\ttune\nspam/3.txt\tspam\tgambling\theldout\nspam/4.html\tspam\tporn\theldout\nlegit/1.html\tlegit\tcampaign-news\ttune\nlegit/2.html\tlegit\tgov-portal\theldout\nspam/5.html\tspam\tlink-farm\ttune\nlegit/3.html\tlegit\tgov-portal\ttune\n"
             ),
         )
         .unwrap();
@@ -594,9 +639,15 @@ mod tests {
         assert!(!ev.outcomes[3].hit());
         assert!(!ev.outcomes[4].hit(), "{:?}", ev.outcomes[4].rules);
 
+        assert_eq!(
+            ev.outcomes[6].rules,
+            vec![("darklink.hidden-links".to_string(), Severity::High)]
+        );
+        assert!(!ev.outcomes[7].hit(), "{:?}", ev.outcomes[7].rules);
+
         let all = &ev.all;
-        assert_eq!((all.spam, all.caught), (4, 3));
-        assert_eq!((all.legit, all.flagged, all.critical_on_legit), (2, 1, 1));
+        assert_eq!((all.spam, all.caught), (5, 4));
+        assert_eq!((all.legit, all.flagged, all.critical_on_legit), (3, 1, 1));
         assert_eq!(
             all.missed,
             vec![("porn".to_string(), "spam/4.html".to_string())]
@@ -613,11 +664,11 @@ mod tests {
             }
         );
         assert_eq!(all.categories.last().unwrap().class, Class::Legit);
-        assert!((all.recall() - 0.75).abs() < 1e-9);
-        assert!((all.false_positive_rate() - 0.5).abs() < 1e-9);
+        assert!((all.recall() - 0.8).abs() < 1e-9);
+        assert!((all.false_positive_rate() - 1.0 / 3.0).abs() < 1e-9);
 
-        assert_eq!((ev.tune.spam, ev.tune.caught), (2, 2));
-        assert_eq!((ev.tune.legit, ev.tune.flagged), (1, 0));
+        assert_eq!((ev.tune.spam, ev.tune.caught), (3, 3));
+        assert_eq!((ev.tune.legit, ev.tune.flagged), (2, 0));
         assert_eq!((ev.heldout.spam, ev.heldout.caught), (2, 1));
         assert_eq!(ev.heldout.critical_on_legit, 1);
         assert_eq!(ev.figures(Split::Heldout), &ev.heldout);
@@ -627,6 +678,22 @@ mod tests {
     fn reserved_ids_are_not_content() {
         assert!(!is_content("page.decode"));
         assert!(!is_content("site.unreachable"));
+        assert!(!is_content("darklink.hidden-links"));
         assert!(is_content("gambling-hidden"));
+    }
+
+    #[test]
+    fn structural_findings_count_and_operational_ones_do_not() {
+        assert!(counts("gambling-hidden"));
+        assert!(counts("darklink.hidden-links"));
+        assert!(counts("script.conditional-redirect"));
+        for id in [
+            "page.decode",
+            "site.unreachable",
+            "link.broken",
+            "crawl.truncated",
+        ] {
+            assert!(!counts(id), "{id}");
+        }
     }
 }

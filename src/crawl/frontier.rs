@@ -130,12 +130,6 @@ impl Crawl<'_> {
     }
 }
 
-/// A dark-link block takes at least this many hidden links to other sites…
-const DARK_LINKS_MIN: usize = 3;
-/// …to at least this many hosts (one hidden share button or tracking pixel
-/// is not a link farm).
-const DARK_HOSTS_MIN: usize = 2;
-
 impl Crawl<'_> {
     /// Is `url` on a site whose links are never dark links: this site's
     /// scope, a registered site, a trusted domain, or a government domain
@@ -150,35 +144,10 @@ impl Crawl<'_> {
     }
 
     /// `darklink.hidden-links` for a page whose hidden content links to
-    /// several other sites that are neither registered nor trusted.
+    /// several other sites that are neither registered nor trusted (the
+    /// decision is [`crate::analyse::dark_links`]).
     pub(super) fn dark_links(&self, page_url: &Url, page: &crate::page::Page) -> Option<Finding> {
-        let (count, hosts) =
-            crate::analyse::hidden_offsite_links(page, page_url, |u| self.is_ours(u));
-        if count < DARK_LINKS_MIN || hosts.len() < DARK_HOSTS_MIN {
-            return None;
-        }
-        let mut names: Vec<&str> = hosts.iter().map(|(h, _)| h.as_str()).collect();
-        let shown: Vec<&str> = names.iter().take(8).copied().collect();
-        let cause = format!(
-            "{count} hidden links to {} other sites, neither registered nor trusted: {}{}",
-            hosts.len(),
-            shown.join(", "),
-            if hosts.len() > shown.len() {
-                ", …"
-            } else {
-                ""
-            }
-        );
-        // The same block on every page is one row in reports: the key is
-        // the set of hosts, not the page.
-        names.sort_unstable();
-        let key = names.iter().take(5).copied().collect::<Vec<_>>().join(",");
-        let mut f = self
-            .origin
-            .site_finding(SiteRule::DarkLinks, page_url, &key, cause, None);
-        // About hidden content: reports show it as hidden.
-        f.hidden = true;
-        Some(f)
+        crate::analyse::dark_links(&self.origin, page_url, page, |u| self.is_ours(u))
     }
 }
 
@@ -188,12 +157,5 @@ pub(super) fn trusted_site(url: &Url, registered: &HashSet<String>, trusted: &[S
     let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
         return true;
     };
-    let under = |domain: &str| {
-        host.strip_suffix(domain)
-            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-    };
-    registered.contains(&host)
-        || trusted.iter().any(|d| under(d))
-        || under("gov.cn")
-        || under("gov")
+    registered.contains(&host) || crate::analyse::trusted_or_gov(&host, trusted)
 }

@@ -97,6 +97,9 @@ pub enum Reason {
         line: usize,
         column: usize,
     },
+    /// The hit's block holds this many distinct `exclude_context` words
+    /// (the rule's `exclude_block`): a warning paragraph.
+    ExcludeBlock { found: usize },
     /// The cell's column header holds one of the rule's `exclude_header` words.
     ExcludeHeader { word: String, header: String },
     /// No context word within the window, nor in the column header.
@@ -107,6 +110,10 @@ pub enum Reason {
     Field(Field),
     /// The rule counts only hidden text.
     NotHidden,
+    /// A `weak` term with no second signal: no other term of the rule on
+    /// the page, and no link to another site among the hidden blocks
+    /// around it.
+    NoSecondSignal,
 }
 
 impl std::fmt::Display for Reason {
@@ -140,6 +147,10 @@ impl std::fmt::Display for Reason {
                 }
                 Ok(())
             }
+            Reason::ExcludeBlock { found } => write!(
+                f,
+                "{found} distinct exclude_context words in the same block: a warning"
+            ),
             Reason::ExcludeHeader { word, header } => {
                 write!(f, "exclude_header `{word}` in the column header `{header}`")
             }
@@ -152,6 +163,9 @@ impl std::fmt::Display for Reason {
             }
             Reason::Field(field) => write!(f, "field `{field}` is not among the rule's fields"),
             Reason::NotHidden => f.write_str("visible text, rule counts hidden text only"),
+            Reason::NoSecondSignal => f.write_str(
+                "a weak term alone: no other term of the rule on the page, no link to another site in its hidden block",
+            ),
         }
     }
 }
@@ -762,6 +776,12 @@ impl Scan<'_> {
             survivors.push(hit);
         }
 
+        // Weak terms: a second signal, another distinct term of the rule on
+        // the page or a link to another site in the same hidden block.
+        if self.set.rules.iter().any(|r| !r.weak.is_empty()) {
+            survivors = self.second_signal(survivors);
+        }
+
         // min_distinct: distinct terms per rule over the page.
         let mut distinct: HashMap<usize, HashSet<&HitTerm>> = HashMap::new();
         for h in &survivors {
@@ -788,10 +808,72 @@ impl Scan<'_> {
         }
     }
 
+    /// Keep a hit of a `weak` term only with a second signal: another
+    /// distinct term of its rule among `survivors`, or (for a hit in hidden
+    /// content) a hidden link to another site in the run of hidden blocks
+    /// it lies in ([`offsite_link_near`]).
+    fn second_signal(&mut self, survivors: Vec<Hit>) -> Vec<Hit> {
+        let is_weak = |h: &Hit| match h.term {
+            HitTerm::Keyword(i) => self.set.rules[h.rule]
+                .weak_keyword
+                .get(i)
+                .copied()
+                .unwrap_or(false),
+            HitTerm::Folded(_) => false,
+        };
+        if !survivors.iter().any(is_weak) {
+            return survivors;
+        }
+        let mut distinct: HashMap<usize, HashSet<&HitTerm>> = HashMap::new();
+        for h in &survivors {
+            distinct.entry(h.rule).or_default().insert(&h.term);
+        }
+        let found: HashMap<usize, usize> =
+            distinct.into_iter().map(|(r, s)| (r, s.len())).collect();
+        let mut visible_hosts: Option<HashSet<String>> = None;
+        let mut link_near: HashMap<usize, bool> = HashMap::new();
+        let mut kept = Vec::with_capacity(survivors.len());
+        let mut dropped = Vec::new();
+        for hit in survivors {
+            if !is_weak(&hit) || found[&hit.rule] >= 2 {
+                kept.push(hit);
+                continue;
+            }
+            let page = self.page;
+            let near = *link_near.entry(hit.block).or_insert_with(|| {
+                let hosts = visible_hosts.get_or_insert_with(|| visible_link_hosts(page));
+                offsite_link_near(page, hit.block, hosts)
+            });
+            if near {
+                kept.push(hit);
+            } else {
+                dropped.push(hit);
+            }
+        }
+        for hit in dropped {
+            self.reject(hit, Reason::NoSecondSignal);
+        }
+        kept
+    }
+
     /// The nearest `exclude_context` word of the hit's rule within its
     /// window, in the hit's block, as a reason to drop it.
     fn excluded(&self, hit: &Hit, pos: Option<(usize, usize)>) -> Option<Reason> {
         let (start, end) = pos?;
+        let needed = self.set.rules[hit.rule].exclude_block;
+        if needed > 0 {
+            let mut words: Vec<u32> = self
+                .excludes
+                .iter()
+                .filter(|x| x.rule as usize == hit.rule && x.block as usize == hit.block)
+                .map(|x| x.word)
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            if words.len() >= needed {
+                return Some(Reason::ExcludeBlock { found: words.len() });
+            }
+        }
         let window = self.set.rules[hit.rule].exclude_window;
         let nearest = self
             .excludes
@@ -846,6 +928,64 @@ impl Scan<'_> {
             c.rule as usize == hit.rule && distance <= window
         })
     }
+}
+
+/// Blocks looked at on either side of a weak hit for a hidden link.
+const HIDDEN_RUN_MAX: usize = 64;
+
+/// The host of an absolute http(s) URL (or one starting `//`), lower case.
+fn link_host(text: &str) -> Option<String> {
+    let t = text.trim();
+    let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
+    let absolute = if lower.starts_with("//") {
+        format!("http:{t}")
+    } else if lower.starts_with("http://") || lower.starts_with("https://") {
+        t.to_string()
+    } else {
+        return None;
+    };
+    let url = url::Url::parse(&absolute).ok()?;
+    url.host_str().map(str::to_ascii_lowercase)
+}
+
+/// Hosts the page links to where a visitor sees it: the site itself and
+/// its partners, whose hidden links (a tab panel, a menu) are no signal.
+fn visible_link_hosts(page: &Page) -> HashSet<String> {
+    page.blocks
+        .iter()
+        .filter(|b| !b.hidden && b.field == Field::Link)
+        .filter_map(|b| link_host(&b.text))
+        .collect()
+}
+
+/// A hidden link to another site in the run of hidden blocks around
+/// `block` (at most [`HIDDEN_RUN_MAX`] each way): an absolute URL whose
+/// host is neither linked visibly on the page nor a government domain.
+/// The dark-link block a hidden campaign word sits in; a portal's hidden
+/// tab panel links to its own site or to other government sites.
+fn offsite_link_near(page: &Page, block: usize, visible_hosts: &HashSet<String>) -> bool {
+    let blocks = &page.blocks;
+    if !blocks[block].hidden {
+        return false;
+    }
+    let offsite = |i: usize| {
+        let b = &blocks[i];
+        b.field == Field::Link
+            && link_host(&b.text).is_some_and(|h| {
+                let gov = ["gov.cn", "gov"].iter().any(|d| {
+                    h.strip_suffix(d)
+                        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+                });
+                !gov && !visible_hosts.contains(&h)
+            })
+    };
+    let after = (block..blocks.len())
+        .take(HIDDEN_RUN_MAX)
+        .take_while(|&i| blocks[i].hidden);
+    let before = (block.saturating_sub(HIDDEN_RUN_MAX)..block)
+        .rev()
+        .take_while(|&i| blocks[i].hidden);
+    after.chain(before).any(offsite)
 }
 
 /// Header text as `exclude_header` words are compared: folded like terms,

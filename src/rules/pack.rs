@@ -77,10 +77,18 @@ pub struct RuleSpec {
     /// characters of one of them, in the same block (warnings quoting spam).
     pub exclude_context: Vec<Located>,
     pub exclude_window: usize,
+    /// Drop a hit whose block holds this many distinct `exclude_context`
+    /// words anywhere (a warning paragraph); 0: off.
+    pub exclude_block: usize,
     /// Words that drop a hit in a table cell whose column header holds one
     /// of them (an amount column).
     pub exclude_header: Vec<Located>,
     pub min_distinct: usize,
+    /// Terms that are not enough on their own (`weak`, as written); they
+    /// are also among `keywords`.
+    pub weak: Vec<Located>,
+    /// Per keyword: it is one of `weak` and its hit needs a second signal.
+    pub weak_keyword: Vec<bool>,
     /// Bit set of [`Field::bit`].
     pub fields: u8,
     pub hidden_only: bool,
@@ -118,7 +126,18 @@ impl RuleSpec {
             )
         };
         let exclude_header = texts(&self.exclude_header);
-        let later = [exclude.as_str(), exclude_header.as_str()];
+        let weak = texts(&self.weak);
+        let exclude_block = if self.exclude_block == 0 {
+            String::new()
+        } else {
+            self.exclude_block.to_string()
+        };
+        let later = [
+            exclude.as_str(),
+            exclude_header.as_str(),
+            weak.as_str(),
+            exclude_block.as_str(),
+        ];
         let used = later
             .iter()
             .rposition(|s| !s.is_empty())
@@ -194,9 +213,12 @@ struct RuleToml {
     #[serde(default)]
     exclude_context: Vec<Spanned<String>>,
     exclude_window: Option<Spanned<i64>>,
+    exclude_block: Option<Spanned<i64>>,
     #[serde(default)]
     exclude_header: Vec<Spanned<String>>,
     min_distinct: Option<Spanned<i64>>,
+    #[serde(default)]
+    weak: Vec<Spanned<String>>,
     fields: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     hidden_only: bool,
@@ -355,6 +377,22 @@ fn convert(
             return Err(k.loc.error("empty keyword"));
         }
     }
+    // Weak terms are keywords too; one already among them (from a
+    // keywords file) is marked rather than repeated.
+    let weak: Vec<Located> = r.weak.into_iter().map(located).collect();
+    let mut weak_keyword = vec![false; keywords.len()];
+    for w in &weak {
+        if w.text.trim().is_empty() {
+            return Err(w.loc.error("empty weak term"));
+        }
+        match keywords.iter().position(|k| k.text == w.text) {
+            Some(i) => weak_keyword[i] = true,
+            None => {
+                keywords.push(w.clone());
+                weak_keyword.push(true);
+            }
+        }
+    }
     let regex: Vec<Located> = r.regex.into_iter().map(located).collect();
     if keywords.is_empty() && regex.is_empty() {
         return Err(rule_loc.error(format!(
@@ -387,6 +425,14 @@ fn convert(
         None => DEFAULT_EXCLUDE_WINDOW,
         Some(w) if *w.get_ref() >= 0 => *w.get_ref() as usize,
         Some(w) => return Err(at(w.span().start).error("exclude_window must not be negative")),
+    };
+    let exclude_block = match r.exclude_block {
+        None => 0,
+        Some(n) if *n.get_ref() >= 2 && !r.exclude_context.is_empty() => *n.get_ref() as usize,
+        Some(n) => {
+            return Err(at(n.span().start)
+                .error("exclude_block must be at least 2, and needs exclude_context words"))
+        }
     };
     let min_distinct = match r.min_distinct {
         None => 1,
@@ -430,8 +476,11 @@ fn convert(
         allow: r.allow.into_iter().map(located).collect(),
         exclude_context: r.exclude_context.into_iter().map(located).collect(),
         exclude_window,
+        exclude_block,
         exclude_header: r.exclude_header.into_iter().map(located).collect(),
         min_distinct,
+        weak,
+        weak_keyword,
         fields,
         hidden_only: r.hidden_only,
         tests_hit: tests.hit,

@@ -32,32 +32,32 @@ struct Floor {
 /// never lower one to make a change pass. The sample counts change only
 /// when the set does. (Four legitimate script samples were added for
 /// `script.conditional-redirect`; two of them, referrer attribution and
-/// frame busting, are hit by the word rules malicious-search-referrer and
-/// malicious-referrer-redirect: the ceilings of legitimate pages flagged
-/// rose by those two with the set, not with a change to the packs.)
+/// frame busting, were hit by the word rules malicious-search-referrer and
+/// malicious-referrer-redirect, which the structural finding replaced: it
+/// catches the same spam and neither of those.)
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 42,
-        caught_at_least: 24,
+        caught_at_least: 32,
         legit: 106,
-        flagged_at_most: 2,
+        flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
         spam: 19,
-        caught_at_least: 9,
+        caught_at_least: 10,
         legit: 55,
-        flagged_at_most: 3,
+        flagged_at_most: 2,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
         spam: 61,
-        caught_at_least: 33,
+        caught_at_least: 42,
         legit: 161,
-        flagged_at_most: 5,
+        flagged_at_most: 2,
         critical_on_legit_at_most: 0,
     },
 ];

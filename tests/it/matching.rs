@@ -283,6 +283,109 @@ hidden_only = true"#,
 }
 
 #[test]
+fn exclude_block_drops_hits_in_a_warning_paragraph_whatever_the_distance() {
+    let s = rule(
+        r#"keywords = ["刷单返利"]
+exclude_context = ["诈骗", "警方", "被骗"]
+exclude_block = 3"#,
+    );
+    let far = "，以下情况需要注意：一切声称短视频点赞、购物类信息；一切下载App后进行刷单返利操作";
+    // Two distinct words far away: kept; three: dropped.
+    assert_eq!(
+        hits(&s, &format!("警方通报，诈骗高发{far}")),
+        vec!["刷单返利"]
+    );
+    assert!(hits(&s, &format!("警方通报，被骗者众，诈骗高发{far}")).is_empty());
+    // Another block's words never count.
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "警方通报，被骗者众，诈骗高发"),
+            Block::new(Field::Text, far),
+        ],
+    };
+    assert_eq!(s.match_page(&page).len(), 1);
+    // It needs exclude_context and at least 2.
+    for body in [
+        "keywords = [\"x\"]\nexclude_block = 3",
+        "keywords = [\"x\"]\nexclude_context = [\"y\"]\nexclude_block = 1",
+    ] {
+        let toml = format!("[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\n{body}\n");
+        let e = Packs::from_text(Path::new("t.toml"), &toml)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("exclude_block must be at least 2"), "{e}");
+    }
+}
+
+#[test]
+fn a_weak_term_needs_a_second_signal() {
+    let s = rule(
+        r#"keywords = ["百家乐"]
+weak = ["网络赌博", "赌博网站"]
+hidden_only = true"#,
+    );
+    let matched = |blocks: Vec<Block>| {
+        let page = Page { blocks };
+        s.match_page(&page)
+            .iter()
+            .map(|h| h.matched(&page).to_string())
+            .collect::<Vec<_>>()
+    };
+    let hidden = |field, text: &str| Block::new(field, text).hidden(true);
+    // Alone in a hidden headline (a portal's tab panel): no.
+    assert!(matched(vec![hidden(Field::Text, "远离网络赌博")]).is_empty());
+    // A tab panel linking to its own site (linked visibly too) or to a
+    // government site: still no.
+    assert!(matched(vec![
+        Block::new(Field::Link, "https://www.school.edu.cn/"),
+        hidden(Field::Anchor, "远离网络赌博"),
+        hidden(Field::Link, "https://www.school.edu.cn/news/1.html"),
+        hidden(Field::Link, "http://www.gov.cn/x.htm"),
+    ])
+    .is_empty());
+    // A link to another site in the same hidden block: yes.
+    assert_eq!(
+        matched(vec![
+            hidden(Field::Anchor, "网络赌博"),
+            hidden(Field::Link, "//spam.example/"),
+        ]),
+        vec!["网络赌博"]
+    );
+    // …but not across a visible block.
+    assert!(matched(vec![
+        hidden(Field::Anchor, "网络赌博"),
+        Block::new(Field::Text, "新闻"),
+        hidden(Field::Link, "http://spam.example/"),
+    ])
+    .is_empty());
+    // Two distinct terms, or a strong term beside it: yes.
+    assert_eq!(
+        matched(vec![hidden(Field::Text, "网络赌博 赌博网站")]).len(),
+        2
+    );
+    assert_eq!(
+        matched(vec![
+            hidden(Field::Text, "网络赌博"),
+            hidden(Field::Text, "百家乐")
+        ])
+        .len(),
+        2
+    );
+    // The reason is given.
+    let page = Page::from_text("网络赌博");
+    let out = s.match_page_with(
+        &page,
+        sitesweep::rules::MatchOptions {
+            explain: true,
+            term_logic_only: true,
+            only_rule: None,
+        },
+    );
+    assert!(out.hits.is_empty());
+    assert_eq!(out.rejected[0].reason, Reason::NoSecondSignal);
+}
+
+#[test]
 fn hits_report_original_text_range_and_snippet() {
     let s = rule(r#"keywords = ["百家乐"]"#);
     let text = "友情链接：ＡＢＣ 百.家.乐 澳门";
