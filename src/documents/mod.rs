@@ -25,6 +25,8 @@ mod csv;
 mod ole;
 mod pdf;
 mod sheet;
+#[doc(hidden)]
+pub mod testgen;
 mod word;
 mod zipped;
 
@@ -440,6 +442,13 @@ pub fn read_as(
         return Err(Unreadable::new(
             Some(format),
             format!("over the {} cap", limits.cap_text()),
+        ));
+    }
+    // A password-protected xlsx or docx is an OLE2 file, whatever its name.
+    if bytes.starts_with(&ole::MAGIC) && ole::kind(bytes) == ole::Kind::Encrypted {
+        return Err(Unreadable::new(
+            Some(format),
+            "encrypted Office document (password-protected)",
         ));
     }
     // Our own readers do not panic; the crates under them may on hostile
