@@ -477,7 +477,11 @@ pub fn read_as(
         }
         Ok(sink.finish(format))
     };
-    match catch_unwind(AssertUnwindSafe(run)) {
+    quiet_panics();
+    let was = QUIET.with(|q| q.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(run));
+    QUIET.with(|q| q.set(was));
+    match result {
         Ok(result) => result,
         Err(panic) => {
             let what = panic
@@ -491,6 +495,28 @@ pub fn read_as(
             ))
         }
     }
+}
+
+thread_local! {
+    /// This thread is reading a document: a panic in a reader is caught and
+    /// becomes an Unreadable, so the panic hook says nothing.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Wrap the panic hook once so that panics caught while reading a
+/// document print nothing (pdf-extract panics on many damaged files; a
+/// scan reading thousands would fill the terminal). Panics anywhere else,
+/// and on other threads, are reported as before.
+fn quiet_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// `C7` for row 6, column 2 (both from 0).
