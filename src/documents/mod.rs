@@ -114,8 +114,29 @@ impl Format {
         })
     }
 
-    fn is_text(self) -> bool {
+    /// CSV and plain text: read only when nothing else (a page, a script,
+    /// a sitemap) claims the body.
+    pub fn is_text(self) -> bool {
         matches!(self, Format::Csv | Format::Txt)
+    }
+
+    /// "a PDF document", "an xlsx spreadsheet" …: what `rules explain`
+    /// says it read.
+    pub fn described(self) -> &'static str {
+        match self {
+            Format::Pdf => "a PDF document",
+            Format::Xlsx => "an xlsx spreadsheet",
+            Format::Xlsb => "an xlsb spreadsheet",
+            Format::Xls => "an xls spreadsheet",
+            Format::Et => "a WPS spreadsheet (.et)",
+            Format::Ods => "an ods spreadsheet",
+            Format::Docx => "a docx document",
+            Format::Odt => "an odt document",
+            Format::Doc => "a Word 97-2003 document (.doc)",
+            Format::Wps => "a WPS document (.wps)",
+            Format::Csv => "a CSV file",
+            Format::Txt => "a plain text file",
+        }
     }
 }
 
@@ -386,8 +407,13 @@ fn looks_binary(bytes: &[u8]) -> bool {
 /// from `.doc`, which share their container).
 fn by_magic(bytes: &[u8], hint: Hint) -> Option<Format> {
     let head = &bytes[..bytes.len().min(1024)];
-    if find(head, b"%PDF-").is_some() {
-        return Some(Format::Pdf);
+    // Readers accept junk before the header; a page quoting `%PDF-` is
+    // not a PDF.
+    let html = hint.essence().is_some_and(|e| e.contains("html"));
+    if let Some(at) = find(head, b"%PDF-") {
+        if at == 0 || !html {
+            return Some(Format::Pdf);
+        }
     }
     if bytes.starts_with(&ole::MAGIC) {
         let ext = hint.extension();

@@ -681,6 +681,7 @@ impl State {
                 hidden: hidden || self.ctx.hidden,
                 text,
                 header: None,
+                location: None,
             });
         }
     }
@@ -750,6 +751,7 @@ impl State {
                     header: header
                         .clone()
                         .filter(|_| b.field == Field::Text || b.field == Field::Anchor),
+                    location: None,
                 });
             }
         }
@@ -815,6 +817,7 @@ impl State {
                 hidden: hidden || self.ctx.hidden,
                 text: piece.to_string(),
                 header: None,
+                location: None,
             });
         }
         if level < MAX_NESTING {

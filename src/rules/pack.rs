@@ -82,7 +82,7 @@ pub struct RuleSpec {
     pub exclude_header: Vec<Located>,
     pub min_distinct: usize,
     /// Bit set of [`Field::bit`].
-    pub fields: u8,
+    pub fields: u16,
     pub hidden_only: bool,
     pub tests_hit: Vec<String>,
     pub tests_miss: Vec<String>,
@@ -400,7 +400,7 @@ fn convert(
             for f in list {
                 let field = Field::parse(f.get_ref()).ok_or_else(|| {
                     at(f.span().start).error(format!(
-                        "unknown field `{}`: use title, meta, text, anchor, link, script or url",
+                        "unknown field `{}`: use title, meta, text, anchor, link, script, url, code or attachment",
                         f.get_ref()
                     ))
                 })?;
