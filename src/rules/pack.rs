@@ -118,7 +118,24 @@ impl RuleSpec {
             )
         };
         let exclude_header = texts(&self.exclude_header);
-        let later = [exclude.as_str(), exclude_header.as_str()];
+        // The `attachment` field came later too: the fields hash as they
+        // did before it, and whether a rule reads attachments counts only
+        // where it differs from the usual (read by a rule that names no
+        // fields, not by one that names others).
+        let legacy = self.fields & 0xFF;
+        let legacy_all = Field::ALL
+            .iter()
+            .filter(|f| **f != Field::Attachment)
+            .fold(0, |acc, f| acc | f.bit());
+        let reads_attachments = self.applies_to(Field::Attachment);
+        let attachment = if reads_attachments == (legacy == legacy_all) {
+            ""
+        } else if reads_attachments {
+            "attachment"
+        } else {
+            "no attachment"
+        };
+        let later = [exclude.as_str(), exclude_header.as_str(), attachment];
         let used = later
             .iter()
             .rposition(|s| !s.is_empty())
@@ -134,7 +151,7 @@ impl RuleSpec {
                 &self.context_window.to_string(),
                 &texts(&self.allow),
                 &self.min_distinct.to_string(),
-                &self.fields.to_string(),
+                &legacy.to_string(),
                 &format!(
                     "{} {} {} {} {}",
                     self.hidden_only, n.width, n.case, n.traditional, n.separators
