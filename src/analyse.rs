@@ -133,13 +133,34 @@ pub struct Read {
     pub parser_cut: bool,
     /// No charset decodes it cleanly: the best guess.
     pub undecodable: Option<&'static str>,
-    /// A document that could not be read: why (`encrypted PDF`, `corrupt
-    /// xlsx: …`, `over the 20 MiB cap after decompression`, `format not
-    /// read: .doc`), for `attachment.unreadable`.
+    /// For a document: its format, and whether it was read (boxed: the
+    /// crawl moves `Read`s around by value).
+    pub document: Option<Box<DocumentRead>>,
+}
+
+/// What reading a document gave besides its blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRead {
+    pub format: Format,
+    /// Why it could not be read (`encrypted PDF`, `corrupt xlsx: …`, `over
+    /// the 20 MiB cap after decompression`, `format not read: .doc`): for
+    /// `attachment.unreadable`.
     pub unreadable: Option<String>,
-    /// A document read only in part: which limit cut it (cells, pages,
-    /// time, nesting, pages that failed).
-    pub document_cut: Option<String>,
+    /// Read only in part: which limit cut it (cells, pages, time, nesting,
+    /// pages that failed).
+    pub cut: Option<String>,
+}
+
+impl Read {
+    /// A document that could not be read: why.
+    pub fn unreadable(&self) -> Option<&str> {
+        self.document.as_ref()?.unreadable.as_deref()
+    }
+
+    /// A document read only in part: why.
+    pub fn document_cut(&self) -> Option<&str> {
+        self.document.as_ref()?.cut.as_deref()
+    }
 }
 
 /// Decode and extract a body of the given kind.
@@ -186,8 +207,7 @@ pub fn read(body: &Body, kind: Kind) -> Read {
         script_redirect,
         parser_cut: extracted.truncated,
         undecodable: decoded.errors.then_some(decoded.charset),
-        unreadable: None,
-        document_cut: None,
+        document: None,
     }
 }
 
@@ -196,6 +216,13 @@ pub fn read(body: &Body, kind: Kind) -> Read {
 /// location in the document and, for a cell, its column header.
 pub fn read_document(body: &Body, format: Format, limits: &Limits) -> Read {
     let hint = Hint::new(body.content_type, body.url.path());
+    let note = |unreadable: Option<String>, cut: Option<String>| {
+        Some(Box::new(DocumentRead {
+            format,
+            unreadable,
+            cut,
+        }))
+    };
     match documents::read_as(body.bytes, format, hint, limits) {
         Ok(doc) => {
             let blocks = doc
@@ -210,16 +237,16 @@ pub fn read_document(body: &Body, format: Format, limits: &Limits) -> Read {
             Read {
                 page: Page { blocks },
                 readable: true,
-                document_cut: doc.cut,
+                document: note(None, doc.cut),
                 ..Read::default()
             }
         }
         Err(e) if body.truncated => Read {
-            unreadable: Some(format!("cut short by the download cap ({e})")),
+            document: note(Some(format!("cut short by the download cap ({e})")), None),
             ..Read::default()
         },
         Err(e) => Read {
-            unreadable: Some(e.cause),
+            document: note(Some(e.cause), None),
             ..Read::default()
         },
     }
@@ -447,7 +474,7 @@ mod tests {
             "/download.jsp?id=7",
         );
         assert_eq!(a.kind, Some(Kind::Document(Format::Xlsx)));
-        assert!(a.read.readable && a.read.unreadable.is_none());
+        assert!(a.read.readable && a.read.unreadable().is_none());
         let id = &a.read.page.blocks[5];
         assert_eq!(id.field, Field::Attachment);
         assert_eq!(id.location.as_deref(), Some("名单!B3"));
@@ -519,12 +546,7 @@ mod tests {
     #[test]
     fn an_unreadable_document_says_why_and_pages_stay_pages() {
         let a = analysed(b"%PDF-1.7 cut", Some("application/pdf"), "/a.pdf");
-        assert!(a
-            .read
-            .unreadable
-            .as_deref()
-            .unwrap()
-            .starts_with("corrupt pdf"));
+        assert!(a.read.unreadable().unwrap().starts_with("corrupt pdf"));
         assert!(!a.read.readable && a.findings.is_empty());
         let a = analysed(b"<html><body>ok</body></html>", Some("text/html"), "/a.pdf");
         assert_eq!(a.kind, Some(Kind::Html));

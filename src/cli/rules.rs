@@ -128,7 +128,7 @@ fn file_page(path: &Path) -> Result<Page, Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
     let (kind, _, read) = analyse::read_local(path, &bytes, None);
-    if let Some(cause) = read.unreadable {
+    if let Some(cause) = read.unreadable() {
         return Err(InputError::plain(format!(
             "{}: {} that cannot be read: {cause}",
             path.display(),
@@ -136,7 +136,7 @@ fn file_page(path: &Path) -> Result<Page, Error> {
         ))
         .into());
     }
-    if let Some(cut) = read.document_cut {
+    if let Some(cut) = read.document_cut() {
         eprintln!("{}: read in part: {cut}", path.display());
     }
     Ok(read.page)

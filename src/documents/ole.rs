@@ -33,7 +33,7 @@ fn names(bytes: &[u8]) -> Vec<String> {
         let entry = &bytes[at..at + 128];
         let len = u16::from_le_bytes([entry[64], entry[65]]) as usize;
         let kind = entry[66];
-        if (4..=64).contains(&len) && len % 2 == 0 && matches!(kind, 1 | 2 | 5) {
+        if (4..=64).contains(&len) && len.is_multiple_of(2) && matches!(kind, 1 | 2 | 5) {
             let units: Vec<u16> = entry[..len - 2]
                 .chunks_exact(2)
                 .map(|c| u16::from_le_bytes([c[0], c[1]]))
