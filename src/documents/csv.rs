@@ -20,10 +20,16 @@ pub fn read(bytes: &[u8], format: Format, content_type: Option<&str>, sink: &mut
         }
         return;
     }
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delimiter = [b',', b'\t', b';', b'|']
+    // The delimiter most used in the first lines (a title line above the
+    // table has none); a comma when none is.
+    let head: Vec<&str> = text.lines().take(20).collect();
+    let delimiter = [b'|', b';', b'\t', b',']
         .into_iter()
-        .max_by_key(|&d| first.bytes().filter(|&b| b == d).count())
+        .max_by_key(|&d| {
+            head.iter()
+                .map(|l| l.bytes().filter(|&b| b == d).count())
+                .sum::<usize>()
+        })
         .unwrap_or(b',');
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)

@@ -456,15 +456,21 @@ fn an_oversize_document_is_unreadable() {
 
 #[test]
 fn a_gbk_csv_is_decoded_and_its_header_is_context() {
-    let bytes = gbk("姓名,手机号码,备注\r\n张三,13800138000,一组\r\n李四,13912345678,\r\n");
+    let bytes =
+        gbk("2024年名单\r\n姓名,手机号码,备注\r\n张三,13800138000,一组\r\n李四,13912345678,\r\n");
     assert!(std::str::from_utf8(&bytes).is_err());
     let hint = Hint::new(Some("text/csv"), "/export.do");
     assert_eq!(sniff(&bytes, hint), Some(Format::Csv));
     let doc = read(&bytes, hint, &Limits::default()).unwrap();
-    let cell = at(&doc, "B3");
+    let cell = at(&doc, "B4");
     assert_eq!(cell.text, "13912345678");
     assert_eq!(cell.context.as_deref(), Some("手机号码"));
-    assert_eq!(at(&doc, "A2").text, "张三");
+    assert_eq!(at(&doc, "A3").text, "张三");
+    assert_eq!(
+        at(&doc, "A1").context,
+        None,
+        "a title line above the header"
+    );
     // text/plain named .csv is a CSV; a .txt is lines.
     assert_eq!(
         sniff(&bytes, Hint::new(Some("text/plain"), "/a.csv")),
