@@ -28,6 +28,9 @@ const HEADER_SEARCH_ROWS: usize = 30;
 const WIDTH_ROWS: usize = 5;
 
 pub fn read(bytes: &[u8], format: Format, sink: &mut Sink) -> Result<(), Unreadable> {
+    if format == Format::Ods {
+        ods_guard(bytes, sink.limits)?;
+    }
     let cursor = Cursor::new(bytes);
     let corrupt = |e: &dyn std::fmt::Display| cause(format, &e.to_string());
     let mut book: Sheets<Cursor<&[u8]>> = match format {
@@ -44,14 +47,38 @@ pub fn read(bytes: &[u8], format: Format, sink: &mut Sink) -> Result<(), Unreada
             calamine::open_workbook_from_rs::<Xls<_>, _>(cursor).map_err(|e| corrupt(&e))?,
         ),
     };
-    for name in book.sheet_names() {
+    let names = book.sheet_names();
+    let mut failed: Vec<(String, Unreadable)> = Vec::new();
+    for name in &names {
         if sink.full() {
             break;
         }
+        if let Err(e) = read_sheet(&mut book, name, format, sink) {
+            failed.push((name.clone(), e));
+        }
+    }
+    if !failed.is_empty() {
+        if failed.len() == names.len() {
+            return Err(failed.swap_remove(0).1);
+        }
+        let list: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+        sink.cut(format!("sheets not readable: {}", list.join(", ")));
+    }
+    Ok(())
+}
+
+fn read_sheet(
+    book: &mut Sheets<Cursor<&[u8]>>,
+    name: &str,
+    format: Format,
+    sink: &mut Sink,
+) -> Result<(), Unreadable> {
+    let corrupt = |e: &dyn std::fmt::Display| cause(format, &e.to_string());
+    {
         let room = sink.limits.max_cells.saturating_sub(sink.blocks.len());
         let mut cells = Vec::new();
-        if let Sheets::Xlsx(x) = &mut book {
-            let mut reader = x.worksheet_cells_reader(&name).map_err(|e| corrupt(&e))?;
+        if let Sheets::Xlsx(x) = book {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| corrupt(&e))?;
             while let Some(cell) = reader.next_cell().map_err(|e| corrupt(&e))? {
                 let (row, col) = cell.get_position();
                 let data: Data = cell.get_value().clone().into();
@@ -68,7 +95,7 @@ pub fn read(bytes: &[u8], format: Format, sink: &mut Sink) -> Result<(), Unreada
                 }
             }
         } else {
-            let range = book.worksheet_range(&name).map_err(|e| corrupt(&e))?;
+            let range = book.worksheet_range(name).map_err(|e| corrupt(&e))?;
             let (r0, c0) = range.start().unwrap_or((0, 0));
             for (r, c, data) in range.used_cells() {
                 if let Some((text, is_text)) = cell_text(data) {
@@ -99,6 +126,79 @@ fn cause(format: Format, text: &str) -> Unreadable {
     } else {
         Unreadable::corrupt(format, text)
     }
+}
+
+/// calamine expands ODF's repeated rows and cells into a dense range (up
+/// to a million rows): count what a sheet's repeats expand to before it
+/// does, up to the last cell with a value in each row (trailing empty
+/// repeats, which every LibreOffice file ends with, cost nothing).
+fn ods_guard(bytes: &[u8], limits: &super::Limits) -> Result<(), Unreadable> {
+    use quick_xml::events::Event;
+    let format = Format::Ods;
+    let mut archive = super::zipped::open(bytes, format)?;
+    let mut budget = limits.max_bytes;
+    let Some(xml) = super::zipped::entry(&mut archive, "content.xml", format, &mut budget, limits)?
+    else {
+        return Err(Unreadable::corrupt(format, "no content.xml in the archive"));
+    };
+    let number = |e: &quick_xml::events::BytesStart, key: &[u8]| -> u64 {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == key)
+            .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
+            .unwrap_or(1)
+    };
+    // Dense cells a sheet may be expanded to; a safe multiple of the cells
+    // we read, since the range also holds the empty cells between.
+    let most = (limits.max_cells as u64).saturating_mul(20).max(1_000_000);
+    let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+    let mut buf = Vec::new();
+    let (mut total, mut row_repeat, mut col, mut last) = (0u64, 1u64, 0u64, 0u64);
+    loop {
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| Unreadable::corrupt(format, e))?;
+        let (e, empty) = match &event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(e) if e.local_name().as_ref() == b"table-row" => {
+                total = total.saturating_add(row_repeat.saturating_mul(last));
+                if total > most {
+                    return Err(Unreadable::new(
+                        Some(format),
+                        format!("its repeated rows and cells expand to more than {most} cells"),
+                    ));
+                }
+                buf.clear();
+                continue;
+            }
+            Event::Eof => break,
+            _ => {
+                buf.clear();
+                continue;
+            }
+        };
+        match e.local_name().as_ref() {
+            b"table-row" => {
+                row_repeat = number(e, b"table:number-rows-repeated").min(1 << 20);
+                (col, last) = (0, 0);
+            }
+            b"table-cell" | b"covered-table-cell" => {
+                let repeat = number(e, b"table:number-columns-repeated").min(1 << 14);
+                let valued = !empty
+                    || e.attributes()
+                        .flatten()
+                        .any(|a| a.key.as_ref() == b"office:value-type");
+                col = col.saturating_add(repeat);
+                if valued {
+                    last = col;
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(())
 }
 
 /// A cell's text as a person sees it; None for empty and error cells. An

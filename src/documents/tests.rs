@@ -561,3 +561,29 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn an_ods_whose_repeats_would_expand_past_the_limit_is_refused() {
+    let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0""#;
+    let sheet = |rows: &str| {
+        let content = format!(
+            r#"<office:document-content {ns}><office:body><office:spreadsheet><table:table table:name="S">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        );
+        zip(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet".as_slice()),
+            ("content.xml", content.as_bytes()),
+            ("META-INF/manifest.xml", br#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>"#.as_slice()),
+        ])
+    };
+    let bomb = sheet(
+        r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>"#,
+    );
+    let err = read(&bomb, Hint::default(), &Limits::default()).unwrap_err();
+    assert!(err.cause.contains("expand to more than"), "{err}");
+    // LibreOffice's trailing empty repeats cost nothing.
+    let normal = sheet(
+        r#"<table:table-row><table:table-cell office:value-type="string"><text:p>姓名</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16383"/></table:table-row><table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#,
+    );
+    let doc = read(&normal, Hint::default(), &Limits::default()).unwrap();
+    assert_eq!(doc.blocks.len(), 1);
+}
