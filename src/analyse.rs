@@ -5,12 +5,16 @@
 //! pool), `rules explain --url` and `--file`, and so the demo. What kind of
 //! body it is (HTML, a script file of the site, a sitemap) is decided here
 //! too, once, so a script is read as a script whichever way it arrives.
+//! A linked document (PDF, spreadsheet, Word file, CSV, text) is read by
+//! [`crate::documents`] into blocks of field `attachment`, each with its
+//! location in the document.
 
 use crate::decode;
+use crate::documents::{self, Format, Hint, Limits};
 use crate::extract::{self, sitemap};
 use crate::findings::{Finding, Origin, SiteRule, Status};
 use crate::ids::fingerprint;
-use crate::page::{Field, Page};
+use crate::page::{Block, Field, Page};
 use crate::rules::{Hit, RuleSet};
 use std::collections::HashMap;
 use url::Url;
@@ -42,7 +46,10 @@ pub enum Kind {
     Script,
     /// sitemap.xml: a list of URLs, no text.
     Sitemap,
-    /// Anything else (images, PDFs, plain text): not read.
+    /// A document: PDF, spreadsheet, Word or ODF file, CSV, plain text
+    /// (read or, as `.doc`, said unreadable).
+    Document(Format),
+    /// Anything else (images, archives, media): not read.
     Other,
 }
 
@@ -52,16 +59,23 @@ impl Kind {
             Kind::Html => "HTML",
             Kind::Script => "a script",
             Kind::Sitemap => "a sitemap",
-            Kind::Other => "neither page nor script (not read)",
+            Kind::Document(f) => f.described(),
+            Kind::Other => "neither page, script nor document (not read)",
         }
     }
 
-    /// By content type, URL and the first bytes: a sitemap by its root
-    /// element, a script by its type or a `.js` URL not served as HTML,
-    /// HTML by its type or, without one, by a sniff.
+    /// By content type, URL and the first bytes: a binary document by its
+    /// magic bytes (then type, then name: [`documents::sniff`]), a sitemap
+    /// by its root element, a script by its type or a `.js` URL not served
+    /// as HTML, HTML by its type or, without one, by a sniff, and last a
+    /// CSV or plain text document.
     pub fn of(body: &Body) -> Kind {
         let ct = body.content_type.map(str::to_ascii_lowercase);
         let ct = ct.as_deref();
+        let document = documents::sniff(body.bytes, Hint::new(ct, body.url.path()));
+        if let Some(f) = document.filter(|f| !f.is_text()) {
+            return Kind::Document(f);
+        }
         if looks_binary(body.bytes) {
             return Kind::Other;
         }
@@ -77,7 +91,10 @@ impl Kind {
         if is_html(ct, body.bytes) {
             return Kind::Html;
         }
-        Kind::Other
+        match document {
+            Some(f) => Kind::Document(f),
+            None => Kind::Other,
+        }
     }
 }
 
@@ -130,6 +147,34 @@ pub struct Read {
     pub parser_cut: bool,
     /// No charset decodes it cleanly: the best guess.
     pub undecodable: Option<&'static str>,
+    /// For a document: its format, and whether it was read (boxed: the
+    /// crawl moves `Read`s around by value).
+    pub document: Option<Box<DocumentRead>>,
+}
+
+/// What reading a document gave besides its blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRead {
+    pub format: Format,
+    /// Why it could not be read (`encrypted PDF`, `corrupt xlsx: …`, `over
+    /// the 20 MiB cap after decompression`, `format not read: .doc`): for
+    /// `attachment.unreadable`.
+    pub unreadable: Option<String>,
+    /// Read only in part: which limit cut it (cells, pages, time, nesting,
+    /// pages that failed).
+    pub cut: Option<String>,
+}
+
+impl Read {
+    /// A document that could not be read: why.
+    pub fn unreadable(&self) -> Option<&str> {
+        self.document.as_ref()?.unreadable.as_deref()
+    }
+
+    /// A document read only in part: why.
+    pub fn document_cut(&self) -> Option<&str> {
+        self.document.as_ref()?.cut.as_deref()
+    }
 }
 
 /// Decode and extract a body of the given kind.
@@ -142,6 +187,7 @@ pub fn read(body: &Body, kind: Kind) -> Read {
                 ..Read::default()
             }
         }
+        Kind::Document(format) => return read_document(body, format, &Limits::default()),
         Kind::Other => return Read::default(),
         Kind::Html | Kind::Script => {}
     }
@@ -192,6 +238,48 @@ pub fn read(body: &Body, kind: Kind) -> Read {
         images,
         parser_cut: extracted.truncated,
         undecodable: decoded.errors.then_some(decoded.charset),
+        document: None,
+    }
+}
+
+/// Read a document body within `limits` (the crawl passes the site's
+/// `max_attachment_mb`): each block of field `attachment`, with its
+/// location in the document and, for a cell, its column header.
+pub fn read_document(body: &Body, format: Format, limits: &Limits) -> Read {
+    let hint = Hint::new(body.content_type, body.url.path());
+    let note = |unreadable: Option<String>, cut: Option<String>| {
+        Some(Box::new(DocumentRead {
+            format,
+            unreadable,
+            cut,
+        }))
+    };
+    match documents::read_as(body.bytes, format, hint, limits) {
+        Ok(doc) => {
+            let blocks = doc
+                .blocks
+                .into_iter()
+                .map(|b| {
+                    let mut block = Block::new(Field::Attachment, b.text).with_location(b.location);
+                    block.header = b.context;
+                    block
+                })
+                .collect();
+            Read {
+                page: Page { blocks },
+                readable: true,
+                document: note(None, doc.cut),
+                ..Read::default()
+            }
+        }
+        Err(e) if body.truncated => Read {
+            document: note(Some(format!("cut short by the download cap ({e})")), None),
+            ..Read::default()
+        },
+        Err(e) => Read {
+            document: note(Some(e.cause), None),
+            ..Read::default()
+        },
     }
 }
 
@@ -287,9 +375,9 @@ pub fn dark_links(
 
 /// A local file read as a scan reads a body of its kind: `file://` URL,
 /// content type by extension (`.html`/`.htm` a page, `.js` a script of the
-/// site, else as given or sniffed); a file the scan would not read (plain
-/// text) is one visible block of text. For `rules explain --file` and
-/// `rules eval`.
+/// site, else as given or sniffed; a document by its bytes); a file the
+/// scan would not read, and a plain-text file, is one visible block of
+/// text. For `rules explain --file` and `rules eval`.
 pub fn read_local_file(
     path: &std::path::Path,
     bytes: &[u8],
@@ -299,8 +387,9 @@ pub fn read_local_file(
     (kind, url, read.page)
 }
 
-/// [`read_local_file`], with all a read yields (structural evidence such
-/// as [`Read::conditional`] too), for [`structure_findings`].
+/// [`read_local_file`] with the whole [`Read`]: structural evidence such
+/// as [`Read::conditional`] (for [`structure_findings`]), a document's
+/// `unreadable` cause and `document_cut`.
 pub fn read_local(
     path: &std::path::Path,
     bytes: &[u8],
@@ -315,9 +404,14 @@ pub fn read_local(
         content_type: content_type.or_else(|| content_type_by_extension(path)),
         truncated: false,
     };
-    let kind = Kind::of(&body);
+    // A local plain-text file stays one block of text, not a document of
+    // lines: the labelled set's samples and explain's inputs are page text.
+    let kind = match Kind::of(&body) {
+        Kind::Document(Format::Txt) => Kind::Other,
+        kind => kind,
+    };
     let read = match kind {
-        Kind::Html | Kind::Script => read(&body, kind),
+        Kind::Html | Kind::Script | Kind::Document(_) => read(&body, kind),
         Kind::Other | Kind::Sitemap => Read {
             page: Page::from_text(decode::decode(bytes, body.content_type, None, false).text),
             ..Read::default()
@@ -349,12 +443,19 @@ pub fn analyse_local_file(
         truncated: false,
     };
     let mut analysis = analyse(rules, origin, &body);
-    if matches!(analysis.kind, Some(Kind::Other | Kind::Sitemap)) {
+    if matches!(
+        analysis.kind,
+        Some(Kind::Other | Kind::Sitemap | Kind::Document(Format::Txt))
+    ) {
         let page = Page::from_text(decode::decode(bytes, body.content_type, None, false).text);
         let hits = rules.match_page(&page);
         let now = crate::time::now_rfc3339();
         analysis.findings = page_findings(origin, &url, &page, &hits, rules, &now);
         analysis.read.page = page;
+        // A local plain-text file is page text, as in `read_local`.
+        if analysis.kind == Some(Kind::Document(Format::Txt)) {
+            analysis.kind = Some(Kind::Other);
+        }
     }
     (url, analysis)
 }
@@ -482,7 +583,9 @@ pub fn page_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::documents::testgen;
     use crate::page::Block;
+    use crate::rules::Packs;
 
     fn origin() -> Origin {
         Origin {
@@ -548,5 +651,128 @@ mod tests {
         assert!(!trusted_or_gov("xcnzz.com", &trusted));
         assert!(!trusted_or_gov("fakegov.cn", &[]));
         assert!(!trusted_or_gov("gov.cn.example", &[]));
+    }
+
+    fn analysed(bytes: &[u8], content_type: Option<&str>, path: &str) -> Analysis {
+        let rules = RuleSet::compile(Packs::builtin()).unwrap();
+        let origin = Origin {
+            scan: "s".into(),
+            site: "edu".into(),
+            operator: "o".into(),
+            insecure_tls: false,
+        };
+        let url = Url::parse(&format!("https://edu.example.gov.cn{path}")).unwrap();
+        let body = Body {
+            url: &url,
+            bytes,
+            content_type,
+            truncated: false,
+        };
+        analyse(&rules, &origin, &body)
+    }
+
+    #[test]
+    fn a_spreadsheet_behind_download_jsp_is_matched_as_attachment() {
+        let ids = [
+            testgen::cn_id("51010719800812345"),
+            testgen::cn_id("11010519491231002"),
+        ];
+        let rows: Vec<Vec<String>> = [
+            vec!["2024年低保公示名单"],
+            vec!["姓名", "身份证号码", "手机号码"],
+            vec!["张三", &ids[0], "13800138000"],
+            vec!["李四", &ids[1], "13912345678"],
+            vec!["王五", "110101********1234", "15012345678"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let bytes = testgen::xlsx(&[("名单", rows)], true);
+        let a = analysed(
+            &bytes,
+            Some("application/octet-stream"),
+            "/download.jsp?id=7",
+        );
+        assert_eq!(a.kind, Some(Kind::Document(Format::Xlsx)));
+        assert!(a.read.readable && a.read.unreadable().is_none());
+        let id = &a.read.page.blocks[5];
+        assert_eq!(id.field, Field::Attachment);
+        assert_eq!(id.location.as_deref(), Some("名单!B3"));
+        assert_eq!(id.header.as_deref(), Some("身份证号码"));
+        let ids_found: Vec<&str> = a
+            .findings
+            .iter()
+            .filter(|f| f.rule == "pii-cn-id")
+            .map(|f| f.matched.as_str())
+            .collect();
+        assert_eq!(
+            ids_found,
+            vec![ids[0].as_str(), ids[1].as_str()],
+            "the mask is not a hit"
+        );
+        assert!(a
+            .findings
+            .iter()
+            .all(|f| f.field == Some(Field::Attachment)));
+        assert_eq!(
+            a.findings
+                .iter()
+                .filter(|f| f.rule == "pii-cn-mobile-list")
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_fraud_ad_in_a_docx_and_mobiles_in_a_pdf_hit() {
+        let body = testgen::w_p("专业办证 诚信为本 代办毕业证 联系QQ 123456");
+        let a = analysed(&testgen::docx(&body), None, "/uploads/1.docx");
+        let hit = a
+            .findings
+            .iter()
+            .find(|f| f.rule == "fraud-fake-certificates")
+            .unwrap();
+        assert_eq!(hit.field, Some(Field::Attachment));
+        let block = &a.read.page.blocks[0];
+        assert_eq!(block.location.as_deref(), Some("段落 1"));
+
+        let rows = [
+            ("张三", "13800138000"),
+            ("李四", "13912345678"),
+            ("王五", "15012345678"),
+        ];
+        let mut runs = Vec::new();
+        for (i, (name, mobile)) in rows.iter().enumerate() {
+            runs.push((72.0, 700.0 - 20.0 * i as f64, name.to_string()));
+            runs.push((200.0, 700.0 - 20.0 * i as f64, mobile.to_string()));
+        }
+        let a = analysed(
+            &testgen::pdf(&[runs]),
+            Some("application/pdf"),
+            "/file?id=2",
+        );
+        assert_eq!(a.kind, Some(Kind::Document(Format::Pdf)));
+        assert_eq!(a.read.page.blocks[0].text, "张三 13800138000");
+        assert_eq!(a.read.page.blocks[0].location.as_deref(), Some("第1页"));
+        assert_eq!(
+            a.findings
+                .iter()
+                .filter(|f| f.rule == "pii-cn-mobile-list")
+                .count(),
+            3
+        );
+    }
+
+    #[test]
+    fn an_unreadable_document_says_why_and_pages_stay_pages() {
+        let a = analysed(b"%PDF-1.7 cut", Some("application/pdf"), "/a.pdf");
+        assert!(a.read.unreadable().unwrap().starts_with("corrupt pdf"));
+        assert!(!a.read.readable && a.findings.is_empty());
+        let a = analysed(b"<html><body>ok</body></html>", Some("text/html"), "/a.pdf");
+        assert_eq!(a.kind, Some(Kind::Html));
+        let a = analysed(b"var a = 1;", Some("text/plain"), "/a.js");
+        assert_eq!(a.kind, Some(Kind::Script));
+        let a = analysed(b"\x89PNG\r\n\x1a\n\0\0\0", Some("image/png"), "/a.png");
+        assert_eq!(a.kind, Some(Kind::Other));
     }
 }

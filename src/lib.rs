@@ -29,6 +29,7 @@ pub mod analyse;
 pub mod crawl;
 pub mod decode;
 pub mod diff;
+pub mod documents;
 pub mod error;
 pub mod evaluate;
 pub mod extract;

@@ -18,13 +18,16 @@ pub enum Field {
     /// The source of scripts, comments dropped: for regex rules on code
     /// (`document\.referrer`). Read only by rules that name it.
     Code,
+    /// Text of a linked document (PDF line, spreadsheet cell, paragraph),
+    /// each block with its `location` in the document.
+    Attachment,
 }
 
 impl Field {
     /// The fields a rule reads when it names none: every field but
     /// [`Field::Code`], which repeats every script literal as source text
     /// and would double each script hit.
-    pub const ALL: [Field; 7] = [
+    pub const ALL: [Field; 8] = [
         Field::Title,
         Field::Meta,
         Field::Text,
@@ -32,10 +35,11 @@ impl Field {
         Field::Link,
         Field::Script,
         Field::Url,
+        Field::Attachment,
     ];
 
     /// Every field, as a rule's `fields` may name them.
-    pub const NAMED: [Field; 8] = [
+    pub const NAMED: [Field; 9] = [
         Field::Title,
         Field::Meta,
         Field::Text,
@@ -44,6 +48,7 @@ impl Field {
         Field::Script,
         Field::Url,
         Field::Code,
+        Field::Attachment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +61,7 @@ impl Field {
             Field::Script => "script",
             Field::Url => "url",
             Field::Code => "code",
+            Field::Attachment => "attachment",
         }
     }
 
@@ -63,8 +69,8 @@ impl Field {
         Field::NAMED.into_iter().find(|f| f.name() == name)
     }
 
-    /// Bit for a field set (a `u8`: eight fields fit).
-    pub fn bit(self) -> u8 {
+    /// Bit for a field set.
+    pub fn bit(self) -> u16 {
         1 << (self as u8)
     }
 }
@@ -86,6 +92,9 @@ pub struct Block {
     /// For a table cell: the text of its column's header cell, which counts
     /// as context for hits in the cell.
     pub header: Option<String>,
+    /// For a document's block: where in the document (`第3页`, `名单!C7`,
+    /// `段落 12`), for the finding's `location`.
+    pub location: Option<String>,
 }
 
 impl Block {
@@ -95,6 +104,7 @@ impl Block {
             hidden: false,
             text: text.into(),
             header: None,
+            location: None,
         }
     }
 
@@ -105,6 +115,11 @@ impl Block {
 
     pub fn with_header(mut self, header: impl Into<String>) -> Self {
         self.header = Some(header.into());
+        self
+    }
+
+    pub fn with_location(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
         self
     }
 }
@@ -137,8 +152,13 @@ mod tests {
         for f in Field::NAMED {
             assert_eq!(Field::parse(f.name()), Some(f));
         }
-        let bits: Vec<u8> = Field::NAMED.iter().map(|f| f.bit()).collect();
-        assert_eq!(bits.iter().fold(0u8, |a, b| a | b).count_ones(), 8);
+        let bits: Vec<u16> = Field::NAMED.iter().map(|f| f.bit()).collect();
+        assert_eq!(bits.iter().fold(0u16, |a, b| a | b).count_ones(), 9);
+        assert_eq!(Field::parse("attachment"), Some(Field::Attachment));
+        assert!(
+            Field::ALL.contains(&Field::Attachment),
+            "packs read documents by default"
+        );
         assert_eq!(
             serde_json::to_string(&Field::Code).unwrap(),
             "\"code\"",

@@ -140,7 +140,18 @@ pub fn rules_explain(input: ExplainInput, dir: Option<&Path>) -> Result<u8, Erro
 fn file_page(path: &Path) -> Result<(Page, Vec<Finding>), Error> {
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
-    let (_, url, read) = analyse::read_local(path, &bytes, None);
+    let (kind, url, read) = analyse::read_local(path, &bytes, None);
+    if let Some(cause) = read.unreadable() {
+        return Err(InputError::plain(format!(
+            "{}: {} that cannot be read: {cause}",
+            path.display(),
+            kind.name()
+        ))
+        .into());
+    }
+    if let Some(cut) = read.document_cut() {
+        eprintln!("{}: read in part: {cut}", path.display());
+    }
     let found = analyse::structure_findings(&explain_origin(), &url, &read);
     Ok((read.page, found))
 }
@@ -195,7 +206,11 @@ fn place(page: &Page, block: usize, offset: usize) -> String {
     let before = &b.text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    let hidden = if b.hidden { ", hidden" } else { "" };
+    let hidden = match (&b.location, b.hidden) {
+        (Some(at), _) => format!(", {at}"),
+        (None, true) => ", hidden".to_string(),
+        (None, false) => String::new(),
+    };
     if page.blocks.len() == 1 {
         format!("line {line}, column {column} ({}{hidden})", b.field)
     } else {

@@ -751,6 +751,7 @@ impl State {
                 hidden: hidden || self.ctx.hidden,
                 text,
                 header: None,
+                location: None,
             });
         }
     }
@@ -820,6 +821,7 @@ impl State {
                     header: header
                         .clone()
                         .filter(|_| b.field == Field::Text || b.field == Field::Anchor),
+                    location: None,
                 });
             }
         }
@@ -903,6 +905,7 @@ impl State {
                 hidden: hidden || self.ctx.hidden,
                 text: piece.to_string(),
                 header: None,
+                location: None,
             });
         }
         let mut behaviour = read.behaviour;

@@ -63,6 +63,7 @@ impl L {
             (Lang::Zh, Some(Script)) => "脚本",
             (Lang::Zh, Some(Url)) => "网址",
             (Lang::Zh, Some(Code)) => "脚本代码",
+            (Lang::Zh, Some(Attachment)) => "附件",
             (Lang::En, Some(f)) => f.name(),
         }
     }

@@ -90,7 +90,7 @@ pub struct RuleSpec {
     /// Per keyword: it is one of `weak` and its hit needs a second signal.
     pub weak_keyword: Vec<bool>,
     /// Bit set of [`Field::bit`].
-    pub fields: u8,
+    pub fields: u16,
     pub hidden_only: bool,
     pub tests_hit: Vec<String>,
     pub tests_miss: Vec<String>,
@@ -132,11 +132,29 @@ impl RuleSpec {
         } else {
             self.exclude_block.to_string()
         };
+        // The `attachment` field came later too: the fields hash as they
+        // did before it, and whether a rule reads attachments counts only
+        // where it differs from the usual (read by a rule that names no
+        // fields, not by one that names others).
+        let legacy = self.fields & 0xFF;
+        let legacy_all = Field::ALL
+            .iter()
+            .filter(|f| **f != Field::Attachment)
+            .fold(0, |acc, f| acc | f.bit());
+        let reads_attachments = self.applies_to(Field::Attachment);
+        let attachment = if reads_attachments == (legacy == legacy_all) {
+            ""
+        } else if reads_attachments {
+            "attachment"
+        } else {
+            "no attachment"
+        };
         let later = [
             exclude.as_str(),
             exclude_header.as_str(),
             weak.as_str(),
             exclude_block.as_str(),
+            attachment,
         ];
         let used = later
             .iter()
@@ -153,7 +171,7 @@ impl RuleSpec {
                 &self.context_window.to_string(),
                 &texts(&self.allow),
                 &self.min_distinct.to_string(),
-                &self.fields.to_string(),
+                &legacy.to_string(),
                 &format!(
                     "{} {} {} {} {}",
                     self.hidden_only, n.width, n.case, n.traditional, n.separators
@@ -446,7 +464,7 @@ fn convert(
             for f in list {
                 let field = Field::parse(f.get_ref()).ok_or_else(|| {
                     at(f.span().start).error(format!(
-                        "unknown field `{}`: use title, meta, text, anchor, link, script or url",
+                        "unknown field `{}`: use title, meta, text, anchor, link, script, url, code or attachment",
                         f.get_ref()
                     ))
                 })?;

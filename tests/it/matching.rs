@@ -812,6 +812,20 @@ fn the_hash_of_a_rule_without_the_new_keys_is_unchanged() {
     )
     .unwrap();
     assert_ne!(with.rules[0].hash(), plain.rules[0].hash());
+    // The attachment field (added later) leaves the hash of rules that
+    // name no fields, or name others, as it was; naming it changes it.
+    let hash = |fields: &str| {
+        Packs::from_text(
+            Path::new("t.toml"),
+            &format!("[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\nfields = [{fields}]\n"),
+        )
+        .unwrap()
+        .rules[0]
+            .hash()
+    };
+    let text = hash("\"text\"");
+    assert_ne!(text, hash("\"text\", \"attachment\""));
+    assert_eq!(text, hash("\"text\""));
 }
 
 fn mobile_rule(extra: &str) -> RuleSet {
