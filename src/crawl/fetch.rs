@@ -141,27 +141,14 @@ pub struct Fetcher {
     pub max_body: usize,
     /// Why the last certificate with an unknown issuer failed.
     pub chain_note: super::tls::NoteSlot,
+    /// Headers that replace the client's own on every request (a probe's
+    /// user agent and Referer).
+    identity: Option<Arc<reqwest::header::HeaderMap>>,
 }
 
 impl Fetcher {
     pub fn new(settings: &Settings) -> Result<Fetcher, String> {
-        Fetcher::with_identity(settings, &settings.user_agent, None)
-    }
-
-    /// A client that says it is someone else (a probe): another user
-    /// agent, and a Referer on every request.
-    pub fn with_identity(
-        settings: &Settings,
-        user_agent: &str,
-        referer: Option<&str>,
-    ) -> Result<Fetcher, String> {
         install_crypto();
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(r) = referer {
-            let value = reqwest::header::HeaderValue::from_str(r)
-                .map_err(|e| format!("bad Referer {r}: {e}"))?;
-            headers.insert(reqwest::header::REFERER, value);
-        }
         let total = Duration::from_secs(settings.timeout_s);
         let mut extra_roots = Vec::new();
         if let Some(path) = &settings.ca_file {
@@ -181,8 +168,7 @@ impl Fetcher {
             .timeout(total)
             .connect_timeout(total.min(Duration::from_secs(10)))
             .read_timeout(total.min(Duration::from_secs(20)))
-            .user_agent(user_agent.to_string())
-            .default_headers(headers)
+            .user_agent(settings.user_agent.clone())
             .no_proxy()
             .gzip(true)
             .brotli(true)
@@ -199,6 +185,23 @@ impl Fetcher {
             allow_private: settings.allow_private,
             max_body: MAX_BODY,
             chain_note,
+            identity: None,
+        })
+    }
+
+    /// The same client (its connections, certificates, guard) saying it is
+    /// someone else on every request: a probe's user agent, and a Referer.
+    pub fn as_identity(&self, user_agent: &str, referer: Option<&str>) -> Result<Fetcher, String> {
+        use reqwest::header::HeaderValue;
+        let value = |v: &str| HeaderValue::from_str(v).map_err(|e| format!("bad header {v}: {e}"));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::USER_AGENT, value(user_agent)?);
+        if let Some(r) = referer {
+            headers.insert(reqwest::header::REFERER, value(r)?);
+        }
+        Ok(Fetcher {
+            identity: Some(Arc::new(headers)),
+            ..self.clone()
         })
     }
 
@@ -258,12 +261,11 @@ impl Fetcher {
                 message,
                 connect: false,
             })?;
-            let resp = self
-                .client
-                .get(current.clone())
-                .send()
-                .await
-                .map_err(classify)?;
+            let mut request = self.client.get(current.clone());
+            if let Some(headers) = &self.identity {
+                request = request.headers(headers.as_ref().clone());
+            }
+            let resp = request.send().await.map_err(classify)?;
             let status = resp.status().as_u16();
             let header = |name| {
                 resp.headers()

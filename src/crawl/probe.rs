@@ -320,7 +320,7 @@ impl Crawl<'_> {
         let pages = self.candidates.chosen(settings.probe_pages);
         for probe in settings.probes.iter().copied() {
             let (ua, referer) = identity(probe, &self.site.url);
-            let fetcher = match Fetcher::with_identity(&settings, ua, referer.as_deref()) {
+            let fetcher = match self.fetcher.as_identity(ua, referer.as_deref()) {
                 Ok(f) => f,
                 Err(e) => {
                     self.summary
