@@ -80,6 +80,7 @@ fn main() {
             insecure_tls: false,
             probe: None,
             kind: None,
+            location: None,
         }
         };
         for p in 0..pages_per_site {

@@ -35,6 +35,9 @@ pub struct Body<'a> {
     pub content_type: Option<&'a str>,
     /// The body cap cut it.
     pub truncated: bool,
+    /// A document's size at most after decompression, in bytes (the
+    /// site's `max_attachment_mb`); 0 for the default.
+    pub max_document: u64,
 }
 
 /// What a body is, as far as reading it goes.
@@ -187,7 +190,16 @@ pub fn read(body: &Body, kind: Kind) -> Read {
                 ..Read::default()
             }
         }
-        Kind::Document(format) => return read_document(body, format, &Limits::default()),
+        Kind::Document(format) => {
+            let limits = match body.max_document {
+                0 => Limits::default(),
+                bytes => Limits {
+                    max_bytes: bytes,
+                    ..Limits::default()
+                },
+            };
+            return read_document(body, format, &limits);
+        }
         Kind::Other => return Read::default(),
         Kind::Html | Kind::Script => {}
     }
@@ -403,6 +415,7 @@ pub fn read_local(
         bytes,
         content_type: content_type.or_else(|| content_type_by_extension(path)),
         truncated: false,
+        max_document: 0,
     };
     // A local plain-text file stays one block of text, not a document of
     // lines: the labelled set's samples and explain's inputs are page text.
@@ -441,6 +454,7 @@ pub fn analyse_local_file(
         bytes,
         content_type: content_type.or_else(|| content_type_by_extension(path)),
         truncated: false,
+        max_document: 0,
     };
     let mut analysis = analyse(rules, origin, &body);
     if matches!(
@@ -573,6 +587,7 @@ pub fn page_findings(
                     insecure_tls: origin.insecure_tls,
                     probe: None,
                     kind: None,
+                    location: block.location.clone(),
                 });
             }
         }
@@ -667,6 +682,7 @@ mod tests {
             bytes,
             content_type,
             truncated: false,
+            max_document: 0,
         };
         analyse(&rules, &origin, &body)
     }

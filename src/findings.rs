@@ -53,6 +53,10 @@ pub struct Finding {
     /// On `link.broken`: what is broken, `page`, `image` or `document`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// In a document: where (`第3页`, `名单!C7`, `段落 12`); the page
+    /// linking to the document is `referrer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 impl Finding {
@@ -97,7 +101,7 @@ impl fmt::Display for Status {
 
 /// Rule ids starting with these are reserved for findings that need no
 /// rule pack; a pack may not use them.
-pub const RESERVED_PREFIXES: [&str; 7] = [
+pub const RESERVED_PREFIXES: [&str; 8] = [
     "site.",
     "link.",
     "crawl.",
@@ -105,6 +109,7 @@ pub const RESERVED_PREFIXES: [&str; 7] = [
     "darklink.",
     "script.",
     "cloak.",
+    "attachment.",
 ];
 
 /// The fixed rules of site-level findings (docs/contract.md#site-level-findings).
@@ -143,10 +148,13 @@ pub enum SiteRule {
     /// A script that sends visitors elsewhere or writes content depending
     /// on the referrer, user agent or a cookie: the search-referer hijack.
     ConditionalRedirect,
+    /// A linked document that could not be read: encrypted, corrupt, over
+    /// the cap, a format not read.
+    AttachmentUnreadable,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 17] = [
+    pub const ALL: [SiteRule; 18] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -164,6 +172,7 @@ impl SiteRule {
         SiteRule::CloakReferer,
         SiteRule::CloakMobile,
         SiteRule::ConditionalRedirect,
+        SiteRule::AttachmentUnreadable,
     ];
 
     /// The site rule of a reserved id.
@@ -203,12 +212,14 @@ impl SiteRule {
             SiteRule::CloakReferer => "cloak.referer",
             SiteRule::CloakMobile => "cloak.mobile",
             SiteRule::ConditionalRedirect => "script.conditional-redirect",
+            SiteRule::AttachmentUnreadable => "attachment.unreadable",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
             SiteRule::ConditionalRedirect => Severity::Critical,
+            SiteRule::AttachmentUnreadable => Severity::Info,
             SiteRule::Unreachable
             | SiteRule::HttpError
             | SiteRule::Unreadable
@@ -245,6 +256,7 @@ impl SiteRule {
             SiteRule::CloakReferer => "对搜索引擎来访者显示不同内容",
             SiteRule::CloakMobile => "对手机访问显示不同内容",
             SiteRule::ConditionalRedirect => "按来路或设备跳转的恶意脚本（搜索劫持）",
+            SiteRule::AttachmentUnreadable => "附件无法读取",
         }
     }
 
@@ -269,6 +281,7 @@ impl SiteRule {
             SiteRule::CloakUserAgent => "other content for search-engine crawlers",
             SiteRule::CloakReferer => "other content for visitors from a search engine",
             SiteRule::CloakMobile => "other content for phones",
+            SiteRule::AttachmentUnreadable => "attachment could not be read",
             SiteRule::ConditionalRedirect => {
                 "script that redirects by referrer or device (search hijack)"
             }
@@ -289,6 +302,7 @@ impl SiteRule {
             // As the bundled packs' referrer rules (malicious.toml), so the
             // report groups them.
             SiteRule::ConditionalRedirect => "malicious-script",
+            SiteRule::AttachmentUnreadable => "crawl",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }
     }
@@ -338,6 +352,7 @@ impl Origin {
             insecure_tls: self.insecure_tls,
             probe: None,
             kind: None,
+            location: None,
         }
     }
 }

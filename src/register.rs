@@ -78,6 +78,10 @@ pub struct Settings {
     /// Names pinned to addresses (`[resolve]`, register-wide): looked up
     /// here before DNS, and trusted (no `allow_private` needed).
     pub pins: Arc<BTreeMap<String, IpAddr>>,
+    /// Read linked documents (PDF, Word, spreadsheets).
+    pub attachments: bool,
+    /// A document's size at most, after decompression, in MiB.
+    pub max_attachment_mb: u64,
 }
 
 /// A second look at a page (register key `probes`).
@@ -127,6 +131,8 @@ impl Default for Settings {
             check_outbound: true,
             outbound_budget: 300,
             pins: Arc::default(),
+            attachments: true,
+            max_attachment_mb: 20,
         }
     }
 }
@@ -334,6 +340,8 @@ struct SettingsToml {
     probe_pages: Option<Spanned<i64>>,
     check_outbound: Option<bool>,
     outbound_budget: Option<Spanned<i64>>,
+    attachments: Option<bool>,
+    max_attachment_mb: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -379,6 +387,8 @@ struct SiteToml {
     probe_pages: Option<Spanned<i64>>,
     check_outbound: Option<bool>,
     outbound_budget: Option<Spanned<i64>>,
+    attachments: Option<bool>,
+    max_attachment_mb: Option<Spanned<i64>>,
 }
 
 impl SiteToml {
@@ -399,6 +409,8 @@ impl SiteToml {
             probe_pages: self.probe_pages.take(),
             check_outbound: self.check_outbound.take(),
             outbound_budget: self.outbound_budget.take(),
+            attachments: self.attachments.take(),
+            max_attachment_mb: self.max_attachment_mb.take(),
         }
     }
 }
@@ -534,6 +546,10 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
     s.check_outbound = t.check_outbound.unwrap_or(s.check_outbound);
     if let Some(v) = number(ctx, &t.outbound_budget, "outbound_budget", 0..=1_000_000)? {
         s.outbound_budget = v as usize;
+    }
+    s.attachments = t.attachments.unwrap_or(s.attachments);
+    if let Some(v) = number(ctx, &t.max_attachment_mb, "max_attachment_mb", 1..=1024)? {
+        s.max_attachment_mb = v as u64;
     }
     Ok(s)
 }

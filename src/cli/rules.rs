@@ -186,6 +186,7 @@ fn fetch_page(text: &str) -> Result<(Page, Vec<Finding>), Error> {
         bytes: &fetched.body,
         content_type: fetched.content_type.as_deref(),
         truncated: fetched.truncated,
+        max_document: 0,
     };
     let kind = Kind::of(&body);
     eprintln!(

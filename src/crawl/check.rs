@@ -43,6 +43,7 @@ pub async fn check_start(site: &Site) -> Result<StartAnswer, FetchError> {
         bytes: &f.body,
         content_type: f.content_type.as_deref(),
         truncated: f.truncated,
+        max_document: 0,
     };
     let content = if Kind::of(&body) == Kind::Html {
         decode::decode(&f.body, f.content_type.as_deref(), None, f.truncated)

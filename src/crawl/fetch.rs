@@ -110,8 +110,8 @@ pub fn retry_after(value: &str) -> Option<Duration> {
     )
 }
 
-/// Would a body of this type be read? HTML, XML (sitemaps), text,
-/// scripts, or unknown.
+/// Would a body of this type be read as text? HTML, XML (sitemaps),
+/// text, scripts, or unknown.
 fn wanted(content_type: Option<&str>) -> bool {
     match content_type {
         None => true,
@@ -124,6 +124,20 @@ fn wanted(content_type: Option<&str>) -> bool {
                 || ct.contains("ecmascript")
         }
     }
+}
+
+/// The file name a `Content-Disposition` header gives (`filename="名单.xlsx"`,
+/// or RFC 5987 `filename*=UTF-8''%E5%90%8D%E5%8D%95.xlsx`): only its
+/// extension matters.
+fn disposition_name(value: &str) -> Option<String> {
+    let lower = value.to_ascii_lowercase();
+    let at = lower
+        .find("filename*=")
+        .map(|i| i + 10)
+        .or_else(|| lower.find("filename=").map(|i| i + 9))?;
+    let raw = value[at..].split(';').next()?.trim().trim_matches('"');
+    let raw = raw.rsplit("''").next().unwrap_or(raw);
+    (!raw.is_empty()).then(|| raw.to_string())
 }
 
 fn install_crypto() {
@@ -141,6 +155,9 @@ pub struct Fetcher {
     pub max_body: usize,
     /// Why the last certificate with an unknown issuer failed.
     pub chain_note: super::tls::NoteSlot,
+    /// A linked document's body cap (`max_attachment_mb`); 0 when the site
+    /// does not read attachments.
+    pub max_document: usize,
     /// Headers that replace the client's own on every request (a probe's
     /// user agent and Referer).
     identity: Option<Arc<reqwest::header::HeaderMap>>,
@@ -186,6 +203,11 @@ impl Fetcher {
             max_body: MAX_BODY,
             chain_note,
             identity: None,
+            max_document: if settings.attachments {
+                (settings.max_attachment_mb as usize) << 20
+            } else {
+                0
+            },
         })
     }
 
@@ -203,6 +225,12 @@ impl Fetcher {
             identity: Some(Arc::new(headers)),
             ..self.clone()
         })
+    }
+
+    /// A body whose first bytes make it a document (magic bytes).
+    fn is_document(&self, body: &[u8], url: &Url, content_type: &Option<String>) -> bool {
+        let hint = crate::documents::Hint::new(content_type.as_deref(), url.path());
+        crate::documents::sniff(body, hint).is_some_and(|f| !f.is_text())
     }
 
     /// A client for links to other sites (`check_outbound`): the site's
@@ -274,6 +302,9 @@ impl Fetcher {
                     .map(str::to_string)
             };
             let content_type = header(CONTENT_TYPE);
+            let file_name = header(reqwest::header::CONTENT_DISPOSITION)
+                .as_deref()
+                .and_then(disposition_name);
             let retry_after = header(RETRY_AFTER);
             let mut dead_end_location = None;
             if (300..400).contains(&status) {
@@ -327,13 +358,30 @@ impl Fetcher {
             let mut truncated = false;
             let mut body_error = None;
             let mut binary = false;
-            if wanted(content_type.as_deref()) {
+            // A linked document (PDF, Word, a spreadsheet) is read whole up
+            // to its own cap; a body labelled as text that turns out to be
+            // one (a zip or OLE2 file without a content type) switches to it.
+            let reads_documents = self.max_document > 0;
+            let announced = reads_documents
+                && crate::documents::announced(
+                    content_type.as_deref(),
+                    current.path(),
+                    file_name.as_deref(),
+                )
+                .is_some();
+            let mut cap = if announced {
+                self.max_document
+            } else {
+                self.max_body
+            };
+            if announced || wanted(content_type.as_deref()) {
                 let mut resp = resp;
+                let mut document = announced;
                 loop {
                     match resp.chunk().await {
                         Ok(Some(chunk)) => {
                             let before = body.len();
-                            let room = self.max_body - body.len();
+                            let room = cap.saturating_sub(body.len());
                             if chunk.len() > room {
                                 body.extend_from_slice(&chunk[..room]);
                                 truncated = true;
@@ -341,14 +389,30 @@ impl Fetcher {
                             }
                             body.extend_from_slice(&chunk);
                             // Sniff once the first KiB is in: text has no NUL bytes.
-                            if before < SNIFF && (body.len() >= SNIFF) && looks_binary(&body) {
+                            if !document
+                                && before < SNIFF
+                                && (body.len() >= SNIFF)
+                                && looks_binary(&body)
+                            {
+                                if reads_documents
+                                    && self.is_document(&body, &current, &content_type)
+                                {
+                                    document = true;
+                                    cap = self.max_document;
+                                    continue;
+                                }
                                 binary = true;
                                 body.clear();
                                 break;
                             }
                         }
                         Ok(None) => {
-                            if body.len() < SNIFF && looks_binary(&body) {
+                            if !document
+                                && body.len() < SNIFF
+                                && looks_binary(&body)
+                                && !(reads_documents
+                                    && self.is_document(&body, &current, &content_type))
+                            {
                                 binary = true;
                                 body.clear();
                             }

@@ -22,6 +22,7 @@ pub mod check;
 pub mod fetch;
 mod frontier;
 pub mod guard;
+mod images;
 pub mod observer;
 pub mod outbound;
 mod outside;
@@ -129,6 +130,8 @@ struct Crawl<'a> {
     candidates: probe::Candidates,
     /// Script hosts and links to other sites.
     outside: outside::Outside,
+    /// Images to check.
+    images: images::Images,
 }
 
 /// Crawl one site to the end and say how it went. Never fails: every
@@ -205,6 +208,7 @@ async fn crawl_with(
         previous: previous(env, &site.id).await,
         candidates: probe::Candidates::new(&site.id),
         outside: outside::Outside::default(),
+        images: images::Images::default(),
     };
     match env.resume.get(&site.id) {
         Some(done) if !done.pages.is_empty() => crawl.resume(done).await,
@@ -311,8 +315,40 @@ impl Crawl<'_> {
         self.after_crawl().await;
     }
 
+    /// A linked document read: its findings say which page links to it,
+    /// and one that could not be read is a finding too, never silence.
+    async fn document(
+        &mut self,
+        task: &Task,
+        format: crate::documents::Format,
+        read: &crate::analyse::Read,
+        findings: &mut Vec<Finding>,
+    ) {
+        for f in findings.iter_mut().filter(|f| f.field.is_some()) {
+            f.referrer = task.referrer.as_ref().map(Url::to_string);
+        }
+        match read.unreadable() {
+            Some(cause) => {
+                self.summary.documents_unreadable += 1;
+                findings.push(self.origin.site_finding(
+                    SiteRule::AttachmentUnreadable,
+                    &task.url,
+                    format.name(),
+                    format!("{}: {cause}", format.described()),
+                    task.referrer.as_ref(),
+                ));
+            }
+            None => self.summary.documents_read += 1,
+        }
+        if let Some(cut) = read.document_cut() {
+            let detail = format!("a document was read in part ({cut}), e.g. {}", task.url);
+            self.truncate("document-cut", detail).await;
+        }
+    }
+
     /// The looks that come after the crawl: probes, outbound links.
     async fn after_crawl(&mut self) {
+        self.check_images().await;
         self.second_looks().await;
         self.check_outbound().await;
         self.sort_outbound();
@@ -411,7 +447,7 @@ impl Crawl<'_> {
         self.check_blocked().await;
         if !self.site.settings.probes.is_empty() || self.site.settings.check_outbound {
             self.summary.notes.push(
-                "resumed: probes and outbound checks looked only at pages read after the interruption"
+                "resumed: image checks, probes and outbound checks looked only at pages read after the interruption"
                     .to_string(),
             );
         }
@@ -466,7 +502,8 @@ impl Crawl<'_> {
             let in_scope = move |u: &Url| scope.contains(&ScopeKey::of(u));
             match fetch_politely(&fetcher, &task.url, &in_scope, &next_slot, delay).await {
                 Ok(mut f) => {
-                    let work = process_page(rules, origin, &mut f).await;
+                    let max_document = fetcher.max_document;
+                    let work = process_page(rules, origin, &mut f, max_document).await;
                     Outcome::Fetched(task, Box::new(f), Box::new(work))
                 }
                 Err(e) => Outcome::Failed(task, e),
@@ -475,7 +512,13 @@ impl Crawl<'_> {
     }
 
     async fn process(&self, fetched: &mut Fetched) -> Analysis {
-        process_page(self.env.rules.clone(), self.origin.clone(), fetched).await
+        process_page(
+            self.env.rules.clone(),
+            self.origin.clone(),
+            fetched,
+            self.fetcher.max_document,
+        )
+        .await
     }
 
     async fn handle(&mut self, outcome: Outcome) {
@@ -485,13 +528,14 @@ impl Crawl<'_> {
                     .await;
                 self.summary.pages_failed += 1;
                 let cause = format!("{}: {e}", e.kind.name());
-                let broken = self.origin.site_finding(
+                let mut broken = self.origin.site_finding(
                     SiteRule::LinkBroken,
                     &task.url,
                     e.kind.name(),
                     cause,
                     task.referrer.as_ref(),
                 );
+                broken.kind = Some(link_kind(&task.url).to_string());
                 self.record(&task, None, Some(&e), vec![broken], Vec::new())
                     .await;
             }
@@ -515,13 +559,18 @@ impl Crawl<'_> {
                 let read = work.read;
                 if matches!(status, 404 | 410) || status >= 500 {
                     self.summary.pages_failed += 1;
-                    findings.push(self.origin.site_finding(
+                    let mut broken = self.origin.site_finding(
                         SiteRule::LinkBroken,
                         &task.url,
                         &status.to_string(),
                         format!("HTTP {status}"),
                         task.referrer.as_ref(),
-                    ));
+                    );
+                    broken.kind = Some(link_kind(&task.url).to_string());
+                    findings.push(broken);
+                }
+                if let Some(crate::analyse::Kind::Document(format)) = work.kind {
+                    self.document(&task, format, &read, &mut findings).await;
                 }
                 if task.start && (200..300).contains(&status) && !read.readable {
                     self.start_unreadable(&task, &fetched, read.script_redirect.as_ref())
@@ -532,9 +581,16 @@ impl Crawl<'_> {
                 }
                 let mut outside = self.note_script_hosts(&fetched.final_url, &read.script_sources);
                 findings.append(&mut outside);
+                self.note_images(&fetched.final_url, &read.images);
                 self.note_outbound(&fetched.final_url, &read.page, &read.links);
                 // A script from a lapsed domain is the worst link of all.
-                self.note_outbound(&fetched.final_url, &read.page, &read.script_sources);
+                let scripts: Vec<Url> = read
+                    .script_sources
+                    .iter()
+                    .filter(|u| !read.links.contains(u))
+                    .cloned()
+                    .collect();
+                self.note_outbound(&fetched.final_url, &read.page, &scripts);
                 if work.kind == Some(crate::analyse::Kind::Html) && (200..300).contains(&status) {
                     self.offer_for_probes(&task, &fetched, &read.page, &findings);
                 }
@@ -590,7 +646,12 @@ impl Crawl<'_> {
 
 /// Analyse one fetched page on the rayon pool. The body moves to the
 /// worker: a page is never held twice.
-async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -> Analysis {
+async fn process_page(
+    rules: Arc<RuleSet>,
+    origin: Origin,
+    fetched: &mut Fetched,
+    max_document: usize,
+) -> Analysis {
     if fetched.body.is_empty() || !(200..300).contains(&fetched.status) {
         return Analysis::default();
     }
@@ -605,6 +666,7 @@ async fn process_page(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched
             bytes: &bytes,
             content_type: content_type.as_deref(),
             truncated,
+            max_document: max_document as u64,
         };
         let _ = tx.send(analyse(&rules, &origin, &body));
     });
@@ -620,4 +682,19 @@ async fn previous(env: &CrawlEnv, site: &str) -> Previous {
     tokio::task::spawn_blocking(move || history.previous(&scan, &site))
         .await
         .unwrap_or_default()
+}
+
+/// What a broken link pointed to, for `link.broken`'s `kind`: a document
+/// by its extension (the answer, if any, was an error page), else a page.
+fn link_kind(url: &Url) -> &'static str {
+    let name = url.path().rsplit('/').next().unwrap_or("");
+    let is_document = name
+        .rsplit_once('.')
+        .and_then(|(_, ext)| crate::documents::Format::by_extension(&ext.to_ascii_lowercase()))
+        .is_some_and(|f| !f.is_text());
+    if is_document {
+        "document"
+    } else {
+        "page"
+    }
 }

@@ -405,6 +405,7 @@ async fn spam_hits(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -
             bytes: &bytes,
             content_type: content_type.as_deref(),
             truncated,
+            max_document: 0,
         };
         let hits: Vec<Finding> = analyse(&rules, &origin, &body)
             .findings

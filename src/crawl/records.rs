@@ -87,6 +87,17 @@ pub struct SiteSummary {
     /// Links to other sites: the domains linked to and what was checked.
     #[serde(default)]
     pub outbound: OutboundSummary,
+    /// Linked documents read (PDF, Word, spreadsheets; within the page
+    /// budget, counted in `pages_fetched` too), and those that could not be.
+    #[serde(default)]
+    pub documents_read: usize,
+    #[serde(default)]
+    pub documents_unreadable: usize,
+    /// Images checked (not read), and those found broken.
+    #[serde(default)]
+    pub images_checked: usize,
+    #[serde(default)]
+    pub images_broken: usize,
 }
 
 /// One probe of one site.

@@ -364,6 +364,46 @@ impl<'l> Sink<'l> {
     }
 }
 
+/// The document a response announces before its body is read: by its
+/// content type, or — for `application/octet-stream`, a download type or
+/// none, as `download.jsp?id=…` answers — by the extension of the file name
+/// in `Content-Disposition` or of the URL path. CSV and plain text are
+/// left to the page reader (they arrive as text anyway).
+pub fn announced(
+    content_type: Option<&str>,
+    path: &str,
+    file_name: Option<&str>,
+) -> Option<Format> {
+    let hint = Hint::new(content_type, path);
+    let essence = hint.essence();
+    if let Some(f) = essence.as_deref().and_then(Format::by_content_type) {
+        return (!f.is_text()).then_some(f);
+    }
+    let generic = essence.as_deref().is_none_or(|e| {
+        matches!(
+            e,
+            "application/octet-stream"
+                | "application/x-download"
+                | "application/force-download"
+                | "application/download"
+                | "binary/octet-stream"
+                | "application/zip"
+        )
+    });
+    if !generic {
+        return None;
+    }
+    let ext = |name: &str| {
+        let name = name.trim().trim_matches('"');
+        name.rsplit_once('.')
+            .and_then(|(_, e)| Format::by_extension(&e.to_ascii_lowercase()))
+    };
+    file_name
+        .and_then(ext)
+        .or_else(|| ext(path.rsplit('/').next().unwrap_or("")))
+        .filter(|f| !f.is_text())
+}
+
 /// What the bytes, content type and path say the body is, when it is a
 /// document this module knows (read or not): for the crawler to decide
 /// whether a body is a document. HTML is never a document, whatever its

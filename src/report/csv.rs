@@ -33,6 +33,8 @@ impl CsvOut {
             l.t("状态", "status"),
             l.t("网址", "url"),
             l.t("位置", "field"),
+            l.t("文档内位置", "location"),
+            l.t("死链类型", "link kind"),
             l.t("隐藏", "hidden"),
             l.t("命中内容", "matched"),
             l.t("上下文", "snippet"),
@@ -61,6 +63,12 @@ impl CsvOut {
             l.status(&f.status).to_string(),
             mask(&f.url),
             l.field(f.field).to_string(),
+            f.location.as_deref().map(mask).unwrap_or_default(),
+            f.kind
+                .as_deref()
+                .map(|k| l.link_kind(k))
+                .unwrap_or_default()
+                .to_string(),
             if f.hidden {
                 l.t("是", "yes").to_string()
             } else {

@@ -292,14 +292,23 @@ pub(super) fn html(
                 esc(l.rule_title(f)),
                 esc(&f.rule),
                 esc(l.status(&f.status)),
-                match f.probe.as_deref() {
-                    Some(p) => format!(
-                        "{}<br><span class=\"warn\">{}{}</span>",
-                        l.field(f.field),
-                        l.probe(p),
-                        l.t("所见", " saw")
-                    ),
-                    None => l.field(f.field).to_string(),
+                {
+                    let mut place = l.field(f.field).to_string();
+                    if let Some(loc) = f.location.as_deref() {
+                        let _ = write!(place, "<br>{}", esc(&mask(loc)));
+                    }
+                    if let Some(k) = f.kind.as_deref() {
+                        let _ = write!(place, "<br>{}", l.link_kind(k));
+                    }
+                    if let Some(p) = f.probe.as_deref() {
+                        let _ = write!(
+                            place,
+                            "<br><span class=\"warn\">{}{}</span>",
+                            l.probe(p),
+                            l.t("所见", " saw")
+                        );
+                    }
+                    place
                 },
                 if f.hidden { l.t("是", "yes") } else { "" },
                 highlighted(f),
@@ -377,6 +386,22 @@ fn outside(w: &mut dyn Write, s: &SiteSummary, l: &L) -> io::Result<()> {
             } else {
                 String::new()
             }
+        )?;
+    }
+    if s.documents_read + s.documents_unreadable + s.images_checked > 0 {
+        write!(
+            w,
+            "<p class=\"muted\">{}：{} {}，{} {}；{}：{} {}，{} {}</p>",
+            l.t("附件", "Documents"),
+            s.documents_read,
+            l.t("个已读取", "read"),
+            s.documents_unreadable,
+            l.t("个无法读取", "unreadable"),
+            l.t("图片", "Images"),
+            s.images_checked,
+            l.t("个已检查", "checked"),
+            s.images_broken,
+            l.t("个失效", "broken"),
         )?;
     }
     if o.checked + o.refused + o.over_budget > 0 {

@@ -80,4 +80,17 @@ impl L {
             _ => "",
         }
     }
+
+    /// What a broken link points to (`link.broken`'s `kind`).
+    pub(super) fn link_kind(&self, kind: &str) -> &'static str {
+        match (self.lang, kind) {
+            (Lang::Zh, "image") => "图片",
+            (Lang::Zh, "document") => "附件",
+            (Lang::Zh, "page") => "页面",
+            (_, "image") => "image",
+            (_, "document") => "document",
+            (_, "page") => "page",
+            _ => "",
+        }
+    }
 }

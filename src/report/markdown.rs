@@ -86,9 +86,15 @@ pub(super) fn markdown(
                 l.severity(f.severity),
                 cell(&title),
                 pages,
-                cell(&match f.probe.as_deref() {
-                    Some(p) => format!("（{}{}）{}", l.probe(p), l.t("所见", " saw"), f.snippet),
-                    None => f.snippet.clone(),
+                cell(&{
+                    let mut evidence = f.snippet.clone();
+                    if let Some(loc) = f.location.as_deref() {
+                        evidence = format!("（{loc}）{evidence}");
+                    }
+                    if let Some(p) = f.probe.as_deref() {
+                        evidence = format!("（{}{}）{evidence}", l.probe(p), l.t("所见", " saw"));
+                    }
+                    evidence
                 }),
                 cell(f.first_seen.get(..10).unwrap_or(&f.first_seen))
             )?;

@@ -135,6 +135,7 @@ mod tests {
             insecure_tls: false,
             probe: None,
             kind: None,
+            location: None,
         }
     }
 

@@ -278,6 +278,7 @@ fn a_desktop_condition_sending_the_office_to_another_site_is_found_on_a_site() {
         bytes: &bytes,
         content_type: Some("application/javascript"),
         truncated: false,
+        max_document: 0,
     };
     let found = analyse::analyse(&rules, &origin, &body).findings;
     let f = found

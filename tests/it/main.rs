@@ -6,6 +6,7 @@
 
 mod support;
 
+mod documents;
 mod evaluation;
 mod faults;
 mod history;

@@ -709,7 +709,15 @@ fn every_requested_url_is_recorded_with_status_type_size_and_referrer() {
     );
     let pdf = rec("/doc.pdf");
     assert_eq!(pdf.content_type.as_deref(), Some("application/pdf"));
-    assert_eq!(pdf.size, 0, "non-HTML bodies are not read");
+    // Linked documents are read (within max_attachment_mb); this one is
+    // no PDF at all, which is said, not passed over.
+    assert_eq!(pdf.size, 2048);
+    let unreadable = of(&r, "attachment.unreadable");
+    assert_eq!(unreadable.len(), 1, "{:#?}", r.findings);
+    assert_eq!(
+        unreadable[0].referrer.as_deref(),
+        Some(site.url("/").as_str())
+    );
     assert_eq!(r.pages.len(), 4);
 }
 

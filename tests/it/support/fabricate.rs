@@ -90,6 +90,7 @@ pub fn finding(
         insecure_tls: false,
         probe: None,
         kind: None,
+        location: None,
     }
 }
 
