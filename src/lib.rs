@@ -40,6 +40,7 @@ pub mod register;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod schedule;
 pub mod severity;
 pub mod store;
 pub mod time;
