@@ -108,7 +108,10 @@ impl Zone {
                 .with_timezone(&Local)
                 .format("%Y-%m-%d %H:%M %:z")
                 .to_string(),
-            Zone::Fixed(o) => utc.with_timezone(&o).format("%Y-%m-%d %H:%M %:z").to_string(),
+            Zone::Fixed(o) => utc
+                .with_timezone(&o)
+                .format("%Y-%m-%d %H:%M %:z")
+                .to_string(),
         }
     }
 }
@@ -334,7 +337,12 @@ mod tests {
 
     #[test]
     fn five_fields_only_and_errors_say_why() {
-        for good in ["0 2 * * *", "*/15 8-18 * * 1-5", "30 6 1,15 * mon", "0 0 * jan-mar sun"] {
+        for good in [
+            "0 2 * * *",
+            "*/15 8-18 * * 1-5",
+            "30 6 1,15 * mon",
+            "0 0 * jan-mar sun",
+        ] {
             assert!(Cron::parse(good).is_ok(), "{good}");
         }
         let cases = [

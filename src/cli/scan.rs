@@ -58,6 +58,7 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
             resume: args.resume,
             keep_records: false,
             observer,
+            stop: None,
         },
     )?;
     print_summary(&result);
