@@ -140,10 +140,13 @@ pub enum SiteRule {
     /// A script that sends visitors elsewhere or writes content depending
     /// on the referrer, user agent or a cookie: the search-referer hijack.
     ConditionalRedirect,
+    /// `serve`: 3% (medium) or 5% (high) of the last 7 days' home-page
+    /// probes failed or took 15 s or more ([`crate::availability`]).
+    Availability,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 17] = [
+    pub const ALL: [SiteRule; 18] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -161,6 +164,7 @@ impl SiteRule {
         SiteRule::CloakReferer,
         SiteRule::CloakMobile,
         SiteRule::ConditionalRedirect,
+        SiteRule::Availability,
     ];
 
     /// The site rule of a reserved id.
@@ -200,9 +204,12 @@ impl SiteRule {
             SiteRule::CloakReferer => "cloak.referer",
             SiteRule::CloakMobile => "cloak.mobile",
             SiteRule::ConditionalRedirect => "script.conditional-redirect",
+            SiteRule::Availability => "site.availability",
         }
     }
 
+    /// The rule's severity; `site.availability` is high at most (medium
+    /// from 3%: its findings carry their own).
     pub fn severity(self) -> Severity {
         match self {
             SiteRule::ConditionalRedirect => Severity::Critical,
@@ -210,7 +217,8 @@ impl SiteRule {
             | SiteRule::HttpError
             | SiteRule::Unreadable
             | SiteRule::DarkLinks
-            | SiteRule::OutboundHijacked => Severity::High,
+            | SiteRule::OutboundHijacked
+            | SiteRule::Availability => Severity::High,
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => {
                 Severity::Critical
             }
@@ -242,6 +250,7 @@ impl SiteRule {
             SiteRule::CloakReferer => "对搜索引擎来访者显示不同内容",
             SiteRule::CloakMobile => "对手机访问显示不同内容",
             SiteRule::ConditionalRedirect => "按来路或设备跳转的恶意脚本（搜索劫持）",
+            SiteRule::Availability => "网站首页可用性不达标（近7天监测）",
         }
     }
 
@@ -269,6 +278,7 @@ impl SiteRule {
             SiteRule::ConditionalRedirect => {
                 "script that redirects by referrer or device (search hijack)"
             }
+            SiteRule::Availability => "home page often unavailable (last 7 days' probes)",
         }
     }
 
@@ -277,7 +287,8 @@ impl SiteRule {
             SiteRule::Unreachable
             | SiteRule::TlsInvalid
             | SiteRule::HttpError
-            | SiteRule::Unreadable => "availability",
+            | SiteRule::Unreadable
+            | SiteRule::Availability => "availability",
             SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => "hygiene",
             SiteRule::OutboundHijacked => "hijack",
             SiteRule::DarkLinks => "darklink",

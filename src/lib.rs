@@ -26,6 +26,7 @@
 //! (`src/main.rs`, `src/cli/`) does.
 
 pub mod analyse;
+pub mod availability;
 pub mod crawl;
 pub mod decode;
 pub mod diff;

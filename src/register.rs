@@ -1085,12 +1085,14 @@ fn schedule(
                 Some(s) => {
                     chosen.insert(s.id.as_str());
                 }
-                None => return Err(ctx.err(
-                    sel.span().start,
-                    format!(
+                None => {
+                    return Err(ctx.err(
+                        sel.span().start,
+                        format!(
                         "schedule: no site `{text}` in this register (write a site id or tag:NAME)"
                     ),
-                )),
+                    ))
+                }
             }
         }
         written.push(text.to_string());
