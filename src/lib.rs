@@ -36,6 +36,7 @@ pub mod extract;
 pub mod findings;
 pub mod ids;
 pub mod ignore;
+pub mod notify;
 pub mod page;
 pub mod register;
 pub mod report;
