@@ -43,6 +43,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod schedule;
+pub mod service;
 pub mod severity;
 pub mod store;
 pub mod time;

@@ -18,8 +18,8 @@
 //! table: a notification is never lost silently. A failed notification is
 //! returned to the caller; it never fails the scan.
 
-use crate::findings::{Finding, SiteRule};
 use crate::findings::Status;
+use crate::findings::{Finding, SiteRule};
 use crate::register::{Notify, Register, Smtp, WebhookFormat};
 use crate::report::{markdown_text, mask};
 use crate::severity::Severity;
@@ -107,6 +107,57 @@ impl News {
             }
         }
         news
+    }
+}
+
+/// Tell what a stored scan found (`scan` and `serve`, after the scan):
+/// its new findings not ignored, at or above `[notify]`'s level, and
+/// sites gone down; every outcome is recorded in the database.
+pub fn after_scan(
+    notifier: &Notifier,
+    register: &Register,
+    db: &std::path::Path,
+    scan: &str,
+    ignore: &crate::ignore::IgnoreList,
+) -> Result<Vec<Outcome>, crate::Error> {
+    let store = Store::open(db)?;
+    let today = crate::ignore::today();
+    let mut kept = Vec::new();
+    store.each_finding(scan, |f| {
+        if f.status == Status::New && ignore.ignores(&f, &today).is_none() {
+            kept.push(f);
+        }
+    })?;
+    let news = News::of_scan(scan, kept, register, notifier.config.min_severity);
+    Ok(notifier.send(&news, register, Some(&store)))
+}
+
+/// Tell that a scan failed.
+pub fn scan_failed(
+    notifier: &Notifier,
+    register: &Register,
+    db: Option<&std::path::Path>,
+    message: &str,
+) -> Vec<Outcome> {
+    let store = db.and_then(|p| Store::open(p).ok());
+    let news = News {
+        failures: vec![message.to_string()],
+        ..News::default()
+    };
+    notifier.send(&news, register, store.as_ref())
+}
+
+/// "webhook https://h/x: sent" / "email a@b: failed after 3 tries: …"
+pub fn describe(o: &Outcome) -> String {
+    match &o.error {
+        None => format!("notification {} {}: sent", o.channel, o.target),
+        Some(e) => format!(
+            "notification {} {}: failed after {} tr{}: {e}",
+            o.channel,
+            o.target,
+            o.tries,
+            if o.tries == 1 { "y" } else { "ies" }
+        ),
     }
 }
 
@@ -370,7 +421,11 @@ fn markdown(news: &News, register: &Register, limit: usize) -> String {
         }
     }
     if shown < total {
-        out.push_str(&format!("…另有 {} 条未列出（{} more not listed）\n", total - shown, total - shown));
+        out.push_str(&format!(
+            "…另有 {} 条未列出（{} more not listed）\n",
+            total - shown,
+            total - shown
+        ));
     }
     out
 }
@@ -505,11 +560,12 @@ fn post_json(url: &url::Url, body: &serde_json::Value, timeout: Duration) -> Res
             retry: false,
         })?;
     runtime.block_on(async {
-        let tls = crate::crawl::tls::client_config(false, Vec::new(), Default::default())
-            .map_err(|message| Failure {
+        let tls = crate::crawl::tls::client_config(false, Vec::new(), Default::default()).map_err(
+            |message| Failure {
                 message,
                 retry: false,
-            })?;
+            },
+        )?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .timeout(timeout)
@@ -523,12 +579,19 @@ fn post_json(url: &url::Url, body: &serde_json::Value, timeout: Duration) -> Res
             })?;
         let resp = client
             .post(url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
             .body(body.to_string())
             .send()
             .await
             .map_err(|e| Failure {
-                message: format!("{}: {}", shown_webhook(url), crate::crawl::fetch::classify(e).message),
+                message: format!(
+                    "{}: {}",
+                    shown_webhook(url),
+                    crate::crawl::fetch::classify(e).message
+                ),
                 retry: true,
             })?;
         let status = resp.status().as_u16();
@@ -580,7 +643,10 @@ fn send_mail(
         retry: false,
     };
     let message = Message::builder()
-        .from(from.parse().map_err(|e| fatal(format!("from `{from}`: {e}")))?)
+        .from(
+            from.parse()
+                .map_err(|e| fatal(format!("from `{from}`: {e}")))?,
+        )
         .to(to.parse().map_err(|e| fatal(format!("to `{to}`: {e}")))?)
         .subject(subject)
         .header(ContentType::TEXT_PLAIN)
@@ -605,12 +671,16 @@ fn send_mail(
             smtp.password.clone().unwrap_or_default(),
         ));
     }
-    builder.build().send(&message).map(|_| ()).map_err(|e| Failure {
-        // Permanent SMTP answers (5xx: unknown mailbox, refused sender)
-        // will not change on a second try.
-        retry: !e.is_permanent(),
-        message: format!("{}: {e}", smtp.shown()),
-    })
+    builder
+        .build()
+        .send(&message)
+        .map(|_| ())
+        .map_err(|e| Failure {
+            // Permanent SMTP answers (5xx: unknown mailbox, refused sender)
+            // will not change on a second try.
+            retry: !e.is_permanent(),
+            message: format!("{}: {e}", smtp.shown()),
+        })
 }
 
 #[cfg(test)]
@@ -688,7 +758,10 @@ mod tests {
         assert_eq!(news.findings[0].snippet, "百家乐");
         assert_eq!(news.down.len(), 1);
         assert_eq!(news.down[0].name, "hospital 网站");
-        assert_eq!(subject(&news), "sitesweep 巡检通知：新发现 1 条，1 个网站无法访问");
+        assert_eq!(
+            subject(&news),
+            "sitesweep 巡检通知：新发现 1 条，1 个网站无法访问"
+        );
         let quiet = News::of_scan("S1", Vec::new(), &reg, Severity::High);
         assert!(quiet.is_empty());
     }
@@ -717,7 +790,10 @@ mod tests {
         let ding = webhook_body(WebhookFormat::Dingtalk, &news, &reg);
         let text = ding["markdown"]["text"].as_str().unwrap();
         assert!(text.len() <= DINGTALK_BYTES);
-        assert_eq!(ding["markdown"]["title"], "sitesweep 巡检通知：新发现 400 条");
+        assert_eq!(
+            ding["markdown"]["title"],
+            "sitesweep 巡检通知：新发现 400 条"
+        );
         let json = webhook_body(WebhookFormat::Json, &news, &reg);
         assert_eq!(json["findings"].as_array().unwrap().len(), JSON_FINDINGS);
         assert_eq!(json["omitted"], 400 - JSON_FINDINGS);
@@ -736,7 +812,11 @@ mod tests {
             )],
             ..News::default()
         };
-        for format in [WebhookFormat::Json, WebhookFormat::Wecom, WebhookFormat::Dingtalk] {
+        for format in [
+            WebhookFormat::Json,
+            WebhookFormat::Wecom,
+            WebhookFormat::Dingtalk,
+        ] {
             let body = webhook_body(format, &news, &reg).to_string();
             assert!(!body.contains("110101199003074514"), "{body}");
             assert!(!body.contains("13800138000"), "{body}");
@@ -818,7 +898,8 @@ mod tests {
     #[test]
     fn webhook_keys_never_reach_the_log() {
         let url =
-            url::Url::parse("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret-key").unwrap();
+            url::Url::parse("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret-key")
+                .unwrap();
         assert_eq!(
             shown_webhook(&url),
             "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
