@@ -111,11 +111,14 @@ fn read_http_body(conn: &TcpStream) -> Vec<u8> {
     body
 }
 
+/// Mails received: (recipients, data).
+type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
 /// A mail server on 127.0.0.1 that speaks just enough SMTP (no STARTTLS)
 /// and keeps each message: (recipients, data).
 struct FakeSmtp {
     port: u16,
-    mails: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    mails: Mails,
     stop: Arc<AtomicBool>,
 }
 
@@ -124,7 +127,7 @@ impl FakeSmtp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mails = Arc::new(Mutex::new(Vec::new()));
+        let mails: Mails = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (m, s) = (mails.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -149,7 +152,7 @@ impl Drop for FakeSmtp {
     }
 }
 
-fn smtp_session(conn: TcpStream, mails: &Mutex<Vec<(Vec<String>, String)>>) {
+fn smtp_session(conn: TcpStream, mails: &Mails) {
     let mut out = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
     let _ = out.write_all(b"220 fake.test ESMTP\r\n");
