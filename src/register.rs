@@ -1065,16 +1065,15 @@ fn schedule(
     let mut written = Vec::with_capacity(selectors.len());
     for sel in &selectors {
         let text = sel.get_ref().trim();
-        let before = chosen.len();
         if let Some(tag) = text.strip_prefix("tag:") {
             let tag = tag.trim();
-            chosen.extend(
-                sites
-                    .iter()
-                    .filter(|s| s.tags.iter().any(|t| t == tag))
-                    .map(|s| s.id.as_str()),
-            );
-            if chosen.len() == before && !sites.iter().any(|s| s.tags.iter().any(|t| t == tag)) {
+            let tagged: Vec<&str> = sites
+                .iter()
+                .filter(|s| s.tags.iter().any(|t| t == tag))
+                .map(|s| s.id.as_str())
+                .collect();
+            chosen.extend(tagged.iter().copied());
+            if tagged.is_empty() {
                 return Err(ctx.err(
                     sel.span().start,
                     format!("schedule: no site has the tag `{tag}`"),

@@ -22,7 +22,7 @@ use crate::scan::{ScanOptions, ScanResult};
 use crate::schedule::{Clock, Queue, Scheduler, Stop, Zone};
 use crate::store::Store;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -220,20 +220,22 @@ impl Service {
     pub fn tick(&self) -> Vec<usize> {
         self.reload_if_changed();
         let now = self.clock.now();
-        let mut st = lock(&self.state);
-        let mut queued = Vec::new();
-        for i in st.scheduler.due(now) {
-            let cron = st.register.schedules[i].cron.as_str().to_string();
-            if st.queue.push(i) {
-                queued.push(i);
-            } else {
-                drop(st);
-                self.say(&format!(
-                    "schedule {} (\"{cron}\") is due while its scan is queued or running: folded into it",
-                    i + 1
-                ));
-                st = lock(&self.state);
+        let (mut queued, mut folded) = (Vec::new(), Vec::new());
+        {
+            let mut st = lock(&self.state);
+            for i in st.scheduler.due(now) {
+                if st.queue.push(i) {
+                    queued.push(i);
+                } else {
+                    folded.push((i, st.register.schedules[i].cron.as_str().to_string()));
+                }
             }
+        }
+        for (i, cron) in folded {
+            self.say(&format!(
+                "schedule {} (\"{cron}\") is due while its scan is queued or running: folded into it",
+                i + 1
+            ));
         }
         queued
     }
@@ -652,14 +654,6 @@ pub fn check_listen(text: &str) -> Result<std::net::SocketAddr, InputError> {
         )));
     }
     Ok(addr)
-}
-
-/// A path made absolute (for messages).
-pub fn shown(path: &Path) -> String {
-    std::path::absolute(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string()
 }
 
 #[cfg(test)]
