@@ -105,6 +105,10 @@ pub fn diff(store: &Store, from: &str, to: &str) -> Result<Vec<Changed>, Error> 
         let page_reached = match site_rule {
             // The site answered: an unreachable site or a failing start page is fixed.
             Some(r) if r.about_the_site() => site_read,
+            // Judged by `serve` from a week of probes, not by a crawl: a
+            // later scan without the finding (a plain `scan`, too few
+            // probes) does not say the site became available.
+            Some(SiteRule::Availability) => false,
             _ => Url::parse(&f.url)
                 .map(|u| crate::urls::canonical(&u))
                 .is_ok_and(|c| reached.get(&f.site).is_some_and(|set| set.contains(&c))),

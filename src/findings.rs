@@ -151,10 +151,13 @@ pub enum SiteRule {
     /// A linked document that could not be read: encrypted, corrupt, over
     /// the cap, a format not read.
     AttachmentUnreadable,
+    /// `serve`: 3% (medium) or 5% (high) of the last 7 days' home-page
+    /// probes failed or took 15 s or more ([`crate::availability`]).
+    Availability,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 18] = [
+    pub const ALL: [SiteRule; 19] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -173,6 +176,7 @@ impl SiteRule {
         SiteRule::CloakMobile,
         SiteRule::ConditionalRedirect,
         SiteRule::AttachmentUnreadable,
+        SiteRule::Availability,
     ];
 
     /// The site rule of a reserved id.
@@ -213,9 +217,12 @@ impl SiteRule {
             SiteRule::CloakMobile => "cloak.mobile",
             SiteRule::ConditionalRedirect => "script.conditional-redirect",
             SiteRule::AttachmentUnreadable => "attachment.unreadable",
+            SiteRule::Availability => "site.availability",
         }
     }
 
+    /// The rule's severity; `site.availability` is high at most (medium
+    /// from 3%: its findings carry their own).
     pub fn severity(self) -> Severity {
         match self {
             SiteRule::ConditionalRedirect => Severity::Critical,
@@ -224,7 +231,8 @@ impl SiteRule {
             | SiteRule::HttpError
             | SiteRule::Unreadable
             | SiteRule::DarkLinks
-            | SiteRule::OutboundHijacked => Severity::High,
+            | SiteRule::OutboundHijacked
+            | SiteRule::Availability => Severity::High,
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => {
                 Severity::Critical
             }
@@ -257,6 +265,7 @@ impl SiteRule {
             SiteRule::CloakMobile => "对手机访问显示不同内容",
             SiteRule::ConditionalRedirect => "按来路或设备跳转的恶意脚本（搜索劫持）",
             SiteRule::AttachmentUnreadable => "附件无法读取",
+            SiteRule::Availability => "网站首页可用性不达标（近7天监测）",
         }
     }
 
@@ -285,6 +294,7 @@ impl SiteRule {
             SiteRule::ConditionalRedirect => {
                 "script that redirects by referrer or device (search hijack)"
             }
+            SiteRule::Availability => "home page often unavailable (last 7 days' probes)",
         }
     }
 
@@ -293,7 +303,8 @@ impl SiteRule {
             SiteRule::Unreachable
             | SiteRule::TlsInvalid
             | SiteRule::HttpError
-            | SiteRule::Unreadable => "availability",
+            | SiteRule::Unreadable
+            | SiteRule::Availability => "availability",
             SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => "hygiene",
             SiteRule::OutboundHijacked => "hijack",
             SiteRule::DarkLinks => "darklink",

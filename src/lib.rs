@@ -26,6 +26,7 @@
 //! (`src/main.rs`, `src/cli/`) does.
 
 pub mod analyse;
+pub mod availability;
 pub mod crawl;
 pub mod decode;
 pub mod diff;
@@ -36,11 +37,14 @@ pub mod extract;
 pub mod findings;
 pub mod ids;
 pub mod ignore;
+pub mod notify;
 pub mod page;
 pub mod register;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod schedule;
+pub mod service;
 pub mod severity;
 pub mod store;
 pub mod time;

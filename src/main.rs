@@ -104,6 +104,23 @@ enum Command {
         #[arg(long, default_value = "sitesweep-demo", value_name = "DIR")]
         out: PathBuf,
     },
+    /// The office service: run the register's schedules, probe home pages hourly, notify; GET /health.
+    Serve {
+        /// Site register, TOML or CSV.
+        #[arg(default_value = "sites.toml")]
+        sites: PathBuf,
+        #[command(flatten)]
+        dir: RulesDir,
+        /// Scan history database.
+        #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
+        db: PathBuf,
+        /// Where to answer GET /health (loopback only: no accounts yet).
+        #[arg(long, default_value = "127.0.0.1:8600", value_name = "ADDR")]
+        listen: String,
+        /// Sites crawled at once in a scan.
+        #[arg(long, default_value_t = sitesweep::scan::DEFAULT_CONCURRENCY as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
+        concurrency: u64,
+    },
     /// Work with rule packs: test, lint, explain, init, eval.
     Rules {
         #[command(subcommand)]
@@ -283,6 +300,19 @@ fn main() -> ExitCode {
         },
         Command::Diff { db, from, to, json } => cli::report::diff(&db, from, to, json),
         Command::Demo { out } => cli::demo::demo(&out),
+        Command::Serve {
+            sites,
+            dir,
+            db,
+            listen,
+            concurrency,
+        } => cli::serve::serve(cli::serve::ServeArgs {
+            sites,
+            db,
+            listen,
+            rules: dir.rules,
+            concurrency: concurrency as usize,
+        }),
         Command::Rules { command } => match command {
             RulesCommand::Test { dir } => cli::rules::rules_test(dir.rules.as_deref()),
             RulesCommand::Lint { dir } => cli::rules::rules_lint(dir.rules.as_deref()),

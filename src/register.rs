@@ -152,6 +152,9 @@ pub struct Site {
     pub extra_urls: Vec<Url>,
     pub exclude: Vec<Regex>,
     pub settings: Settings,
+    /// Where this site's notifications go (`email`): its operator's
+    /// liaison.
+    pub email: Option<String>,
     /// Line of the site's entry in the register.
     pub line: usize,
 }
@@ -168,6 +171,109 @@ pub struct Register {
     /// `--site` selects some): links to these are links to registered
     /// sites, never dark links.
     pub hosts: Vec<String>,
+    /// `[[schedule]]` tables (`serve`), in register order.
+    pub schedules: Vec<Schedule>,
+    /// `[notify]` (`scan` and `serve`).
+    pub notify: Option<Notify>,
+    /// Every file the register was read from: the register, and the
+    /// spreadsheet named by `sites_csv`. A change to any is a change to
+    /// the register (`--resume`, `serve` reloading it).
+    pub files: Vec<PathBuf>,
+}
+
+/// A `[[schedule]]`: when `serve` scans which sites.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    pub cron: crate::schedule::Cron,
+    /// Site ids, in register order; every site when `sites` is omitted.
+    pub sites: Vec<String>,
+    /// `sites` as written (`tag:gov`, `edu`); empty when omitted.
+    pub selectors: Vec<String>,
+    /// Line of the `[[schedule]]` table.
+    pub line: usize,
+}
+
+/// `[notify]`: where `scan` and `serve` send word of what they found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notify {
+    /// POSTed a summary for the office.
+    pub webhook: Option<Url>,
+    pub webhook_format: WebhookFormat,
+    /// E-mail to each operator's `email`, with only their findings.
+    pub smtp: Option<Smtp>,
+    /// The sender of the e-mails (required with `smtp`).
+    pub from: Option<String>,
+    /// New findings at or above it are sent (default high).
+    pub min_severity: crate::severity::Severity,
+    pub line: usize,
+}
+
+/// The body a webhook is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookFormat {
+    /// A plain JSON object (the office's own receiver).
+    Json,
+    /// A WeCom (企业微信) group robot's markdown message.
+    Wecom,
+    /// A DingTalk (钉钉) custom robot's markdown message.
+    Dingtalk,
+}
+
+impl WebhookFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            WebhookFormat::Json => "json",
+            WebhookFormat::Wecom => "wecom",
+            WebhookFormat::Dingtalk => "dingtalk",
+        }
+    }
+}
+
+/// The mail server of `smtp = "smtps://user:pass@host:port"`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Smtp {
+    /// `smtps://`: TLS from the first byte (port 465 by default).
+    /// `smtp://`: STARTTLS when the server offers it, required when a
+    /// user name is given (a password is never sent in the clear); port
+    /// 25 by default.
+    pub implicit_tls: bool,
+    pub host: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for Smtp {
+    /// Never the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.shown())
+    }
+}
+
+impl Smtp {
+    /// `smtps://user@host:465`, for logs: never the password.
+    pub fn shown(&self) -> String {
+        format!(
+            "{}://{}{}:{}",
+            if self.implicit_tls { "smtps" } else { "smtp" },
+            self.user
+                .as_deref()
+                .map_or(String::new(), |u| format!("{u}@")),
+            self.host,
+            self.port
+        )
+    }
+}
+
+/// Everything a register file holds besides the checked sites.
+#[derive(Default)]
+struct Parsed {
+    sites: Vec<Site>,
+    schedules: Vec<Schedule>,
+    notify: Option<Notify>,
+    files: Vec<PathBuf>,
+    /// The encoding of the spreadsheet named by `sites_csv`.
+    encoding: Option<&'static str>,
 }
 
 impl Register {
@@ -183,24 +289,60 @@ impl Register {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         let (text, encoding) = decode_register(path, &bytes, is_csv)?;
-        let sites = if is_csv {
-            parse_csv(path, &text)?
+        let parsed = if is_csv {
+            Parsed {
+                sites: parse_csv(path, &text, &Settings::default())?,
+                ..Parsed::default()
+            }
         } else {
             parse_toml(path, &text)?
         };
-        if sites.is_empty() {
+        if parsed.sites.is_empty() {
             return Err(InputError::at(path, 1, "the register lists no sites"));
         }
+        let hosts = parsed
+            .sites
+            .iter()
+            .filter_map(|s| s.url.host_str().map(str::to_string))
+            .collect();
+        let mut files = vec![path.to_path_buf()];
+        files.extend(parsed.files.into_iter().skip(1));
+        Ok(Register {
+            path: path.to_path_buf(),
+            sites: parsed.sites,
+            encoding: parsed.encoding.unwrap_or(encoding),
+            hosts,
+            schedules: parsed.schedules,
+            notify: parsed.notify,
+            files,
+        })
+    }
+
+    /// A register made in code (the demo): no schedules, no notifications.
+    pub fn from_sites(path: PathBuf, sites: Vec<Site>) -> Register {
         let hosts = sites
             .iter()
             .filter_map(|s| s.url.host_str().map(str::to_string))
             .collect();
-        Ok(Register {
-            path: path.to_path_buf(),
+        Register {
+            files: vec![path.clone()],
+            path,
             sites,
-            encoding,
+            encoding: "UTF-8",
             hosts,
-        })
+            schedules: Vec::new(),
+            notify: None,
+        }
+    }
+
+    /// The sites of a schedule, in register order (sites the register no
+    /// longer has are left out).
+    pub fn sites_of(&self, schedule: &Schedule) -> Vec<Site> {
+        self.sites
+            .iter()
+            .filter(|s| schedule.sites.contains(&s.id))
+            .cloned()
+            .collect()
     }
 
     /// Keep only the sites named (each must exist).
@@ -354,6 +496,28 @@ struct RegisterToml {
     resolve: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     site: Vec<Spanned<SiteToml>>,
+    /// The `[[site]]` list from a spreadsheet beside the register.
+    sites_csv: Option<Spanned<String>>,
+    #[serde(default)]
+    schedule: Vec<Spanned<ScheduleToml>>,
+    notify: Option<Spanned<NotifyToml>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleToml {
+    cron: Spanned<String>,
+    sites: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyToml {
+    webhook: Option<Spanned<String>>,
+    webhook_format: Option<Spanned<String>>,
+    smtp: Option<Spanned<String>>,
+    from: Option<Spanned<String>>,
+    min_severity: Option<Spanned<String>>,
 }
 
 // serde cannot combine `flatten` with `deny_unknown_fields`, so the
@@ -372,6 +536,7 @@ struct SiteToml {
     extra_urls: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    email: Option<Spanned<String>>,
     max_pages: Option<Spanned<i64>>,
     max_depth: Option<Spanned<i64>>,
     per_host_concurrency: Option<Spanned<i64>>,
@@ -632,6 +797,7 @@ struct RawSite {
     tags: Vec<At>,
     extra_urls: Vec<At>,
     exclude: Vec<At>,
+    email: Option<At>,
     settings: Settings,
 }
 
@@ -747,6 +913,14 @@ fn check_site(
             )
         })?);
     }
+    let email = match &raw.email {
+        Some(e) if !e.value.trim().is_empty() => {
+            let email = e.value.trim();
+            check_email(email).map_err(|m| err(e.line, format!("email: {m}")))?;
+            Some(email.to_string())
+        }
+        _ => None,
+    };
     Ok(Site {
         id,
         name,
@@ -758,6 +932,7 @@ fn check_site(
         extra_urls,
         exclude,
         settings: raw.settings,
+        email,
         line: raw.line,
     })
 }
@@ -785,7 +960,7 @@ fn text_value(v: &At, what: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
-fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
+fn parse_toml(path: &Path, text: &str) -> Result<Parsed, InputError> {
     let ctx = Ctx {
         path,
         lines: LineIndex::new(text),
@@ -799,6 +974,48 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
         ..Settings::default()
     };
     let defaults = apply(&ctx, &base, &parsed.defaults)?;
+    let mut out = Parsed {
+        files: vec![path.to_path_buf()],
+        ..Parsed::default()
+    };
+    if let Some(csv) = &parsed.sites_csv {
+        if let Some(first) = parsed.site.first() {
+            return Err(ctx.err(
+                first.span().start,
+                format!(
+                    "[[site]] tables and sites_csv (line {}) cannot both be given: list the sites in one place",
+                    ctx.lines.line(csv.span().start)
+                ),
+            ));
+        }
+        let csv_path = path.parent().unwrap_or(Path::new("")).join(csv.get_ref());
+        let is_csv = csv_path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if !is_csv {
+            return Err(ctx.err(
+                csv.span().start,
+                format!("sites_csv `{}`: a .csv file is expected", csv.get_ref()),
+            ));
+        }
+        let bytes = std::fs::read(&csv_path).map_err(|e| {
+            ctx.err(
+                csv.span().start,
+                format!("sites_csv `{}`: {e}", csv_path.display()),
+            )
+        })?;
+        let (text, encoding) = decode_register(&csv_path, &bytes, true)?;
+        out.sites = parse_csv(&csv_path, &text, &defaults)?;
+        if out.sites.is_empty() {
+            return Err(InputError::at(
+                &csv_path,
+                1,
+                "the spreadsheet lists no sites",
+            ));
+        }
+        out.encoding = Some(encoding);
+        out.files.push(csv_path);
+    }
     let mut sites = Vec::with_capacity(parsed.site.len());
     let mut ids: HashMap<String, usize> = HashMap::new();
     for entry in parsed.site {
@@ -815,14 +1032,277 @@ fn parse_toml(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
             tags: s.tags.into_iter().map(|t| ctx.at(t)).collect(),
             extra_urls: s.extra_urls.into_iter().map(|u| ctx.at(u)).collect(),
             exclude: s.exclude.into_iter().map(|x| ctx.at(x)).collect(),
+            email: s.email.map(|e| ctx.at(e)),
             settings,
         };
         sites.push(check_site(path, raw, &mut ids)?);
     }
-    Ok(sites)
+    if parsed.sites_csv.is_none() {
+        out.sites = sites;
+    }
+    for entry in parsed.schedule {
+        let line = ctx.lines.line(entry.span().start);
+        out.schedules
+            .push(schedule(&ctx, line, entry.into_inner(), &out.sites)?);
+    }
+    if let Some(n) = parsed.notify {
+        let line = ctx.lines.line(n.span().start);
+        out.notify = Some(notify(&ctx, line, n.into_inner())?);
+    }
+    Ok(out)
 }
 
-const CSV_COLUMNS: [&str; 6] = ["id", "name", "url", "operator", "contact", "tags"];
+/// A `[[schedule]]`: its cron checked, its selectors resolved to site ids
+/// (an unknown id or a tag no site has is refused).
+fn schedule(
+    ctx: &Ctx,
+    line: usize,
+    t: ScheduleToml,
+    sites: &[Site],
+) -> Result<Schedule, InputError> {
+    let cron = crate::schedule::Cron::parse(t.cron.get_ref().trim())
+        .map_err(|m| ctx.err(t.cron.span().start, m))?;
+    let Some(selectors) = t.sites else {
+        return Ok(Schedule {
+            cron,
+            sites: sites.iter().map(|s| s.id.clone()).collect(),
+            selectors: Vec::new(),
+            line,
+        });
+    };
+    if selectors.is_empty() {
+        return Err(InputError::at(
+            ctx.path,
+            line,
+            "schedule: sites = [] selects no site (leave `sites` out for every site)",
+        ));
+    }
+    let mut chosen = std::collections::HashSet::new();
+    let mut written = Vec::with_capacity(selectors.len());
+    for sel in &selectors {
+        let text = sel.get_ref().trim();
+        if let Some(tag) = text.strip_prefix("tag:") {
+            let tag = tag.trim();
+            let tagged: Vec<&str> = sites
+                .iter()
+                .filter(|s| s.tags.iter().any(|t| t == tag))
+                .map(|s| s.id.as_str())
+                .collect();
+            chosen.extend(tagged.iter().copied());
+            if tagged.is_empty() {
+                return Err(ctx.err(
+                    sel.span().start,
+                    format!("schedule: no site has the tag `{tag}`"),
+                ));
+            }
+        } else {
+            match sites.iter().find(|s| s.id == text) {
+                Some(s) => {
+                    chosen.insert(s.id.as_str());
+                }
+                None => {
+                    return Err(ctx.err(
+                        sel.span().start,
+                        format!(
+                        "schedule: no site `{text}` in this register (write a site id or tag:NAME)"
+                    ),
+                    ))
+                }
+            }
+        }
+        written.push(text.to_string());
+    }
+    Ok(Schedule {
+        cron,
+        sites: sites
+            .iter()
+            .filter(|s| chosen.contains(s.id.as_str()))
+            .map(|s| s.id.clone())
+            .collect(),
+        selectors: written,
+        line,
+    })
+}
+
+/// `[notify]`, checked.
+fn notify(ctx: &Ctx, line: usize, t: NotifyToml) -> Result<Notify, InputError> {
+    let webhook = match &t.webhook {
+        None => None,
+        Some(w) => Some(parse_webhook(w.get_ref().trim()).map_err(|m| ctx.err(w.span().start, m))?),
+    };
+    let webhook_format = match &t.webhook_format {
+        None => WebhookFormat::Json,
+        Some(f) => match f.get_ref().trim() {
+            "json" => WebhookFormat::Json,
+            "wecom" => WebhookFormat::Wecom,
+            "dingtalk" => WebhookFormat::Dingtalk,
+            other => {
+                return Err(ctx.err(
+                    f.span().start,
+                    format!("webhook_format `{other}`: use json, wecom or dingtalk"),
+                ))
+            }
+        },
+    };
+    let smtp = match &t.smtp {
+        None => None,
+        Some(s) => Some(parse_smtp(s.get_ref().trim()).map_err(|m| ctx.err(s.span().start, m))?),
+    };
+    let from = match &t.from {
+        None => None,
+        Some(f) => {
+            let from = f.get_ref().trim();
+            check_email(from).map_err(|m| ctx.err(f.span().start, format!("from: {m}")))?;
+            Some(from.to_string())
+        }
+    };
+    if smtp.is_some() && from.is_none() {
+        return Err(InputError::at(
+            ctx.path,
+            line,
+            "notify: smtp needs `from`, the address the e-mails are sent from",
+        ));
+    }
+    if webhook.is_none() && smtp.is_none() {
+        return Err(InputError::at(
+            ctx.path,
+            line,
+            "notify: give a webhook, an smtp server, or both",
+        ));
+    }
+    let min_severity = match &t.min_severity {
+        None => crate::severity::Severity::High,
+        Some(v) => crate::severity::Severity::parse(v.get_ref().trim()).ok_or_else(|| {
+            ctx.err(
+                v.span().start,
+                format!(
+                    "min_severity `{}`: use info, low, medium, high or critical",
+                    v.get_ref()
+                ),
+            )
+        })?,
+    };
+    Ok(Notify {
+        webhook,
+        webhook_format,
+        smtp,
+        from,
+        min_severity,
+        line,
+    })
+}
+
+/// A webhook: an http(s) URL. Its query often holds the robot's key, so
+/// errors show the scheme and host only.
+fn parse_webhook(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("webhook: not a URL ({e})"))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(format!(
+            "webhook: `{}:` URLs cannot be posted to; use http or https",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("webhook: the URL has no host".into());
+    }
+    if text.len() > limits::URL_BYTES {
+        return Err(format!(
+            "webhook: URL of {} bytes is too long: at most {} are allowed",
+            text.len(),
+            limits::URL_BYTES
+        ));
+    }
+    Ok(url)
+}
+
+/// `smtp://[user[:pass]@]host[:port]` or `smtps://…`. The password may be
+/// left out of the register and given in `SITESWEEP_SMTP_PASSWORD`.
+fn parse_smtp(text: &str) -> Result<Smtp, String> {
+    // Never echo the URL: it may hold a password.
+    let url = Url::parse(text).map_err(|e| format!("smtp: not a URL ({e})"))?;
+    let implicit_tls = match url.scheme() {
+        "smtps" => true,
+        "smtp" => false,
+        other => {
+            return Err(format!(
+                "smtp: `{other}://` is not an SMTP URL; write smtp://host:25 or smtps://user:pass@host:465"
+            ))
+        }
+    };
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or("smtp: the URL has no host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
+        return Err("smtp: only user, password, host and port belong in the URL".into());
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let user = Some(decode(url.username())).filter(|u| !u.is_empty());
+    let password = url
+        .password()
+        .map(|p| decode(&p.replace('+', "%2B")))
+        .or_else(|| {
+            user.as_ref()
+                .and_then(|_| std::env::var("SITESWEEP_SMTP_PASSWORD").ok())
+        });
+    Ok(Smtp {
+        implicit_tls,
+        port: url.port().unwrap_or(if implicit_tls { 465 } else { 25 }),
+        host,
+        user,
+        password,
+    })
+}
+
+/// An e-mail address as mail servers take it: `local@domain`, the local
+/// part of the characters RFC 5322 allows unquoted, the domain of at
+/// least two labels (letters of any script, digits, hyphens).
+pub fn check_email(text: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("`{text}` is not an e-mail address: {why}"));
+    if text.len() > 254 {
+        return Err(format!(
+            "an e-mail address of {} bytes is too long: at most 254",
+            text.len()
+        ));
+    }
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return bad("no @");
+    };
+    if local.is_empty() || local.len() > 64 {
+        return bad("the part before @ must be 1 to 64 characters");
+    }
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-.".contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    if !local_ok {
+        return bad("the part before @ has characters mail servers refuse");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if !domain_ok {
+        return bad("the part after @ is not a domain name");
+    }
+    Ok(())
+}
+
+const CSV_COLUMNS: [&str; 7] = ["id", "name", "url", "operator", "contact", "tags", "email"];
 
 /// Line numbers in a CSV file as a spreadsheet user counts them: CRLF, LF
 /// and a lone CR (old Mac Excel) each end a line, and a quoted cell that
@@ -859,7 +1339,9 @@ impl CsvLines {
     }
 }
 
-fn parse_csv(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
+/// The sites of a CSV register, each with `defaults` (a CSV named by a
+/// TOML register's `sites_csv` gets its `[defaults]`).
+fn parse_csv(path: &Path, text: &str, defaults: &Settings) -> Result<Vec<Site>, InputError> {
     let lines = CsvLines::new(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -929,7 +1411,8 @@ fn parse_csv(path: &Path, text: &str) -> Result<Vec<Site>, InputError> {
                 .collect(),
             extra_urls: Vec::new(),
             exclude: Vec::new(),
-            settings: Settings::default(),
+            email: Some(get("email")),
+            settings: defaults.clone(),
         };
         sites.push(check_site(path, raw, &mut ids)?);
     }
@@ -1427,5 +1910,301 @@ check_outbound = false
             got.starts_with("sites.toml:4: probe_pages = 0 is out of range"),
             "{got}"
         );
+    }
+}
+
+#[cfg(test)]
+mod serve_tests {
+    use super::*;
+    use crate::severity::Severity;
+
+    /// Write `files` into a temporary directory and load the first.
+    fn load_files(files: &[(&str, &[u8])]) -> Result<Register, InputError> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        Register::load(&dir.path().join(files[0].0)).map_err(|mut e| {
+            e.file = e.file.map(|f| PathBuf::from(f.file_name().unwrap()));
+            e
+        })
+    }
+
+    fn err(files: &[(&str, &[u8])]) -> String {
+        load_files(files).unwrap_err().to_string()
+    }
+
+    const TWO_SITES: &str = r#"
+[[site]]
+id = "edu"
+name = "区教育局"
+url = "https://edu.example.gov.cn/"
+operator = "区教育局办公室"
+tags = ["gov", "school"]
+email = "edu-office@example.gov.cn"
+
+[[site]]
+id = "hospital"
+name = "区人民医院"
+url = "https://hospital.example.com/"
+operator = "区卫健局"
+"#;
+
+    #[test]
+    fn email_schedules_and_notify_are_read() {
+        let text = format!(
+            r#"{TWO_SITES}
+[[schedule]]
+cron = "0 2 * * *"
+
+[[schedule]]
+cron = "*/30 8-18 * * 1-5"
+sites = ["tag:school", "hospital"]
+
+[notify]
+webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
+webhook_format = "wecom"
+smtp = "smtps://sweep%40example.gov.cn:p%40ss+word@mail.example.gov.cn"
+from = "sitesweep@example.gov.cn"
+min_severity = "medium"
+"#
+        );
+        let reg = load_files(&[("sites.toml", text.as_bytes())]).unwrap();
+        assert_eq!(
+            reg.sites[0].email.as_deref(),
+            Some("edu-office@example.gov.cn")
+        );
+        assert_eq!(reg.sites[1].email, None);
+        assert_eq!(reg.schedules.len(), 2);
+        assert_eq!(reg.schedules[0].sites, vec!["edu", "hospital"]);
+        assert!(reg.schedules[0].selectors.is_empty());
+        assert_eq!(reg.schedules[1].cron.as_str(), "*/30 8-18 * * 1-5");
+        assert_eq!(reg.schedules[1].sites, vec!["edu", "hospital"]);
+        assert_eq!(reg.schedules[1].line, 19);
+        let n = reg.notify.unwrap();
+        assert_eq!(n.webhook_format, WebhookFormat::Wecom);
+        assert_eq!(n.min_severity, Severity::Medium);
+        let smtp = n.smtp.unwrap();
+        assert!(smtp.implicit_tls);
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port),
+            ("mail.example.gov.cn", 465)
+        );
+        assert_eq!(smtp.user.as_deref(), Some("sweep@example.gov.cn"));
+        assert_eq!(smtp.password.as_deref(), Some("p@ss+word"));
+        // Logs never show the password.
+        assert!(!format!("{smtp:?}").contains("p@ss"));
+        assert_eq!(
+            smtp.shown(),
+            "smtps://sweep@example.gov.cn@mail.example.gov.cn:465"
+        );
+
+        // Defaults: json, high, plain smtp on port 25.
+        let text = format!(
+            "{TWO_SITES}\n[notify]\nwebhook = \"http://127.0.0.1:9/hook\"\nsmtp = \"smtp://mail.example\"\nfrom = \"a@b.cn\"\n"
+        );
+        let n = load_files(&[("sites.toml", text.as_bytes())])
+            .unwrap()
+            .notify
+            .unwrap();
+        assert_eq!(n.webhook_format, WebhookFormat::Json);
+        assert_eq!(n.min_severity, Severity::High);
+        let smtp = n.smtp.unwrap();
+        assert!(!smtp.implicit_tls && smtp.user.is_none());
+        assert_eq!(smtp.port, 25);
+    }
+
+    #[test]
+    fn bad_serve_tables_are_refused_with_their_line() {
+        let cases = [
+            (
+                TWO_SITES.replace("edu-office@example.gov.cn", "edu-office"),
+                "sites.toml:8: email: `edu-office` is not an e-mail address",
+            ),
+            (
+                TWO_SITES.replace("edu-office@example.gov.cn", "a b@example.gov.cn"),
+                "sites.toml:8: email:",
+            ),
+            (
+                TWO_SITES.replace("edu-office@example.gov.cn", "a@localhost"),
+                "sites.toml:8: email:",
+            ),
+            (
+                format!("{TWO_SITES}\n[[schedule]]\ncron = \"0 2 * *\"\n"),
+                "sites.toml:17: cron `0 2 * *` has 4 fields",
+            ),
+            (
+                format!("{TWO_SITES}\n[[schedule]]\ncron = \"0 26 * * *\"\n"),
+                "sites.toml:17: cron `0 26 * * *`",
+            ),
+            (
+                format!("{TWO_SITES}\n[[schedule]]\ncron = \"0 2 * * *\"\nsites = [\n  \"edu\",\n  \"tag:nosuch\",\n]\n"),
+                "sites.toml:20: schedule: no site has the tag `nosuch`",
+            ),
+            (
+                format!("{TWO_SITES}\n[[schedule]]\ncron = \"0 2 * * *\"\nsites = [\"school\"]\n"),
+                "sites.toml:18: schedule: no site `school` in this register",
+            ),
+            (
+                format!("{TWO_SITES}\n[[schedule]]\ncron = \"0 2 * * *\"\nsites = []\n"),
+                "sites.toml:16: schedule: sites = [] selects no site",
+            ),
+            (
+                format!("{TWO_SITES}\n[[schedule]]\ncron = \"0 2 * * *\"\nat = \"02:00\"\n"),
+                "sites.toml:18: unknown field `at`",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nwebhook = \"ftp://hooks.example/x\"\n"),
+                "sites.toml:17: webhook: `ftp:` URLs cannot be posted to",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nwebhook = \"https://h.example/x\"\nwebhook_format = \"slack\"\n"),
+                "sites.toml:18: webhook_format `slack`: use json, wecom or dingtalk",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nsmtp = \"smtps://u:s3cret@mail.example\"\n"),
+                "sites.toml:16: notify: smtp needs `from`",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nsmtp = \"imap://u:s3cret@mail.example\"\nfrom = \"a@b.cn\"\n"),
+                "sites.toml:17: smtp: `imap://` is not an SMTP URL",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nsmtp = \"smtp://mail.example/x?y=1\"\nfrom = \"a@b.cn\"\n"),
+                "sites.toml:17: smtp: only user, password, host and port",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nwebhook = \"https://h.example/x\"\nfrom = \"nobody\"\n"),
+                "sites.toml:18: from: `nobody` is not an e-mail address",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nwebhook = \"https://h.example/x\"\nmin_severity = \"urgent\"\n"),
+                "sites.toml:18: min_severity `urgent`",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nmin_severity = \"low\"\n"),
+                "sites.toml:16: notify: give a webhook, an smtp server, or both",
+            ),
+            (
+                format!("{TWO_SITES}\n[notify]\nwebhook = \"https://h.example/x\"\nsms = \"138\"\n"),
+                "sites.toml:18: unknown field `sms`",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = err(&[("sites.toml", text.as_bytes())]);
+            assert!(got.starts_with(want), "want {want:?}, got {got:?}");
+            assert!(!got.contains("s3cret"), "the password is echoed: {got}");
+        }
+    }
+
+    #[test]
+    fn sites_csv_brings_the_sites_and_keeps_defaults_schedules_and_notify() {
+        let toml = r#"sites_csv = "sites.csv"
+
+[defaults]
+max_pages = 50
+
+[resolve]
+"edu.example.gov.cn" = "127.0.0.5"
+
+[[schedule]]
+cron = "0 2 * * *"
+sites = ["tag:gov"]
+
+[notify]
+webhook = "https://h.example/x"
+"#;
+        let csv = "id,name,url,operator,contact,tags,email\nedu,区教育局,edu.example.gov.cn,区教育局办公室,王老师,gov,edu@example.gov.cn\nhz,杭州,https://hz.example.com/,杭州办,,,\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+        let reg = load_files(&[("sites.toml", toml.as_bytes()), ("sites.csv", &gbk)]).unwrap();
+        assert_eq!(reg.sites.len(), 2);
+        assert_eq!(reg.encoding, "GBK");
+        assert_eq!(reg.sites[0].settings.max_pages, 50);
+        assert_eq!(
+            reg.sites[0].settings.pins.get("edu.example.gov.cn"),
+            Some(&"127.0.0.5".parse().unwrap())
+        );
+        assert_eq!(reg.sites[0].email.as_deref(), Some("edu@example.gov.cn"));
+        assert_eq!(reg.sites[1].email, None);
+        assert_eq!(reg.schedules[0].sites, vec!["edu"]);
+        assert!(reg.notify.is_some());
+        assert_eq!(reg.files.len(), 2);
+        assert!(reg.files[1].ends_with("sites.csv"));
+
+        // Errors in the spreadsheet point at its lines.
+        let bad = csv.replace("edu@example.gov.cn", "edu.example.gov.cn");
+        let got = err(&[
+            ("sites.toml", toml.as_bytes()),
+            ("sites.csv", bad.as_bytes()),
+        ]);
+        assert!(got.starts_with("sites.csv:2: email:"), "{got}");
+        let bad = csv.replace("hz,杭州", "edu,杭州");
+        let got = err(&[
+            ("sites.toml", toml.as_bytes()),
+            ("sites.csv", bad.as_bytes()),
+        ]);
+        assert!(
+            got.starts_with("sites.csv:3: duplicate site id `edu`"),
+            "{got}"
+        );
+        // …and a schedule naming a site the spreadsheet lacks, at the TOML's.
+        let bad = toml.replace("tag:gov", "school");
+        let got = err(&[
+            ("sites.toml", bad.as_bytes()),
+            ("sites.csv", csv.as_bytes()),
+        ]);
+        assert!(
+            got.starts_with("sites.toml:11: schedule: no site `school`"),
+            "{got}"
+        );
+        // A missing spreadsheet, an empty one, both kinds of site list.
+        let got = err(&[("sites.toml", toml.as_bytes())]);
+        assert!(got.starts_with("sites.toml:1: sites_csv `"), "{got}");
+        let got = err(&[
+            ("sites.toml", toml.as_bytes()),
+            ("sites.csv", b"id,name,url,operator\n"),
+        ]);
+        assert!(
+            got.starts_with("sites.csv:1: the spreadsheet lists no sites"),
+            "{got}"
+        );
+        let both = format!("{toml}{TWO_SITES}");
+        let got = err(&[
+            ("sites.toml", both.as_bytes()),
+            ("sites.csv", csv.as_bytes()),
+        ]);
+        assert!(
+            got.starts_with(
+                "sites.toml:16: [[site]] tables and sites_csv (line 1) cannot both be given"
+            ),
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn accepted_addresses_are_accepted_by_the_mailer_too() {
+        for good in [
+            "a@b.cn",
+            "office.liaison+web@example.gov.cn",
+            "o'brien@example.com",
+            "admin@教育局.中国",
+        ] {
+            assert!(check_email(good).is_ok(), "{good}");
+            assert!(good.parse::<lettre::Address>().is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "@b.cn",
+            "a@",
+            "a@b",
+            "a..b@c.cn",
+            ".a@c.cn",
+            "a@-b.cn",
+            "a@b..cn",
+            "a b@c.cn",
+            "a@b.cn\n",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad:?}");
+        }
     }
 }

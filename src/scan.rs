@@ -36,6 +36,9 @@ pub struct ScanOptions {
     /// grow with the size of the scan.
     pub keep_records: bool,
     pub observer: Arc<dyn Observer>,
+    /// Stop the scan as Ctrl-C does when this turns true (`serve` on
+    /// SIGTERM): the scan is marked interrupted and `--resume` finishes it.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +52,7 @@ impl Default for ScanOptions {
             resume: false,
             keep_records: false,
             observer: Arc::new(crate::crawl::observer::Silent),
+            stop: None,
         }
     }
 }
@@ -168,6 +172,7 @@ pub fn run(
         tokio::select! {
             done = all => Ended::Done(done),
             _ = tokio::signal::ctrl_c() => Ended::Interrupted,
+            _ = stopped(opts.stop.clone()) => Ended::Interrupted,
             // The writer stopped (disk full, database error): nothing more
             // could be kept, so the crawl stops now rather than at the end.
             _ = writer_gone.closed() => Ended::WriterFailed,
@@ -254,6 +259,19 @@ pub fn run(
         findings: found,
         pages,
     })
+}
+
+/// Resolves once `stop` turns true; never without one.
+async fn stopped(stop: Option<tokio::sync::watch::Receiver<bool>>) {
+    match stop {
+        Some(mut rx) => {
+            if rx.wait_for(|s| *s).await.is_err() {
+                // The sender is gone: nobody can ask for a stop any more.
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// How the crawl part of a scan ended.
@@ -420,11 +438,22 @@ struct Plan {
     resume: HashMap<String, SiteResume>,
 }
 
-/// The hash a scan records of its register: the file's bytes.
+/// The hash a scan records of its register: the file's bytes, and those
+/// of the spreadsheet its `sites_csv` names.
 fn register_hash(register: &Register) -> String {
-    std::fs::read(&register.path)
-        .map(|b| crate::ids::short_hash([String::from_utf8_lossy(&b).as_ref()]))
-        .unwrap_or_default()
+    let texts: Vec<String> = register
+        .files
+        .iter()
+        .map(|p| {
+            std::fs::read(p)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    if texts.len() <= 1 && !register.path.exists() {
+        return String::new();
+    }
+    crate::ids::short_hash(texts.iter().map(String::as_str))
 }
 
 fn rule_hashes(rules: &RuleSet) -> Vec<(String, String)> {

@@ -80,6 +80,28 @@ const MIGRATIONS: &[&str] = &[
         summary TEXT NOT NULL,           -- JSON SiteSummary as of the last page stored
         PRIMARY KEY (scan, site)
     );",
+    // 3: `serve`: home-page availability probes (site.availability), and
+    // every notification sent or failed (none is lost silently).
+    "CREATE TABLE availability (
+        site TEXT NOT NULL,
+        at INTEGER NOT NULL,             -- Unix seconds
+        ok INTEGER NOT NULL,             -- answered below 400 within the limit
+        elapsed_ms INTEGER NOT NULL,
+        status INTEGER,                  -- HTTP status, when it answered
+        error TEXT                       -- why it failed
+    );
+    CREATE INDEX availability_site ON availability(site, at);
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,                -- RFC 3339, UTC
+        channel TEXT NOT NULL,           -- webhook | email
+        target TEXT NOT NULL,            -- webhook host and path (no key), or the address
+        outcome TEXT NOT NULL,           -- sent | failed
+        tries INTEGER NOT NULL,
+        error TEXT,
+        scan TEXT,                       -- the scan it was about, if any
+        subject TEXT NOT NULL DEFAULT ''
+    );",
 ];
 
 /// A scan as listed.
@@ -668,6 +690,156 @@ impl Store {
             .map_err(|e| failed(&path, e))?;
         out.reverse();
         Ok(out)
+    }
+}
+
+/// One home-page probe of `serve` (`site.availability`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeRow {
+    pub site: String,
+    /// Unix seconds.
+    pub at: i64,
+    pub ok: bool,
+    pub elapsed_ms: u64,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// One notification, sent or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotificationRow {
+    pub at: String,
+    /// `webhook` or `email`.
+    pub channel: String,
+    /// The webhook's host and path (its key left out), or the address.
+    pub target: String,
+    /// `sent` or `failed`.
+    pub outcome: String,
+    pub tries: u32,
+    pub error: Option<String>,
+    pub scan: Option<String>,
+    pub subject: String,
+}
+
+/// `serve`'s records: availability probes and notifications.
+impl Store {
+    pub fn add_probe(&self, p: &ProbeRow) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT INTO availability (site, at, ok, elapsed_ms, status, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![p.site, p.at, p.ok, p.elapsed_ms as i64, p.status, p.error],
+            )
+            .map(|_| ())
+            .map_err(|e| failed(&self.path, e))
+    }
+
+    /// A site's probes at or after `since` (Unix seconds), oldest first.
+    pub fn probes_since(&self, site: &str, since: i64) -> Result<Vec<ProbeRow>, Error> {
+        self.probe_rows(
+            "SELECT site, at, ok, elapsed_ms, status, error FROM availability WHERE site = ?1 AND at >= ?2 ORDER BY at, rowid",
+            params![site, since],
+        )
+    }
+
+    /// A site's last `n` probes, newest first.
+    pub fn last_probes(&self, site: &str, n: usize) -> Result<Vec<ProbeRow>, Error> {
+        self.probe_rows(
+            "SELECT site, at, ok, elapsed_ms, status, error FROM availability WHERE site = ?1 ORDER BY at DESC, rowid DESC LIMIT ?2",
+            params![site, n as i64],
+        )
+    }
+
+    fn probe_rows(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<ProbeRow>, Error> {
+        let mut st = self.conn.prepare(sql).map_err(|e| failed(&self.path, e))?;
+        let rows = st
+            .query_map(args, |r| {
+                Ok(ProbeRow {
+                    site: r.get(0)?,
+                    at: r.get(1)?,
+                    ok: r.get(2)?,
+                    elapsed_ms: r.get::<_, i64>(3)?.max(0) as u64,
+                    status: r.get(4)?,
+                    error: r.get(5)?,
+                })
+            })
+            .map_err(|e| failed(&self.path, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| failed(&self.path, e))
+    }
+
+    pub fn add_notification(&self, n: &NotificationRow) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "INSERT INTO notifications (at, channel, target, outcome, tries, error, scan, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![n.at, n.channel, n.target, n.outcome, n.tries, n.error, n.scan, n.subject],
+            )
+            .map(|_| ())
+            .map_err(|e| failed(&self.path, e))
+    }
+
+    /// Every notification, oldest first.
+    pub fn notifications(&self) -> Result<Vec<NotificationRow>, Error> {
+        let mut st = self
+            .conn
+            .prepare("SELECT at, channel, target, outcome, tries, error, scan, subject FROM notifications ORDER BY id")
+            .map_err(|e| failed(&self.path, e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(NotificationRow {
+                    at: r.get(0)?,
+                    channel: r.get(1)?,
+                    target: r.get(2)?,
+                    outcome: r.get(3)?,
+                    tries: r.get(4)?,
+                    error: r.get(5)?,
+                    scan: r.get(6)?,
+                    subject: r.get(7)?,
+                })
+            })
+            .map_err(|e| failed(&self.path, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| failed(&self.path, e))
+    }
+
+    /// Add a finding to a finished scan (`site.availability`, judged by
+    /// `serve` after the crawl): status from history, and the site's
+    /// stored counts raised with it, in one transaction. A finding of the
+    /// same fingerprint already there is replaced, not counted twice.
+    pub fn add_site_finding(&mut self, f: &mut Finding) -> Result<(), Error> {
+        self.classify(f)?;
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| failed(&path, e))?;
+        let had: bool = tx
+            .query_row(
+                "SELECT COUNT(*) FROM findings WHERE scan = ?1 AND fingerprint = ?2",
+                params![f.scan, f.fingerprint],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| failed(&path, e))?
+            > 0;
+        insert_finding(&tx, f).map_err(|e| failed(&path, e))?;
+        if !had {
+            let summary: Option<String> = tx
+                .query_row(
+                    "SELECT summary FROM sites WHERE scan = ?1 AND site = ?2",
+                    params![f.scan, f.site],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| failed(&path, e))?;
+            if let Some(json) = summary {
+                if let Ok(mut s) = serde_json::from_str::<SiteSummary>(&json) {
+                    s.findings += 1;
+                    s.by_severity[f.severity as usize] += 1;
+                    tx.execute(
+                        "UPDATE sites SET summary = ?3 WHERE scan = ?1 AND site = ?2",
+                        params![f.scan, f.site, serde_json::to_string(&s).unwrap_or(json)],
+                    )
+                    .map_err(|e| failed(&path, e))?;
+                }
+            }
+        }
+        tx.commit().map_err(|e| failed(&path, e))
     }
 }
 

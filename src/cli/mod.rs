@@ -8,6 +8,7 @@ pub mod report;
 pub mod rules;
 pub mod sample_sites;
 pub mod scan;
+pub mod serve;
 pub mod server;
 pub mod sites;
 

@@ -216,6 +216,7 @@ fn site(id: &str, name: &str, operator: &str, contact: &str, url: &str, tags: &[
         tags: tags.iter().map(|t| t.to_string()).collect(),
         extra_urls: Vec::new(),
         exclude: Vec::new(),
+        email: None,
         settings: Settings {
             max_pages: 50,
             // The demo serves on 127.0.0.1, which a real scan refuses.
@@ -315,17 +316,8 @@ pub fn start() -> std::io::Result<DemoSites> {
             &["gov"],
         ),
     ];
-    let hosts = sites
-        .iter()
-        .filter_map(|s: &Site| s.url.host_str().map(str::to_string))
-        .collect();
     Ok(DemoSites {
-        register: Register {
-            path: Path::new("<demo>").to_path_buf(),
-            sites,
-            encoding: "UTF-8",
-            hosts,
-        },
+        register: Register::from_sites(Path::new("<demo>").to_path_buf(), sites),
         _servers: vec![gov, school, shebao, hospital],
     })
 }

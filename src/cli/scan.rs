@@ -48,6 +48,10 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
     } else {
         progress::for_stderr(register.sites.len())
     };
+    let notifier = register
+        .notify
+        .clone()
+        .map(sitesweep::notify::Notifier::new);
     let result = sitesweep::scan::run(
         &register,
         rules,
@@ -58,8 +62,21 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
             resume: args.resume,
             keep_records: false,
             observer,
+            stop: None,
         },
-    )?;
+    );
+    let result = match (result, &notifier) {
+        (Err(e @ Error::Failed(_)), Some(n)) => {
+            // A failed or interrupted scan is told too; its exit code stays 3.
+            for o in sitesweep::notify::scan_failed(n, &register, Some(&args.db), &e.to_string()) {
+                if !o.sent() {
+                    eprintln!("{}", sitesweep::notify::describe(&o));
+                }
+            }
+            return Err(e);
+        }
+        (result, _) => result?,
+    };
     print_summary(&result);
     if !result.unfinished.is_empty() {
         println!(
@@ -107,6 +124,18 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
             e.expires.as_deref().unwrap_or(""),
             e.reason
         );
+    }
+    // Notifications after the scan: a failure is printed and recorded in
+    // the database, and never changes the exit code.
+    if let Some(n) = &notifier {
+        match sitesweep::notify::after_scan(n, &register, &args.db, &result.scan, &ignore) {
+            Ok(outcomes) => {
+                for o in outcomes {
+                    eprintln!("{}", sitesweep::notify::describe(&o));
+                }
+            }
+            Err(e) => eprintln!("notifications not sent: {e}"),
+        }
     }
     println!("scan {} stored in {}", result.scan, args.db.display());
     if let Some(path) = &args.jsonl {

@@ -19,5 +19,6 @@ mod reports;
 mod rules_cli;
 mod scan;
 mod scan_cli;
+mod serve;
 mod tls;
 mod urls_props;

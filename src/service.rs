@@ -1,0 +1,678 @@
+//! The office service behind `sitesweep serve`: the register's
+//! `[[schedule]]`s run as scans, one at a time, through [`crate::scan::run`]
+//! and its database lock; each site's home page probed about once an hour
+//! for `site.availability`; `[notify]` messages after each scan and when a
+//! site goes down; the register reloaded when its files change.
+//!
+//! Time comes from an injected [`Clock`], so tests drive a week of
+//! schedules and probes in milliseconds. The pieces are public
+//! ([`Service::tick`], [`Service::run_queued_scan`],
+//! [`Service::probe_due`], [`Service::health`]) for the web interface to
+//! build on; [`Service::run`] is the loop `serve` runs.
+//!
+//! Stopping ([`Stop`]): a running scan is interrupted as Ctrl-C does — it
+//! is marked `interrupted`, keeps everything it stored, and is resumed
+//! when `serve` starts again (or by `sitesweep scan --resume`).
+
+use crate::availability;
+use crate::error::{Error, InputError};
+use crate::notify::{self, Down, News, Notifier, Outcome};
+use crate::register::Register;
+use crate::scan::{ScanOptions, ScanResult};
+use crate::schedule::{Clock, Queue, Scheduler, Stop, Zone};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+/// How long to wait before trying again when another process holds the
+/// database's scan lock.
+pub const LOCK_RETRY: Duration = Duration::from_secs(30);
+/// Most time the loop sleeps at once: a changed register or a clock that
+/// jumped (a machine waking up) is noticed within it.
+pub const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// Home pages probed at once.
+pub const PROBES_AT_ONCE: usize = 8;
+
+/// What `serve` is given.
+#[derive(Clone, Debug)]
+pub struct ServiceOptions {
+    pub register: PathBuf,
+    pub db: PathBuf,
+    /// `--rules`; else `rules/` beside the register, else the built-in
+    /// packs (read again for every scan, so edited packs apply).
+    pub rules: Option<PathBuf>,
+    /// Sites crawled at once within a scan.
+    pub concurrency: usize,
+    /// The clock face of the cron expressions.
+    pub zone: Zone,
+    /// Probe home pages (`site.availability`).
+    pub probes: bool,
+}
+
+/// Where the loop's messages go (stderr in `serve`).
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How one scheduled scan went.
+#[derive(Debug)]
+pub struct ScanDone {
+    /// Index of the schedule in the register.
+    pub schedule: usize,
+    /// The scan, or why it failed.
+    pub result: Result<ScanResult, Error>,
+    pub notifications: Vec<Outcome>,
+}
+
+struct State {
+    register: Arc<Register>,
+    /// Modification times of the register's files when it was read (or
+    /// last refused).
+    stamps: Vec<Option<SystemTime>>,
+    scheduler: Scheduler,
+    queue: Queue,
+    next_probe: HashMap<String, SystemTime>,
+    /// The scan running now: schedule and since when.
+    running_since: Option<SystemTime>,
+}
+
+pub struct Service {
+    opts: ServiceOptions,
+    clock: Arc<dyn Clock>,
+    stop: Arc<Stop>,
+    log: Log,
+    state: Mutex<State>,
+    /// `serve`'s own connection: probes, availability findings,
+    /// notifications, health.
+    store: Mutex<Store>,
+    /// How notifications wait between tries (tests: not at all).
+    pub notify_sleep: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
+}
+
+fn stamps(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+        .collect()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Service {
+    /// Read the register (a bad one is refused: exit 2) and open the
+    /// database (created and migrated as needed).
+    pub fn start(
+        mut opts: ServiceOptions,
+        clock: Arc<dyn Clock>,
+        stop: Arc<Stop>,
+        log: Log,
+    ) -> Result<Service, Error> {
+        if let Ok(abs) = std::path::absolute(&opts.register) {
+            opts.register = abs;
+        }
+        let register = Register::load(&opts.register)?;
+        // Rules are read for each scan; refuse bad ones now too.
+        crate::rules::load(
+            crate::rules::resolve_dir(opts.rules.as_deref(), Some(&opts.register)).as_deref(),
+        )?;
+        let store = Store::open(&opts.db)?;
+        let now = clock.now();
+        let scheduler = Scheduler::new(
+            register.schedules.iter().map(|s| s.cron.clone()).collect(),
+            now,
+            opts.zone,
+        );
+        let next_probe = register
+            .sites
+            .iter()
+            .map(|s| (s.id.clone(), availability::next_probe_after(&s.id, now)))
+            .collect();
+        Ok(Service {
+            state: Mutex::new(State {
+                stamps: stamps(&register.files),
+                register: Arc::new(register),
+                scheduler,
+                queue: Queue::default(),
+                next_probe,
+                running_since: None,
+            }),
+            store: Mutex::new(store),
+            opts,
+            clock,
+            stop,
+            log,
+            notify_sleep: None,
+        })
+    }
+
+    pub fn register(&self) -> Arc<Register> {
+        lock(&self.state).register.clone()
+    }
+
+    fn notifier(&self, register: &Register) -> Option<Notifier> {
+        let mut n = Notifier::new(register.notify.clone()?);
+        if let Some(sleep) = &self.notify_sleep {
+            n.sleep = sleep.clone();
+        }
+        Some(n)
+    }
+
+    fn say(&self, text: &str) {
+        (self.log)(text);
+    }
+
+    /// Read the register again when one of its files changed. A register
+    /// that no longer loads is reported and the one in use kept. Returns
+    /// whether a new register was taken.
+    pub fn reload_if_changed(&self) -> bool {
+        let (files, old) = {
+            let st = lock(&self.state);
+            (st.register.files.clone(), st.stamps.clone())
+        };
+        let now_stamps = stamps(&files);
+        if now_stamps == old {
+            return false;
+        }
+        match Register::load(&self.opts.register) {
+            Ok(register) => {
+                let now = self.clock.now();
+                let mut st = lock(&self.state);
+                st.stamps = stamps(&register.files);
+                st.scheduler = Scheduler::new(
+                    register.schedules.iter().map(|s| s.cron.clone()).collect(),
+                    now,
+                    self.opts.zone,
+                );
+                // Schedules are numbered anew: what waited is dropped
+                // (the running scan finishes).
+                st.queue.clear_pending();
+                st.next_probe
+                    .retain(|id, _| register.sites.iter().any(|s| &s.id == id));
+                for s in &register.sites {
+                    st.next_probe
+                        .entry(s.id.clone())
+                        .or_insert_with(|| availability::next_probe_after(&s.id, now));
+                }
+                self.say(&format!(
+                    "register {} reloaded: {} sites, {} schedules",
+                    self.opts.register.display(),
+                    register.sites.len(),
+                    register.schedules.len()
+                ));
+                st.register = Arc::new(register);
+                true
+            }
+            Err(e) => {
+                lock(&self.state).stamps = now_stamps;
+                self.say(&format!(
+                    "register not reloaded, the one read before stays in use: {e}"
+                ));
+                false
+            }
+        }
+    }
+
+    /// Queue the schedules due now (each once, however many firings
+    /// passed; one already queued or running is not queued again).
+    /// Returns the schedules queued.
+    pub fn tick(&self) -> Vec<usize> {
+        self.reload_if_changed();
+        let now = self.clock.now();
+        let (mut queued, mut folded) = (Vec::new(), Vec::new());
+        {
+            let mut st = lock(&self.state);
+            for i in st.scheduler.due(now) {
+                if st.queue.push(i) {
+                    queued.push(i);
+                } else {
+                    folded.push((i, st.register.schedules[i].cron.as_str().to_string()));
+                }
+            }
+        }
+        for (i, cron) in folded {
+            self.say(&format!(
+                "schedule {} (\"{cron}\") is due while its scan is queued or running: folded into it",
+                i + 1
+            ));
+        }
+        queued
+    }
+
+    /// Run the next queued scan to its end (blocking), then judge its
+    /// sites' availability and send notifications. None when nothing is
+    /// queued or the service is stopping.
+    pub fn run_queued_scan(&self) -> Option<ScanDone> {
+        if self.stop.is_set() {
+            return None;
+        }
+        let (i, register) = {
+            let mut st = lock(&self.state);
+            let i = st.queue.start_next()?;
+            st.running_since = Some(self.clock.now());
+            (i, st.register.clone())
+        };
+        let done = self.run_schedule(i, &register);
+        let mut st = lock(&self.state);
+        st.queue.finish();
+        st.running_since = None;
+        Some(done)
+    }
+
+    fn run_schedule(&self, i: usize, register: &Register) -> ScanDone {
+        let schedule = &register.schedules[i];
+        let mut selected = register.clone();
+        // Keeps `hosts`: links to any registered site are never dark links.
+        selected.sites.retain(|s| schedule.sites.contains(&s.id));
+        self.say(&format!(
+            "schedule {} (\"{}\"): scanning {} site{}",
+            i + 1,
+            schedule.cron.as_str(),
+            selected.sites.len(),
+            if selected.sites.len() == 1 { "" } else { "s" }
+        ));
+        let result = self.scan(&selected, false);
+        let notifications = self.after_scan(&selected, &result);
+        ScanDone {
+            schedule: i,
+            result,
+            notifications,
+        }
+    }
+
+    /// Run a scan through the database lock: while another process holds
+    /// it, wait and try again (never two scans at once).
+    fn scan(&self, register: &Register, resume: bool) -> Result<ScanResult, Error> {
+        loop {
+            if Store::writer_active(&self.opts.db) {
+                self.say(&format!(
+                    "{}: another scan holds the database; trying again in {} s",
+                    self.opts.db.display(),
+                    LOCK_RETRY.as_secs()
+                ));
+                self.clock
+                    .sleep_until(self.clock.now() + LOCK_RETRY, LOCK_RETRY, &self.stop);
+                if self.stop.is_set() {
+                    return Err(Error::Failed(
+                        "stopped while waiting for the database".into(),
+                    ));
+                }
+                continue;
+            }
+            let rules = crate::rules::load(
+                crate::rules::resolve_dir(self.opts.rules.as_deref(), Some(&register.path))
+                    .as_deref(),
+            )?;
+            let result = crate::scan::run(
+                register,
+                Arc::new(rules),
+                ScanOptions {
+                    db: Some(self.opts.db.clone()),
+                    concurrency: self.opts.concurrency,
+                    resume,
+                    stop: Some(self.stop.watch()),
+                    ..ScanOptions::default()
+                },
+            );
+            match result {
+                // The lock was taken between the look and the scan.
+                Err(Error::Input(_)) if Store::writer_active(&self.opts.db) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// After a scan: `site.availability` findings for its sites, then the
+    /// notifications (a failed scan is told too; a stop is not a failure).
+    fn after_scan(&self, register: &Register, result: &Result<ScanResult, Error>) -> Vec<Outcome> {
+        let notifier = self.notifier(register);
+        let outcomes = match result {
+            Ok(r) => {
+                self.judge_availability(register, &r.scan);
+                self.say(&format!(
+                    "scan {} finished: {} findings",
+                    r.scan, r.total_findings
+                ));
+                match &notifier {
+                    None => Vec::new(),
+                    Some(n) => {
+                        // The ignore file beside the register applies, as
+                        // it does to reports and exit codes.
+                        let rule_ids: Vec<String> = crate::rules::load(
+                            crate::rules::resolve_dir(
+                                self.opts.rules.as_deref(),
+                                Some(&register.path),
+                            )
+                            .as_deref(),
+                        )
+                        .map(|r| r.rules.iter().map(|r| r.id.clone()).collect())
+                        .unwrap_or_default();
+                        let ignore = crate::ignore::IgnoreList::locate(
+                            None,
+                            Some(&register.path),
+                            &rule_ids,
+                        )
+                        .unwrap_or_else(|e| {
+                            self.say(&format!("ignore file not applied to notifications: {e}"));
+                            Default::default()
+                        });
+                        notify::after_scan(n, register, &self.opts.db, &r.scan, &ignore)
+                            .unwrap_or_else(|e| {
+                                self.say(&format!("notifications not sent: {e}"));
+                                Vec::new()
+                            })
+                    }
+                }
+            }
+            Err(e) if self.stop.is_set() => {
+                self.say(&format!("stopped: {e}"));
+                Vec::new()
+            }
+            Err(e) => {
+                self.say(&format!("scan failed: {e}"));
+                match &notifier {
+                    Some(n) => {
+                        notify::scan_failed(n, register, Some(&self.opts.db), &e.to_string())
+                    }
+                    None => Vec::new(),
+                }
+            }
+        };
+        for o in &outcomes {
+            self.say(&notify::describe(o));
+        }
+        outcomes
+    }
+
+    /// Add `site.availability` to a scan for each of its sites whose last
+    /// 7 days of probes call for it.
+    fn judge_availability(&self, register: &Register, scan: &str) {
+        let now = self.clock.now();
+        let mut store = lock(&self.store);
+        for site in &register.sites {
+            let Ok(probes) = store.probes_since(&site.id, availability::window_start(now)) else {
+                continue;
+            };
+            let verdict = availability::judge(&probes, now);
+            if let Some(mut f) = availability::finding(site, scan, &verdict, now) {
+                if let Err(e) = store.add_site_finding(&mut f) {
+                    drop(store);
+                    self.say(&format!("site.availability of {} not stored: {e}", site.id));
+                    store = lock(&self.store);
+                }
+            }
+        }
+    }
+
+    /// Finish the database's last scan if it was interrupted (a stop, a
+    /// kill): as `scan --resume` would. Nothing when it finished, when
+    /// another process holds the lock, or when the register or rules
+    /// changed since (said so; `scan --resume` cannot take it either).
+    pub fn resume_unfinished(&self) -> Option<Result<ScanResult, Error>> {
+        if self.stop.is_set() || Store::writer_active(&self.opts.db) {
+            return None;
+        }
+        let row = lock(&self.store).unfinished().ok().flatten()?;
+        self.say(&format!("resuming the unfinished scan {}", row.id));
+        let register = self.register();
+        let result = self.scan(&register, true);
+        match &result {
+            Err(Error::Input(e)) => {
+                self.say(&format!("scan {} not resumed: {e}", row.id));
+            }
+            _ => {
+                let mut selected = (*register).clone();
+                selected.sites.retain(|s| row.sites.contains(&s.id));
+                self.after_scan(&selected, &result);
+            }
+        }
+        Some(result)
+    }
+
+    /// Probe the home pages due now (blocking), store each probe, and tell
+    /// of sites that just went down. Returns the probes made.
+    pub fn probe_due(&self) -> Vec<crate::store::ProbeRow> {
+        let now = self.clock.now();
+        let (register, due) = {
+            let st = lock(&self.state);
+            let due: Vec<_> = st
+                .register
+                .sites
+                .iter()
+                .filter(|s| st.next_probe.get(&s.id).is_some_and(|t| *t <= now))
+                .cloned()
+                .collect();
+            (st.register.clone(), due)
+        };
+        if due.is_empty() {
+            return Vec::new();
+        }
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                self.say(&format!("probes not made: {e}"));
+                return Vec::new();
+            }
+        };
+        let rows: Vec<crate::store::ProbeRow> = runtime.block_on(async {
+            use futures_util::stream::{self, StreamExt};
+            stream::iter(due.iter())
+                .map(|s| availability::probe(s, now))
+                .buffer_unordered(PROBES_AT_ONCE)
+                .collect()
+                .await
+        });
+        drop(runtime);
+        let mut down = Vec::new();
+        {
+            let store = lock(&self.store);
+            for row in &rows {
+                if let Err(e) = store.add_probe(row) {
+                    (self.log)(&format!("probe of {} not stored: {e}", row.site));
+                    continue;
+                }
+                let last = store
+                    .last_probes(&row.site, availability::DOWN_AFTER + 1)
+                    .unwrap_or_default();
+                if availability::became_unreachable(&last) {
+                    if let Some(site) = register.sites.iter().find(|s| s.id == row.site) {
+                        down.push(Down {
+                            site: site.id.clone(),
+                            name: site.name.clone(),
+                            operator: site.operator.clone(),
+                            cause: format!(
+                                "{} home-page probes in a row failed: {}",
+                                availability::DOWN_AFTER,
+                                row.error.clone().unwrap_or_default()
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        {
+            let mut st = lock(&self.state);
+            for row in &rows {
+                st.next_probe.insert(
+                    row.site.clone(),
+                    availability::next_probe_after(&row.site, now),
+                );
+            }
+        }
+        if !down.is_empty() {
+            if let Some(n) = self.notifier(&register) {
+                let news = News {
+                    down,
+                    ..News::default()
+                };
+                let store = lock(&self.store);
+                for o in n.send(&news, &register, Some(&store)) {
+                    (self.log)(&notify::describe(&o));
+                }
+            }
+        }
+        rows
+    }
+
+    /// The earliest next probe.
+    pub fn next_probe(&self) -> Option<SystemTime> {
+        lock(&self.state).next_probe.values().min().copied()
+    }
+
+    /// Run until stopped: the unfinished scan resumed first, then
+    /// schedules and probes (on a thread of their own, so an hours-long
+    /// scan does not stop the hourly probes).
+    pub fn run(self: &Arc<Self>) {
+        let prober = self.opts.probes.then(|| {
+            let me = self.clone();
+            std::thread::Builder::new()
+                .name("availability-probes".into())
+                .spawn(move || {
+                    while !me.stop.is_set() {
+                        me.probe_due();
+                        let wake = me
+                            .next_probe()
+                            .unwrap_or_else(|| me.clock.now() + MAX_SLEEP);
+                        me.clock.sleep_until(wake, MAX_SLEEP, &me.stop);
+                    }
+                })
+        });
+        self.resume_unfinished();
+        while !self.stop.is_set() {
+            self.tick();
+            if self.run_queued_scan().is_some() {
+                continue;
+            }
+            let wake = lock(&self.state)
+                .scheduler
+                .next_wake()
+                .unwrap_or_else(|| self.clock.now() + MAX_SLEEP);
+            self.clock.sleep_until(wake, MAX_SLEEP, &self.stop);
+        }
+        if let Some(Ok(handle)) = prober {
+            let _ = handle.join();
+        }
+    }
+
+    /// What `GET /health` answers: the schedules and their next firing,
+    /// the scan running or last run, and each site's availability.
+    pub fn health(&self) -> serde_json::Value {
+        use serde_json::json;
+        let now = self.clock.now();
+        let (register, schedules, running, queued, running_since) = {
+            let st = lock(&self.state);
+            let zone = st.scheduler.zone();
+            let schedules: Vec<_> = st
+                .register
+                .schedules
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    json!({
+                        "cron": s.cron.as_str(),
+                        "sites": s.sites,
+                        "next": st.scheduler.next_of(i).map(|t| zone.show(t)),
+                    })
+                })
+                .collect();
+            (
+                st.register.clone(),
+                schedules,
+                st.queue.running(),
+                st.queue.pending(),
+                st.running_since,
+            )
+        };
+        let store = lock(&self.store);
+        let last_scan = store.scans().ok().and_then(|s| s.into_iter().last()).map(
+            |r| json!({"id": r.id, "state": r.state, "started": r.started, "finished": r.finished}),
+        );
+        let availability: Vec<_> = register
+            .sites
+            .iter()
+            .map(|s| {
+                let probes = store
+                    .probes_since(&s.id, availability::window_start(now))
+                    .unwrap_or_default();
+                let v = availability::judge(&probes, now);
+                json!({
+                    "site": s.id,
+                    "probes": v.probes,
+                    "failed": v.failed,
+                    "percent": (v.percent() * 10.0).round() / 10.0,
+                    "judged": v.judged(),
+                    "severity": v.severity,
+                    "last": probes.last().map(|p| json!({
+                        "at": crate::time::rfc3339(std::time::UNIX_EPOCH + Duration::from_secs(p.at.max(0) as u64)),
+                        "ok": p.ok,
+                        "elapsed_ms": p.elapsed_ms,
+                        "status": p.status,
+                        "error": p.error,
+                    })),
+                })
+            })
+            .collect();
+        json!({
+            "status": if self.stop.is_set() { "stopping" } else { "ok" },
+            "register": register.path.display().to_string(),
+            "sites": register.sites.len(),
+            "schedules": schedules,
+            "running": running.map(|i| json!({
+                "schedule": i + 1,
+                "since": running_since.map(crate::time::rfc3339),
+            })),
+            "queued": queued.iter().map(|i| i + 1).collect::<Vec<_>>(),
+            "last_scan": last_scan,
+            "availability": availability,
+        })
+    }
+}
+
+/// Refuse a `--listen` address that is not loopback: there are no
+/// accounts yet, so anything listening elsewhere would show every
+/// operator's findings to anyone on the network.
+pub fn check_listen(text: &str) -> Result<std::net::SocketAddr, InputError> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<std::net::SocketAddr> = match text.parse::<std::net::SocketAddr>() {
+        Ok(a) => vec![a],
+        Err(_) => text
+            .to_socket_addrs()
+            .map_err(|e| InputError::plain(format!("--listen {text}: {e} (write 127.0.0.1:8600)")))?
+            .collect(),
+    };
+    let Some(addr) = addrs.first().copied() else {
+        return Err(InputError::plain(format!("--listen {text}: no address")));
+    };
+    if addrs.iter().any(|a| !a.ip().is_loopback()) {
+        return Err(InputError::plain(format!(
+            "--listen {text}: serve listens on loopback only (127.0.0.1, ::1) until accounts exist: \
+             without them anyone who can reach the port would see every operator's findings"
+        )));
+    }
+    Ok(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_is_loopback_only() {
+        assert_eq!(
+            check_listen("127.0.0.1:8600").unwrap(),
+            "127.0.0.1:8600".parse().unwrap()
+        );
+        assert!(check_listen("[::1]:8600").is_ok());
+        assert!(check_listen("localhost:8600").is_ok());
+        for bad in ["0.0.0.0:8600", "192.168.1.5:80", "[::]:8600"] {
+            let e = check_listen(bad).unwrap_err().to_string();
+            assert!(e.contains("loopback only"), "{bad}: {e}");
+        }
+        assert!(check_listen("127.0.0.1").is_err());
+        assert!(check_listen("nonsense:port").is_err());
+    }
+}
