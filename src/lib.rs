@@ -5,7 +5,8 @@
 //! - [`register`]: the site register (TOML or CSV) → sites with settings.
 //! - [`crawl`]: each site crawled politely within its limits → page
 //!   records and fetched bodies ([`crawl::records`] is what later stages
-//!   read).
+//!   read); after it, images checked, second looks (probes), script hosts
+//!   and links to other sites checked.
 //! - [`analyse`]: the central stage — one body → [`decode`] (charset) →
 //!   [`extract`] (text blocks, links, scripts, sitemaps) → [`rules`]
 //!   (matching) → findings.
@@ -16,6 +17,10 @@
 //!   changed between two; [`ignore`] what an operator has answered for.
 //! - [`evaluate`]: rules measured on a labelled set of real pages, through
 //!   the same [`analyse`] stage.
+//! - [`documents`]: linked PDF, Word and spreadsheet files → text blocks
+//!   with a location, for [`analyse`].
+//! - The office service: [`schedule`], [`availability`], [`notify`] and
+//!   [`service`] (what `sitesweep serve` runs, on the [`store`]).
 //!
 //! Shared vocabulary, imported by any stage and importing none: [`page`]
 //! (blocks and fields), [`severity`], [`time`], [`ids`] (fingerprints),
