@@ -667,22 +667,12 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
     if let Some(list) = &t.trusted_domains {
         let mut domains = Vec::with_capacity(list.len());
         for d in list {
-            let domain = d
-                .get_ref()
-                .trim()
-                .trim_start_matches('.')
-                .to_ascii_lowercase();
-            let valid = !domain.is_empty()
-                && domain.len() <= 253
-                && domain
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-            if !valid {
-                return Err(ctx.err(
+            let domain = host_name(d.get_ref()).ok_or_else(|| {
+                ctx.err(
                     d.span().start,
                     format!("trusted_domains: `{}` is not a domain name", d.get_ref()),
-                ));
-            }
+                )
+            })?;
             domains.push(domain);
         }
         s.trusted_domains = domains;
@@ -719,6 +709,19 @@ fn apply(ctx: &Ctx, base: &Settings, t: &SettingsToml) -> Result<Settings, Input
     Ok(s)
 }
 
+/// A host or domain name as written in the register (`.gov.cn`,
+/// `Partner.example.`), lower case without leading or trailing dots; `None`
+/// when it is not one (ASCII letters, digits, `-` and `.`, at most 253).
+fn host_name(raw: &str) -> Option<String> {
+    let name = raw.trim().trim_matches('.').to_ascii_lowercase();
+    let valid = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    valid.then_some(name)
+}
+
 /// `[resolve]`: each key a host name, each value an IP address.
 fn pins(
     ctx: &Ctx,
@@ -726,22 +729,12 @@ fn pins(
 ) -> Result<BTreeMap<String, IpAddr>, InputError> {
     let mut out = BTreeMap::new();
     for (name, addr) in table {
-        let host = name
-            .get_ref()
-            .trim()
-            .trim_end_matches('.')
-            .to_ascii_lowercase();
-        let valid = !host.is_empty()
-            && host.len() <= 253
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-        if !valid {
-            return Err(ctx.err(
+        let host = host_name(name.get_ref()).ok_or_else(|| {
+            ctx.err(
                 name.span().start,
                 format!("resolve: `{}` is not a host name", name.get_ref()),
-            ));
-        }
+            )
+        })?;
         let ip: IpAddr = addr.get_ref().trim().parse().map_err(|_| {
             ctx.err(
                 addr.span().start,

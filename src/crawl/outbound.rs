@@ -22,7 +22,6 @@
 
 use super::fetch::{ErrorKind, FetchError, Fetched, Fetcher};
 use super::guard;
-use crate::analyse::{analyse, Body};
 use crate::findings::{Finding, Origin, SiteRule};
 use crate::register::Settings;
 use crate::rules::RuleSet;
@@ -391,30 +390,12 @@ async fn check_one(
 /// Content findings of a landing page in [`SPAM_CATEGORIES`], matched as
 /// pages are (on the rayon pool). Only a 2xx answer with a body is read.
 async fn spam_hits(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -> Vec<Finding> {
-    if fetched.body.is_empty() || !(200..300).contains(&fetched.status) {
-        return Vec::new();
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let bytes = std::mem::take(&mut fetched.body);
-    let content_type = fetched.content_type.clone();
-    let url = fetched.final_url.clone();
-    let truncated = fetched.truncated;
-    rayon::spawn(move || {
-        let body = Body {
-            url: &url,
-            bytes: &bytes,
-            content_type: content_type.as_deref(),
-            truncated,
-            max_document: 0,
-        };
-        let hits: Vec<Finding> = analyse(&rules, &origin, &body)
-            .findings
-            .into_iter()
-            .filter(|f| SPAM_CATEGORIES.contains(&f.category.as_str()))
-            .collect();
-        let _ = tx.send(hits);
-    });
-    rx.await.unwrap_or_default()
+    super::process_page(rules, origin, fetched, 0)
+        .await
+        .findings
+        .into_iter()
+        .filter(|f| SPAM_CATEGORIES.contains(&f.category.as_str()))
+        .collect()
 }
 
 #[cfg(test)]
