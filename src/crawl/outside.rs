@@ -130,8 +130,12 @@ impl Crawl<'_> {
             if !settings.check_outbound || ours {
                 continue;
             }
-            let room = self.outside.links.len() < keep;
-            if (room || is_hidden) && self.outside.kept.insert(key) {
+            // Hidden links are kept past the room for visible ones, but not
+            // without end: a site of pages with thousands of hidden links
+            // each must not fill memory with URLs that will never be checked.
+            let kept = self.outside.links.len();
+            let room = kept < keep || (is_hidden && kept < keep * 2);
+            if room && self.outside.kept.insert(key) {
                 self.outside.links.push(OutboundLink {
                     url: link.clone(),
                     referrer: page_url.clone(),
