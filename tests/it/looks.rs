@@ -387,3 +387,34 @@ fn a_script_host_new_since_the_last_scan_is_reported_once_and_trusted_hosts_neve
     let third = scan(&kit, dir.path(), extra, Some(&db));
     assert!(of(&third, "script.new-host").is_empty());
 }
+
+#[test]
+fn a_referrer_gated_redirect_script_is_found_in_a_scan_and_a_mobile_redirect_to_the_site_is_not() {
+    let kit = Kit::new(Arc::new(|req: &Request| {
+        match req.path() {
+        "/" => page(
+            "区教育局",
+            &format!(
+                "{NOTICE}<a href=/news/1.html>通知</a><script src=/js/common.js></script>\
+                 <script>if(/iPhone|Android/i.test(navigator.userAgent)){{location.href='/m/';}}</script>"
+            ),
+        ),
+        "/news/1.html" => page("通知", NOTICE),
+        // The site's own script with a hijack appended, as kits do.
+        "/js/common.js" => Reply::with_type(
+            200,
+            "application/javascript",
+            "function nav(){}\nvar r=/\\.(sogou|soso|baidu|so|sm)(\\.[a-z0-9\\-]+){1,2}\\//ig;\
+             var w=document.referrer;if(r.test(w)){window.location.href='http://www.xpj-casino.example/';}",
+        ),
+        _ => Reply::status(404),
+    }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan(&kit, dir.path(), "probes = []", None);
+    let found = of(&r, "script.conditional-redirect");
+    assert_eq!(found.len(), 1, "{:#?}", r.findings);
+    assert_eq!(found[0].url, kit.server.url("/js/common.js"));
+    assert_eq!(found[0].severity.name(), "critical");
+    assert!(found[0].term.starts_with("referrer:"), "{}", found[0].term);
+}
