@@ -28,8 +28,10 @@ const HEADER_SEARCH_ROWS: usize = 30;
 const WIDTH_ROWS: usize = 5;
 
 pub fn read(bytes: &[u8], format: Format, sink: &mut Sink) -> Result<(), Unreadable> {
-    if format == Format::Ods {
-        ods_guard(bytes, sink.limits)?;
+    match format {
+        Format::Ods => ods_guard(bytes, sink.limits)?,
+        Format::Xls | Format::Et => xls_guard(bytes, sink.limits)?,
+        _ => {}
     }
     let cursor = Cursor::new(bytes);
     let corrupt = |e: &dyn std::fmt::Display| cause(format, &e.to_string());
@@ -132,6 +134,98 @@ fn cause(format: Format, text: &str) -> Unreadable {
 /// to a million rows): count what a sheet's repeats expand to before it
 /// does, up to the last cell with a value in each row (trailing empty
 /// repeats, which every LibreOffice file ends with, cost nothing).
+/// Dense cells a sheet may be expanded to: calamine holds the `.xls` and
+/// `.ods` sheets it reads as dense ranges (every cell between the first and
+/// the last, empty ones too), so the span counts, not the cells written. A
+/// safe multiple of the cells we read.
+fn most_dense_cells(limits: &super::Limits) -> u64 {
+    (limits.max_cells as u64).saturating_mul(20).max(1_000_000)
+}
+
+/// A `.xls`/`.et` workbook is refused before calamine reads it when a
+/// sheet spans more cells than [`most_dense_cells`]: two cells at A1 and
+/// IV65536 in a file of a few KB would make calamine allocate 16.7 million
+/// cells (about a gigabyte with the formula range). The `Workbook` stream's
+/// BIFF records are scanned for the cell records' rows and columns, sheet
+/// by sheet (each sheet starts with a BOF record).
+fn xls_guard(bytes: &[u8], limits: &super::Limits) -> Result<(), Unreadable> {
+    use std::io::Read;
+    let format = Format::Xls;
+    let mut file =
+        cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|e| Unreadable::corrupt(format, e))?;
+    let name = if file.is_stream("/Workbook") {
+        "/Workbook"
+    } else {
+        "/Book"
+    };
+    let mut stream = Vec::new();
+    file.open_stream(name)
+        .map_err(|e| Unreadable::corrupt(format, e))?
+        .take(limits.max_bytes)
+        .read_to_end(&mut stream)
+        .map_err(|e| Unreadable::corrupt(format, e))?;
+    let most = most_dense_cells(limits);
+    let mut extent: Option<(u32, u32, u32, u32)> = None;
+    let check = |extent: Option<(u32, u32, u32, u32)>| match extent {
+        Some((r0, r1, c0, c1)) => {
+            let span = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
+            if span > most {
+                Err(Unreadable::new(
+                    Some(format),
+                    format!(
+                        "a sheet spans {} rows × {} columns, over the cell limit ({most})",
+                        r1 - r0 + 1,
+                        c1 - c0 + 1
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        None => Ok(()),
+    };
+    let mut at = 0;
+    while at + 4 <= stream.len() {
+        let kind = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = u16::from_le_bytes([stream[at + 2], stream[at + 3]]) as usize;
+        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        let u16_at = |i: usize| {
+            data.get(i..i + 2)
+                .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+        };
+        let cells: Option<(u32, u32, u32)> = match kind {
+            // BOF: a new sheet (or the workbook globals).
+            0x0809 => {
+                check(extent.take())?;
+                None
+            }
+            // FORMULA, BLANK, NUMBER, LABEL, BOOLERR, RK, LABELSST, RSTRING.
+            0x0006 | 0x0201 | 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x00D6 => {
+                match (u16_at(0), u16_at(2)) {
+                    (Some(r), Some(c)) => Some((r, c, c)),
+                    _ => None,
+                }
+            }
+            // MULRK, MULBLANK: a row, the first column, …, the last column.
+            0x00BD | 0x00BE if data.len() >= 6 => {
+                match (u16_at(0), u16_at(2), u16_at(data.len() - 2)) {
+                    (Some(r), Some(c0), Some(c1)) => Some((r, c0, c1.max(c0))),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some((r, c0, c1)) = cells {
+            extent = Some(match extent {
+                None => (r, r, c0, c1),
+                Some((r0, r1, a, b)) => (r0.min(r), r1.max(r), a.min(c0), b.max(c1)),
+            });
+        }
+    }
+    check(extent)
+}
+
 fn ods_guard(bytes: &[u8], limits: &super::Limits) -> Result<(), Unreadable> {
     use quick_xml::events::Event;
     let format = Format::Ods;
@@ -148,9 +242,7 @@ fn ods_guard(bytes: &[u8], limits: &super::Limits) -> Result<(), Unreadable> {
             .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse().ok())
             .unwrap_or(1)
     };
-    // Dense cells a sheet may be expanded to; a safe multiple of the cells
-    // we read, since the range also holds the empty cells between.
-    let most = (limits.max_cells as u64).saturating_mul(20).max(1_000_000);
+    let most = most_dense_cells(limits);
     let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
     let mut buf = Vec::new();
     let (mut total, mut row_repeat, mut col, mut last) = (0u64, 1u64, 0u64, 0u64);

@@ -126,6 +126,19 @@ fn an_xls_made_by_xlwt_is_read() {
 }
 
 #[test]
+fn an_xls_spanning_the_whole_sheet_is_refused_before_it_is_expanded() {
+    // Two cells, at A1 and IV65536, in 5 KB: 16.7 million cells dense.
+    let bytes = std::fs::read("fixtures/documents/sparse.xls").unwrap();
+    assert!(bytes.len() < 16 * 1024);
+    let err = read(&bytes, xlsx_hint(), &Limits::default()).unwrap_err();
+    assert!(
+        err.cause.contains("65536 rows × 256 columns"),
+        "{}",
+        err.cause
+    );
+}
+
+#[test]
 fn an_ods_is_read_like_an_xlsx() {
     let bytes = ods(
         "名单",
