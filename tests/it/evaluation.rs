@@ -40,13 +40,16 @@ struct Floor {
 /// grown set before any tuning, the packs caught tune 36/57 with 0/121
 /// flagged, heldout 18/34 with 5/70 flagged (3 of them new legitimate
 /// pages), nothing critical on a legitimate page: those were the floors and
-/// ceilings of the grown set when it was committed, and the figures below
-/// until tuning on the tune split raises them.
+/// ceilings of the grown set when it was committed. Tuning on the tune split
+/// (brand and porn-title terms, 高仿毕业证 as a one-term certificate ad,
+/// case words instead of the bare 案 in gambling-title) raised tune to
+/// 41/57; heldout, measured again only at the end, stayed 18/34 with 5/70
+/// flagged. The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 57,
-        caught_at_least: 36,
+        caught_at_least: 41,
         legit: 121,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
@@ -62,7 +65,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::All,
         spam: 91,
-        caught_at_least: 54,
+        caught_at_least: 59,
         legit: 191,
         flagged_at_most: 5,
         critical_on_legit_at_most: 0,
