@@ -1,5 +1,5 @@
-//! The bundled packs measured on real material: fixtures/realworld (61
-//! spam and 161 legitimate pages with their provenance), and `rules eval`
+//! The bundled packs measured on real material: fixtures/realworld (91
+//! spam and 191 legitimate pages with their provenance), and `rules eval`
 //! as a user runs it.
 
 use crate::support::{sitesweep, text};
@@ -25,39 +25,49 @@ struct Floor {
     critical_on_legit_at_most: usize,
 }
 
-/// Today's figures, the baseline before this round's engine and pack work
-/// (README, "Evaluation on real material"). The floors only move up (and
-/// the ceilings only down) as the packs and the engine improve: when a
-/// change does better, raise them to the new figures in the same commit;
-/// never lower one to make a change pass. The sample counts change only
-/// when the set does. (Four legitimate script samples were added for
+/// Today's figures (README, "Evaluation on real material"). The floors
+/// only move up (and the ceilings only down) as the packs and the engine
+/// improve: when a change does better, raise them to the new figures in the
+/// same commit; never lower one to make a change pass. The sample counts
+/// change only when the set does, and a floor is compared only with the
+/// same set. (Four legitimate script samples were added for
 /// `script.conditional-redirect`; two of them, referrer attribution and
 /// frame busting, were hit by the word rules malicious-search-referrer and
-/// malicious-referrer-redirect, which the structural finding replaced: it
-/// catches the same spam and neither of those.)
+/// malicious-referrer-redirect, which the structural finding replaced.)
+///
+/// Round 4 grew the set from 222 to 282 samples (30 spam, 30 legitimate,
+/// alternating tune/heldout in the order they were saved). Measured on the
+/// grown set before any tuning, the packs caught tune 36/57 with 0/121
+/// flagged, heldout 18/34 with 5/70 flagged (3 of them new legitimate
+/// pages), nothing critical on a legitimate page: those were the floors and
+/// ceilings of the grown set when it was committed. Tuning on the tune split
+/// (brand and porn-title terms, 高仿毕业证 as a one-term certificate ad,
+/// case words instead of the bare 案 in gambling-title) raised tune to
+/// 41/57; heldout, measured again only at the end, stayed 18/34 with 5/70
+/// flagged. The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 42,
-        caught_at_least: 32,
-        legit: 106,
+        spam: 57,
+        caught_at_least: 41,
+        legit: 121,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 19,
-        caught_at_least: 10,
-        legit: 55,
-        flagged_at_most: 2,
+        spam: 34,
+        caught_at_least: 18,
+        legit: 70,
+        flagged_at_most: 5,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 61,
-        caught_at_least: 42,
-        legit: 161,
-        flagged_at_most: 2,
+        spam: 91,
+        caught_at_least: 59,
+        legit: 191,
+        flagged_at_most: 5,
         critical_on_legit_at_most: 0,
     },
 ];
@@ -134,18 +144,20 @@ fn the_bundled_packs_keep_their_floors_on_real_material() {
 #[test]
 fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
-    // category) in collection order is heldout when k mod 3 == 0. Samples
-    // dropped on review left gaps, so today's order no longer gives that
-    // rule; what must hold is that every split is one of the two and the
-    // held-out share stays about a third.
+    // category) in collection order is heldout when k mod 3 == 0 (the
+    // first 222 samples); the 60 added in round 4 alternate tune, heldout
+    // in the order they were saved, per class. Samples dropped on review
+    // left gaps, so today's order no longer gives that rule; what must
+    // hold is that every split is one of the two and the held-out share
+    // stays a third or more.
     let set = LabelledSet::load(&realworld()).unwrap();
     let heldout = set
         .samples
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 222);
-    assert_eq!(heldout, 74);
+    assert_eq!(set.samples.len(), 282);
+    assert_eq!(heldout, 104);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -179,7 +191,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("222 samples (61 spam, 161 legitimate)"),
+        stdout.contains("282 samples (91 spam, 191 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
@@ -242,8 +254,11 @@ fn conditional_redirects_are_found_in_the_hijack_scripts_and_in_no_legitimate_pa
     // compares it with engines or spiders and acts on it. Not among them:
     // 002 (the loader's payload is remote), 003 (a form, no condition),
     // 007 (an iframe overlay for everyone), 017 (a condition on the
-    // visitor's city), 042 (PHP source), and 008, a desktop condition that
-    // needs the page's site (below).
+    // visitor's city), 042 and 079 (PHP source), 080 (remote scripts), and
+    // 008, a desktop condition that needs the page's site (below). 081 sends
+    // visitors of some cities to a 404 unless they are a spider: the spider
+    // condition is what is found. Not the legitimate legit/183, which reads
+    // the user agent for crawler flags and sends nobody anywhere.
     assert_eq!(
         conditional_samples("spam"),
         vec![
@@ -254,6 +269,7 @@ fn conditional_redirects_are_found_in_the_hijack_scripts_and_in_no_legitimate_pa
             "011-referrer-mobile-cookie-redirect.js",
             "045-referrer-device-matrix-iframe.js",
             "046-geo-network-device-gated-ad-injector.js",
+            "081-chess-card-game-region-cloak-404.js",
         ]
     );
     assert_eq!(conditional_samples("legit"), Vec::<String>::new());
