@@ -59,7 +59,7 @@ const FLOORS: [Floor; 3] = [
         spam: 34,
         caught_at_least: 18,
         legit: 70,
-        flagged_at_most: 5,
+        flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
     Floor {
@@ -67,7 +67,7 @@ const FLOORS: [Floor; 3] = [
         spam: 91,
         caught_at_least: 59,
         legit: 191,
-        flagged_at_most: 5,
+        flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
 ];
