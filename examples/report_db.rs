@@ -139,7 +139,7 @@ fn main() {
             written += findings.len();
             summary.pages_fetched += 1;
             store
-                .page(scan, &record, &[], &findings, &summary)
+                .page(scan, &record, &[], &findings, Some(&summary))
                 .expect("page stored");
         }
         let script = finding(

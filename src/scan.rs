@@ -608,12 +608,17 @@ struct Written {
     store: Option<Store>,
 }
 
-/// The one thread that writes: status from history, the store (a page and
-/// its findings in one transaction), then the JSONL line. On the first
-/// failed write it stops and drops the channel, which stops the crawl.
+/// The one thread that writes: status from history, the store, then the
+/// stream. Pages are stored in batches — every event in hand, up to
+/// [`BATCH_PAGES`] pages or [`BATCH_TIME`] — each one transaction, and a
+/// batch's findings reach the stream only once it is committed: the stream
+/// never holds a finding the database lacks. A kill loses at most the
+/// uncommitted batch, whose pages a resumed scan fetches again (they are
+/// not stored, and the stored pages that link to them are the frontier):
+/// no finding is lost or repeated.
 fn spawn_writer(
-    mut rx: tokio::sync::mpsc::Receiver<Event>,
-    mut jsonl: Option<Jsonl>,
+    rx: tokio::sync::mpsc::Receiver<Event>,
+    jsonl: Option<Jsonl>,
     store: Option<Store>,
     keep_records: bool,
     scan: String,
@@ -628,69 +633,159 @@ fn spawn_writer(
                 pages: Vec::new(),
                 store,
             };
-            while let Some(event) = rx.blocking_recv() {
-                if let Err(e) = write_event(event, &mut out, jsonl.as_mut(), keep_records, &scan) {
-                    out.error = Some(e);
-                    break;
+            let mut writer = Writer {
+                jsonl,
+                keep_records,
+                scan,
+                batch: Batch::default(),
+            };
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+            {
+                Ok(rt) => {
+                    if let Err(e) = rt.block_on(writer.run(rx, &mut out)) {
+                        out.error = Some(e);
+                    }
                 }
+                Err(e) => out.error = Some(format!("cannot start the writer: {e}")),
             }
             out
         })
         .map_err(|e| Error::Failed(format!("cannot start the writer: {e}")))
 }
 
-fn write_event(
-    event: Event,
-    out: &mut Written,
-    mut jsonl: Option<&mut Jsonl>,
+/// Pages per commit at most, and the longest a batch stays open.
+const BATCH_PAGES: usize = 256;
+const BATCH_TIME: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// What the writer has stored but not committed.
+#[derive(Default)]
+struct Batch {
+    /// Findings for the stream, in the order they came.
+    findings: Vec<Finding>,
+    /// Each site's counters as of its last page in the batch.
+    progress: Vec<SiteSummary>,
+    pages: usize,
+    started: Option<std::time::Instant>,
+}
+
+struct Writer {
+    jsonl: Option<Jsonl>,
     keep_records: bool,
-    scan: &str,
-) -> Result<(), String> {
-    let text = |e: Error| e.to_string();
-    let findings = match event {
-        Event::Finding(f) => {
-            let mut f = *f;
-            if let Some(st) = out.store.as_mut() {
-                st.classify(&mut f).map_err(text)?;
-                st.finding(&f).map_err(text)?;
-            }
-            vec![f]
-        }
-        Event::Page {
-            record,
-            mut findings,
-            links,
-            progress,
-        } => {
-            if let Some(st) = out.store.as_mut() {
-                for f in &mut findings {
-                    st.classify(f).map_err(text)?;
+    scan: String,
+    batch: Batch,
+}
+
+impl Writer {
+    async fn run(
+        &mut self,
+        mut rx: tokio::sync::mpsc::Receiver<Event>,
+        out: &mut Written,
+    ) -> Result<(), String> {
+        loop {
+            let event = match self.batch.started {
+                None => rx.recv().await,
+                Some(started) => {
+                    let left = BATCH_TIME.saturating_sub(started.elapsed());
+                    match tokio::time::timeout(left, rx.recv()).await {
+                        Ok(event) => event,
+                        Err(_) => {
+                            self.commit(out)?;
+                            continue;
+                        }
+                    }
                 }
-                st.page(scan, &record, &links, &findings, &progress)
-                    .map_err(text)?;
+            };
+            let Some(event) = event else {
+                break;
+            };
+            self.store(event, out)?;
+            if self.batch.pages >= BATCH_PAGES {
+                self.commit(out)?;
             }
-            if keep_records {
-                out.pages.push(*record);
-            }
-            findings
         }
-        Event::SiteDone(summary) => {
-            if let Some(st) = out.store.as_mut() {
-                st.site_done(scan, &summary).map_err(text)?;
-            }
-            Vec::new()
-        }
-    };
-    for f in findings {
-        if let Some(w) = jsonl.as_deref_mut() {
-            w.append(&f)?;
-        }
-        out.total += 1;
-        if keep_records {
-            out.findings.push(f);
-        }
+        self.commit(out)
     }
-    Ok(())
+
+    /// Into the open batch (opened here when none is).
+    fn store(&mut self, event: Event, out: &mut Written) -> Result<(), String> {
+        let text = |e: Error| e.to_string();
+        if self.batch.started.is_none() {
+            self.batch.started = Some(std::time::Instant::now());
+            if let Some(st) = out.store.as_mut() {
+                st.begin_batch().map_err(text)?;
+            }
+        }
+        match event {
+            Event::Finding(f) => {
+                let mut f = *f;
+                if let Some(st) = out.store.as_mut() {
+                    st.classify(&mut f).map_err(text)?;
+                    st.finding(&f).map_err(text)?;
+                }
+                self.batch.findings.push(f);
+            }
+            Event::Page {
+                record,
+                mut findings,
+                links,
+                progress,
+            } => {
+                if let Some(st) = out.store.as_mut() {
+                    for f in &mut findings {
+                        st.classify(f).map_err(text)?;
+                    }
+                    st.page(&self.scan, &record, &links, &findings, None)
+                        .map_err(text)?;
+                }
+                match self
+                    .batch
+                    .progress
+                    .iter_mut()
+                    .find(|p| p.site == progress.site)
+                {
+                    Some(p) => *p = *progress,
+                    None => self.batch.progress.push(*progress),
+                }
+                self.batch.pages += 1;
+                if self.keep_records {
+                    out.pages.push(*record);
+                }
+                self.batch.findings.append(&mut findings);
+            }
+            Event::SiteDone(summary) => {
+                if let Some(st) = out.store.as_mut() {
+                    st.site_done(&self.scan, &summary).map_err(text)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Commit the batch, then stream its findings.
+    fn commit(&mut self, out: &mut Written) -> Result<(), String> {
+        let batch = std::mem::take(&mut self.batch);
+        if batch.started.is_none() {
+            return Ok(());
+        }
+        if let Some(st) = out.store.as_mut() {
+            for p in &batch.progress {
+                st.progress(&self.scan, p).map_err(|e| e.to_string())?;
+            }
+            st.commit_batch().map_err(|e| e.to_string())?;
+        }
+        for f in batch.findings {
+            if let Some(w) = self.jsonl.as_mut() {
+                w.append(&f)?;
+            }
+            out.total += 1;
+            if self.keep_records {
+                out.findings.push(f);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Earlier scans, as the crawl asks about them.

@@ -141,7 +141,9 @@ pub fn write_scan(db: &Path, scan: &str, register: &str, sites: &[Site], state: 
             for f in findings {
                 summary.count(f);
             }
-            store.page(scan, &record, &[], findings, &summary).unwrap();
+            store
+                .page(scan, &record, &[], findings, Some(&summary))
+                .unwrap();
         }
         if s.done {
             store.site_done(scan, &summary).unwrap();
