@@ -116,13 +116,7 @@ pub fn add_user(store: &Store, login: &str, role: &Role, password: &str) -> Resu
         .conn()
         .execute(
             "INSERT INTO users (login, role, operator, hash, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                login,
-                role_name,
-                operator,
-                hash,
-                crate::time::now_rfc3339()
-            ],
+            params![login, role_name, operator, hash, crate::time::now_rfc3339()],
         )
         .map(|_| ())
         .map_err(|e| failed(store, e))

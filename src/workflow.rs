@@ -255,7 +255,7 @@ pub fn states(store: &Store) -> Result<std::collections::HashMap<String, State>,
 /// Apply an event to a finding, by `who`, logging it; in one transaction.
 /// Returns the new state.
 pub fn apply(
-    store: &mut Store,
+    store: &Store,
     finding: &Finding,
     event: &Event,
     who: &str,
@@ -394,6 +394,121 @@ fn toml_string(s: &str) -> String {
     out
 }
 
+/// The latest stored finding of a fingerprint (its newest scan).
+pub fn latest_finding(store: &Store, fingerprint: &str) -> Result<Option<Finding>, Error> {
+    let json: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT f.finding FROM findings f JOIN scans s ON s.id = f.scan WHERE f.fingerprint = ?1
+             ORDER BY s.started DESC, s.id DESC LIMIT 1",
+            params![fingerprint],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| failed(store, e))?;
+    json.map(|j| serde_json::from_str(&j).map_err(|e| failed(store, e)))
+        .transpose()
+}
+
+/// What a re-check of one page found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recheck {
+    /// The fingerprint is there again.
+    Found,
+    /// The page answered and the fingerprint is gone.
+    Gone,
+    /// The page could not be judged (it did not answer, or the finding is
+    /// of a kind one page cannot decide): the state stays, the next scan
+    /// decides.
+    Undecided(String),
+}
+
+/// Fetch and analyse the page of a finding again, as the crawl reads a
+/// page: the site's settings (its client, guard and limits), the probe's
+/// identity when the finding was seen only by a probe, the same analysis
+/// stage and fingerprints.
+pub async fn recheck(
+    site: &crate::register::Site,
+    rules: &crate::rules::RuleSet,
+    f: &Finding,
+) -> Recheck {
+    use crate::analyse::{analyse, Body};
+    use crate::findings::Origin;
+    let Ok(url) = url::Url::parse(&f.url) else {
+        return Recheck::Undecided(format!("not a URL: {}", f.url));
+    };
+    let mut fetcher = match crate::crawl::fetch::Fetcher::new(&site.settings) {
+        Ok(x) => x,
+        Err(e) => return Recheck::Undecided(e),
+    };
+    let probe = f
+        .probe
+        .as_deref()
+        .and_then(crate::register::Probe::from_name);
+    if let Some(p) = probe {
+        let (ua, referer) = crate::crawl::probe::identity(p, &site.url);
+        match fetcher.as_identity(ua, referer.as_deref()) {
+            Ok(x) => fetcher = x,
+            Err(e) => return Recheck::Undecided(e),
+        }
+    }
+    let host = url.host_str().map(str::to_string);
+    let fetched = fetcher
+        .fetch(&url, &move |u: &url::Url| {
+            u.host_str().map(str::to_string) == host
+        })
+        .await;
+    let is_link_rule = matches!(
+        f.rule.as_str(),
+        "link.broken" | "site.unreachable" | "site.http-error"
+    );
+    let fetched = match fetched {
+        Ok(x) => x,
+        Err(_) if is_link_rule => return Recheck::Found,
+        Err(e) => return Recheck::Undecided(format!("the page did not answer: {}", e.message)),
+    };
+    if is_link_rule {
+        return if fetched.status >= 400 {
+            Recheck::Found
+        } else {
+            Recheck::Gone
+        };
+    }
+    if f.field.is_none() && f.rule != "script.conditional-redirect" {
+        return Recheck::Undecided(format!(
+            "{} is judged over a whole crawl: the next scan decides",
+            f.rule
+        ));
+    }
+    if fetched.status >= 400 {
+        return Recheck::Undecided(format!("the page answered HTTP {}", fetched.status));
+    }
+    let origin = Origin {
+        scan: f.scan.clone(),
+        site: site.id.clone(),
+        operator: site.operator.clone(),
+        insecure_tls: site.settings.insecure_tls,
+    };
+    let body = Body {
+        url: &url,
+        bytes: &fetched.body,
+        content_type: fetched.content_type.as_deref(),
+        truncated: fetched.truncated,
+        max_document: fetcher.max_document as u64,
+    };
+    let mut found = analyse(rules, &origin, &body).findings;
+    if let Some(p) = probe {
+        for x in &mut found {
+            x.seen_by_probe(p.name(), &url);
+        }
+    }
+    if found.iter().any(|x| x.fingerprint == f.fingerprint) {
+        Recheck::Found
+    } else {
+        Recheck::Gone
+    }
+}
+
 /// The actor of an account.
 pub fn actor_of(user: &User) -> Actor {
     if user.is_admin() {
@@ -420,7 +535,9 @@ mod tests {
         }
     }
     fn reopen() -> Event {
-        Event::Reopen { note: String::new() }
+        Event::Reopen {
+            note: String::new(),
+        }
     }
 
     #[test]
@@ -454,14 +571,7 @@ mod tests {
             assert!(transition(from, &fp(), Service).is_err());
         }
         assert!(transition(FalsePositive, &fp(), Admin).is_err());
-        assert!(transition(
-            Open,
-            &Event::MarkFalsePositive {
-                reason: "".into()
-            },
-            Admin
-        )
-        .is_err());
+        assert!(transition(Open, &Event::MarkFalsePositive { reason: "".into() }, Admin).is_err());
         // Reopen: admin only, from false positive or closed.
         assert_eq!(transition(FalsePositive, &reopen(), Admin), Ok(Reopened));
         assert_eq!(transition(Closed, &reopen(), Admin), Ok(Reopened));
@@ -483,7 +593,7 @@ mod tests {
     #[test]
     fn applied_logged_and_exported_as_ignore_entries() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("w.db")).unwrap();
+        let store = Store::open(&dir.path().join("w.db")).unwrap();
         let f = Finding {
             fingerprint: "0123456789abcdef".into(),
             site: "edu".into(),
@@ -496,15 +606,15 @@ mod tests {
             }))
             .unwrap()
         };
-        let s = apply(&mut store, &f, &fixed(), "edu", Operator).unwrap();
+        let s = apply(&store, &f, &fixed(), "edu", Operator).unwrap();
         assert_eq!(s, Ok(Fixed));
-        assert!(apply(&mut store, &f, &fixed(), "edu", Operator)
+        assert!(apply(&store, &f, &fixed(), "edu", Operator)
             .unwrap()
             .is_err());
-        apply(&mut store, &f, &Event::RecheckFound, "re-check", Service)
+        apply(&store, &f, &Event::RecheckFound, "re-check", Service)
             .unwrap()
             .unwrap();
-        apply(&mut store, &f, &fp(), "root", Admin).unwrap().unwrap();
+        apply(&store, &f, &fp(), "root", Admin).unwrap().unwrap();
         let log = log_of(&store, &f.fingerprint).unwrap();
         assert_eq!(log.len(), 3);
         assert_eq!((log[0].who.as_str(), log[0].to), ("edu", Fixed));

@@ -14,7 +14,7 @@ mod assemble;
 mod csv;
 mod html;
 mod json;
-mod labels;
+pub mod labels;
 mod markdown;
 mod names;
 mod redact;
