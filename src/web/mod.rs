@@ -817,6 +817,14 @@ async fn download(
     if !v.user.sees(&operator) || !visible_operators(&web, &v.user).contains(&operator) {
         return not_found(headers).await;
     }
+    // The latest scan that covered one of the operator's sites (a
+    // re-scan of one site is a scan of its own).
+    let scan = data::sites_now(&web.store(), &v.user)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.summary.operator == operator)
+        .max_by(|a, b| (&a.started, &a.scan).cmp(&(&b.started, &b.scan)))
+        .map(|s| s.scan);
     let db = web.db.clone();
     let op = operator.clone();
     let written = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Error> {
@@ -825,7 +833,7 @@ async fn download(
         let result = crate::report::from_database(
             &db,
             &crate::report::Options {
-                scan: None,
+                scan,
                 by: crate::report::By::Operator,
                 formats: vec![fmt],
                 out: out.clone(),
@@ -836,10 +844,14 @@ async fn download(
             },
         );
         let read = result.and_then(|_| {
-            let folder = crate::report::folder_names([op.as_str()].into_iter())
-                .pop()
-                .unwrap_or_default();
-            let file = out.join(folder).join(file_name(fmt));
+            // One operator, one folder beside index.html.
+            let folder = std::fs::read_dir(&out)
+                .map_err(|e| Error::Failed(format!("{}: {e}", out.display())))?
+                .filter_map(Result::ok)
+                .find(|e| e.path().is_dir())
+                .map(|e| e.path())
+                .ok_or_else(|| Error::Failed(format!("no report of {op} was written")))?;
+            let file = folder.join(file_name(fmt));
             std::fs::read(&file).map_err(|e| Error::Failed(format!("{}: {e}", file.display())))
         });
         let _ = std::fs::remove_dir_all(&dir);
