@@ -139,8 +139,7 @@ pub fn history(store: &Store, fingerprint: &str) -> Result<Vec<(String, String, 
     Ok(out)
 }
 
-/// Scans of a site after `since` (RFC 3339) that covered it and did not
-/// see the fingerprint: the finding was gone then.
+/// Scans whose crawl of a site ended, oldest first: (scan, started).
 pub fn scans_of_site(store: &Store, site: &str) -> Result<Vec<(String, String)>, Error> {
     let mut st = store
         .conn()
