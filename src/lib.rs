@@ -30,6 +30,7 @@
 //! The library prints nothing and exits nothing: the command line
 //! (`src/main.rs`, `src/cli/`) does.
 
+pub mod accounts;
 pub mod analyse;
 pub mod availability;
 pub mod crawl;
@@ -54,5 +55,7 @@ pub mod severity;
 pub mod store;
 pub mod time;
 pub mod urls;
+pub mod web;
+pub mod workflow;
 
 pub use error::{Error, InputError};

@@ -103,8 +103,16 @@ enum Command {
         /// Where to write the results.
         #[arg(long, default_value = "sitesweep-demo", value_name = "DIR")]
         out: PathBuf,
+        /// Then serve the web interface on 127.0.0.1 with a demo admin, until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
     },
-    /// The office service: run the register's schedules, probe home pages hourly, notify; GET /health.
+    /// Accounts of serve's web interface.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The office service: run the register's schedules, probe home pages hourly, notify; the web interface.
     Serve {
         /// Site register, TOML or CSV.
         #[arg(default_value = "sites.toml")]
@@ -114,7 +122,7 @@ enum Command {
         /// Scan history database.
         #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
         db: PathBuf,
-        /// Where to answer GET /health (loopback only: no accounts yet).
+        /// Where the web interface listens (loopback only until an account exists).
         #[arg(long, default_value = "127.0.0.1:8600", value_name = "ADDR")]
         listen: String,
         /// Sites crawled at once in a scan.
@@ -167,6 +175,36 @@ enum SitesCommand {
     Check {
         #[arg(default_value = "sites.toml")]
         sites: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account: an admin, or an operator account that sees its operator's sites only.
+    Add {
+        login: String,
+        /// Sees and does everything.
+        #[arg(long, conflicts_with = "operator")]
+        admin: bool,
+        /// Sees only the sites whose operator is NAME.
+        #[arg(long, value_name = "NAME", required_unless_present = "admin")]
+        operator: Option<String>,
+        /// Read the password from the first line of stdin (else prompted without echo).
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
+        db: PathBuf,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
+        db: PathBuf,
+    },
+    /// Remove an account and end its sessions.
+    Remove {
+        login: String,
+        #[arg(long, default_value = "sitesweep.db", value_name = "FILE")]
+        db: PathBuf,
     },
 }
 
@@ -295,11 +333,24 @@ fn main() -> ExitCode {
                         LangArg::En => sitesweep::report::Lang::En,
                     },
                     ignore,
+                    operators: None,
+                    extra_ignore: Vec::new(),
                 },
             ),
         },
         Command::Diff { db, from, to, json } => cli::report::diff(&db, from, to, json),
-        Command::Demo { out } => cli::demo::demo(&out),
+        Command::Demo { out, serve } => cli::demo::demo(&out, serve),
+        Command::User { command } => match command {
+            UserCommand::Add {
+                login,
+                admin,
+                operator,
+                password_stdin,
+                db,
+            } => cli::user::add(&db, &login, admin, operator, password_stdin),
+            UserCommand::List { db } => cli::user::list(&db),
+            UserCommand::Remove { login, db } => cli::user::remove(&db, &login),
+        },
         Command::Serve {
             sites,
             dir,

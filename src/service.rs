@@ -87,6 +87,33 @@ pub struct Service {
     store: Mutex<Store>,
     /// How notifications wait between tries (tests: not at all).
     pub notify_sleep: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
+    /// What the web interface asked for: a site scanned now, a page
+    /// re-checked. Run in turn by [`Service::run_jobs`].
+    jobs: Mutex<std::collections::VecDeque<Job>>,
+    jobs_ready: std::sync::Condvar,
+}
+
+/// Work asked for from the web interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// Scan one site of the register now (a scan of its own, through the
+    /// database lock like any other).
+    ScanSite(String),
+    /// Fetch and analyse a finding's page again (after 已整改): the
+    /// finding is closed when its fingerprint is gone, reopened when not.
+    Recheck(String),
+}
+
+/// How a job went.
+#[derive(Debug)]
+pub enum JobDone {
+    Scanned(Result<ScanResult, Error>),
+    Rechecked {
+        fingerprint: String,
+        outcome: crate::workflow::Recheck,
+        state: crate::workflow::State,
+    },
+    Failed(String),
 }
 
 fn stamps(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
@@ -144,6 +171,8 @@ impl Service {
             stop,
             log,
             notify_sleep: None,
+            jobs: Mutex::new(Default::default()),
+            jobs_ready: std::sync::Condvar::new(),
         })
     }
 
@@ -518,6 +547,120 @@ impl Service {
         rows
     }
 
+    /// Queue a job (one already waiting is not queued twice). Returns
+    /// whether it was queued.
+    pub fn queue_job(&self, job: Job) -> bool {
+        let mut jobs = lock(&self.jobs);
+        if jobs.contains(&job) {
+            return false;
+        }
+        jobs.push_back(job);
+        self.jobs_ready.notify_all();
+        true
+    }
+
+    /// Jobs waiting.
+    pub fn jobs_waiting(&self) -> Vec<Job> {
+        lock(&self.jobs).iter().cloned().collect()
+    }
+
+    /// Run the jobs waiting, in turn (blocking). Returns how each went.
+    pub fn run_jobs(&self) -> Vec<(Job, JobDone)> {
+        let mut out = Vec::new();
+        while !self.stop.is_set() {
+            let Some(job) = lock(&self.jobs).pop_front() else {
+                break;
+            };
+            let done = self.run_job(&job);
+            out.push((job, done));
+        }
+        out
+    }
+
+    /// Wait for jobs and run them, until stopped.
+    pub fn run_jobs_until_stopped(&self) {
+        while !self.stop.is_set() {
+            self.run_jobs();
+            let jobs = lock(&self.jobs);
+            if jobs.is_empty() && !self.stop.is_set() {
+                let _ = self
+                    .jobs_ready
+                    .wait_timeout(jobs, Duration::from_millis(500));
+            }
+        }
+    }
+
+    fn run_job(&self, job: &Job) -> JobDone {
+        let register = self.register();
+        match job {
+            Job::ScanSite(id) => {
+                let mut selected = (*register).clone();
+                selected.sites.retain(|s| &s.id == id);
+                if selected.sites.is_empty() {
+                    return JobDone::Failed(format!("no site {id} in the register"));
+                }
+                self.say(&format!(
+                    "scanning site {id} now (asked from the web interface)"
+                ));
+                let result = self.scan(&selected, false);
+                self.after_scan(&selected, &result);
+                JobDone::Scanned(result)
+            }
+            Job::Recheck(fp) => match self.recheck(&register, fp) {
+                Ok(done) => done,
+                Err(e) => {
+                    self.say(&format!("re-check of {fp} failed: {e}"));
+                    JobDone::Failed(e.to_string())
+                }
+            },
+        }
+    }
+
+    fn recheck(&self, register: &Register, fp: &str) -> Result<JobDone, Error> {
+        use crate::workflow::{self, Actor, Event, Recheck, State};
+        let finding = workflow::latest_finding(&lock(&self.store), fp)?
+            .ok_or_else(|| Error::Failed(format!("no finding {fp} stored")))?;
+        let site = register
+            .sites
+            .iter()
+            .find(|s| s.id == finding.site)
+            .ok_or_else(|| {
+                Error::Failed(format!("site {} is no longer registered", finding.site))
+            })?;
+        let rules = crate::rules::load(
+            crate::rules::resolve_dir(self.opts.rules.as_deref(), Some(&register.path)).as_deref(),
+        )?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))?;
+        let outcome = runtime.block_on(workflow::recheck(site, &rules, &finding));
+        let store = lock(&self.store);
+        let event = match &outcome {
+            Recheck::Found => Some(Event::RecheckFound),
+            Recheck::Gone => Some(Event::RecheckGone),
+            Recheck::Undecided(_) => None,
+        };
+        let state = match event {
+            Some(e) => workflow::apply(&store, &finding, &e, "re-check", Actor::Service)?
+                .unwrap_or_else(|_| workflow::state_of(&store, fp).unwrap_or(State::Open)),
+            None => workflow::state_of(&store, fp)?,
+        };
+        self.say(&format!(
+            "re-check of {} ({} on {}): {:?} → {}",
+            fp,
+            finding.rule,
+            finding.url,
+            outcome,
+            state.name()
+        ));
+        Ok(JobDone::Rechecked {
+            fingerprint: fp.to_string(),
+            outcome,
+            state,
+        })
+    }
+
     /// The earliest next probe.
     pub fn next_probe(&self) -> Option<SystemTime> {
         lock(&self.state).next_probe.values().min().copied()
@@ -541,6 +684,12 @@ impl Service {
                     }
                 })
         });
+        let jobs = {
+            let me = self.clone();
+            std::thread::Builder::new()
+                .name("web-jobs".into())
+                .spawn(move || me.run_jobs_until_stopped())
+        };
         self.resume_unfinished();
         while !self.stop.is_set() {
             self.tick();
@@ -554,6 +703,10 @@ impl Service {
             self.clock.sleep_until(wake, MAX_SLEEP, &self.stop);
         }
         if let Some(Ok(handle)) = prober {
+            let _ = handle.join();
+        }
+        if let Ok(handle) = jobs {
+            self.jobs_ready.notify_all();
             let _ = handle.join();
         }
     }
@@ -632,10 +785,11 @@ impl Service {
     }
 }
 
-/// Refuse a `--listen` address that is not loopback: there are no
-/// accounts yet, so anything listening elsewhere would show every
-/// operator's findings to anyone on the network.
-pub fn check_listen(text: &str) -> Result<std::net::SocketAddr, InputError> {
+/// Refuse a `--listen` address that is not loopback while the database
+/// holds no account: anything listening elsewhere would show every
+/// operator's findings to anyone on the network. With accounts, every page
+/// needs a login and any address is allowed.
+pub fn check_listen(text: &str, accounts: bool) -> Result<std::net::SocketAddr, InputError> {
     use std::net::ToSocketAddrs;
     let addrs: Vec<std::net::SocketAddr> = match text.parse::<std::net::SocketAddr>() {
         Ok(a) => vec![a],
@@ -647,10 +801,10 @@ pub fn check_listen(text: &str) -> Result<std::net::SocketAddr, InputError> {
     let Some(addr) = addrs.first().copied() else {
         return Err(InputError::plain(format!("--listen {text}: no address")));
     };
-    if addrs.iter().any(|a| !a.ip().is_loopback()) {
+    if !accounts && addrs.iter().any(|a| !a.ip().is_loopback()) {
         return Err(InputError::plain(format!(
-            "--listen {text}: serve listens on loopback only (127.0.0.1, ::1) until accounts exist: \
-             without them anyone who can reach the port would see every operator's findings"
+            "--listen {text}: serve listens on loopback only (127.0.0.1, ::1) until accounts exist \
+             (`sitesweep user add`): without them anyone who can reach the port would see every operator's findings"
         )));
     }
     Ok(addr)
@@ -662,17 +816,18 @@ mod tests {
 
     #[test]
     fn listen_is_loopback_only() {
+        assert!(check_listen("0.0.0.0:8600", true).is_ok(), "with accounts");
         assert_eq!(
-            check_listen("127.0.0.1:8600").unwrap(),
+            check_listen("127.0.0.1:8600", false).unwrap(),
             "127.0.0.1:8600".parse().unwrap()
         );
-        assert!(check_listen("[::1]:8600").is_ok());
-        assert!(check_listen("localhost:8600").is_ok());
+        assert!(check_listen("[::1]:8600", false).is_ok());
+        assert!(check_listen("localhost:8600", false).is_ok());
         for bad in ["0.0.0.0:8600", "192.168.1.5:80", "[::]:8600"] {
-            let e = check_listen(bad).unwrap_err().to_string();
+            let e = check_listen(bad, false).unwrap_err().to_string();
             assert!(e.contains("loopback only"), "{bad}: {e}");
         }
-        assert!(check_listen("127.0.0.1").is_err());
-        assert!(check_listen("nonsense:port").is_err());
+        assert!(check_listen("127.0.0.1", false).is_err());
+        assert!(check_listen("nonsense:port", false).is_err());
     }
 }

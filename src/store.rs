@@ -102,6 +102,42 @@ const MIGRATIONS: &[&str] = &[
         scan TEXT,                       -- the scan it was about, if any
         subject TEXT NOT NULL DEFAULT ''
     );",
+    // 4: `serve`'s web interface: accounts (argon2id hashes), sessions
+    // (only a hash of each token is kept), the follow-up workflow of each
+    // finding (by fingerprint) and its log (who did what when).
+    "CREATE TABLE users (
+        login TEXT PRIMARY KEY,
+        role TEXT NOT NULL,              -- admin | operator
+        operator TEXT,                   -- the operator name an operator account sees
+        hash TEXT NOT NULL,              -- argon2id PHC string
+        created TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,     -- SHA-256 of the cookie's token
+        login TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        expires INTEGER NOT NULL         -- Unix seconds
+    );
+    CREATE TABLE workflow (
+        fingerprint TEXT PRIMARY KEY,
+        site TEXT NOT NULL,
+        url TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        state TEXT NOT NULL,             -- open | fixed | closed | reopened | false-positive
+        note TEXT NOT NULL DEFAULT '',   -- the last note or reason
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE workflow_log (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        at TEXT NOT NULL,                -- RFC 3339, UTC
+        who TEXT NOT NULL,               -- a login, or `re-check`
+        action TEXT NOT NULL,
+        from_state TEXT NOT NULL,
+        to_state TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX workflow_log_fp ON workflow_log(fingerprint, id);",
 ];
 
 /// A scan as listed.
@@ -221,6 +257,12 @@ impl Store {
         tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
             .map_err(|e| failed(&path, e))?;
         tx.commit().map_err(|e| failed(&path, e))
+    }
+
+    /// The connection, for the modules that own their tables
+    /// ([`crate::accounts`], [`crate::workflow`]).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     pub fn schema_version(&self) -> usize {

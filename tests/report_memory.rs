@@ -108,6 +108,8 @@ fn report_peak(dir: &Path, db: &Path) -> usize {
         out,
         lang: Lang::Zh,
         ignore: None,
+        operators: None,
+        extra_ignore: Vec::new(),
     };
     let base = NOW.load(Ordering::SeqCst);
     PEAK.store(base, Ordering::SeqCst);

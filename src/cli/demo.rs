@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// `sitesweep demo`: serve the sample sites, scan them, show the results.
-pub fn demo(out: &Path) -> Result<u8, Error> {
+pub fn demo(out: &Path, serve: bool) -> Result<u8, Error> {
     std::fs::create_dir_all(out)
         .map_err(|e| InputError::plain(format!("--out {}: cannot create: {e}", out.display())))?;
     let sites = sample_sites::start()
@@ -52,10 +52,46 @@ pub fn demo(out: &Path) -> Result<u8, Error> {
             out: reports,
             lang: Lang::Zh,
             ignore: None,
+            operators: None,
+            extra_ignore: Vec::new(),
         },
     )?;
     println!("findings (one JSON object a line): {}", jsonl.display());
+    if serve {
+        serve_demo(&out.join("sitesweep.db"))?;
+    }
+    drop(sites);
     Ok(exit::OK)
+}
+
+/// `demo --serve`: the web interface on 127.0.0.1 over the demo's
+/// database, with a demo admin (a fresh password each run), until Ctrl-C.
+/// The sample sites stay up meanwhile; no service runs, so re-scans and
+/// re-checks are not queued (`serve` does that).
+fn serve_demo(db: &Path) -> Result<(), Error> {
+    use sitesweep::accounts;
+    let password = accounts::random_token()[..16].to_string();
+    {
+        let store = sitesweep::store::Store::open(db)?;
+        let _ = accounts::remove_user(&store, "demo");
+        accounts::add_user(&store, "demo", &accounts::Role::Admin, &password)?;
+    }
+    let web = Arc::new(sitesweep::web::Web::new(db.to_path_buf(), None, true)?);
+    let runtime = super::runtime()?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .map_err(|e| Error::Failed(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Failed(e.to_string()))?;
+    println!("\nweb interface: http://{addr}/  login: demo  password: {password}");
+    println!("(Ctrl-C to stop)");
+    let _ = std::io::stdout().flush();
+    runtime
+        .block_on(sitesweep::web::serve(listener, web, async {
+            let _ = tokio::signal::ctrl_c().await;
+        }))
+        .map_err(|e| Error::Failed(format!("web interface: {e}")))
 }
 
 /// A short listing of findings per site, for the demo, grouped as the

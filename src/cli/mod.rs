@@ -11,6 +11,7 @@ pub mod scan;
 pub mod serve;
 pub mod server;
 pub mod sites;
+pub mod user;
 
 pub use sitesweep::error::exit;
 use sitesweep::error::Error;

@@ -1,16 +1,13 @@
 //! `sitesweep serve`: the office service ([`sitesweep::service`]) on the
-//! machine's clock, stopped by SIGTERM or Ctrl-C, with `GET /health` on
-//! `--listen` (loopback only: there are no accounts yet). The web
-//! interface is not built; this file holds only the one route, on tokio,
-//! until it comes.
+//! machine's clock, stopped by SIGTERM or Ctrl-C, with the web interface
+//! ([`sitesweep::web`]) on `--listen` (loopback only until the database
+//! holds an account).
 
 use sitesweep::error::Error;
 use sitesweep::schedule::{Stop, SystemClock, Zone};
 use sitesweep::service::{Service, ServiceOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub struct ServeArgs {
     pub sites: PathBuf,
@@ -23,7 +20,8 @@ pub struct ServeArgs {
 /// Run until SIGTERM or Ctrl-C; exit 0 after a clean stop.
 pub fn serve(args: ServeArgs) -> Result<u8, Error> {
     // Refused before anything is read or bound.
-    let addr = sitesweep::service::check_listen(&args.listen)?;
+    let accounts = sitesweep::accounts::any_account(&args.db);
+    let addr = sitesweep::service::check_listen(&args.listen, accounts)?;
     let stop = Arc::new(Stop::default());
     let log: sitesweep::service::Log = Arc::new(|line: &str| {
         eprintln!(
@@ -45,7 +43,13 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         stop.clone(),
         log.clone(),
     )?);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let web = Arc::new(sitesweep::web::Web::new(
+        args.db.clone(),
+        Some(service.clone()),
+        addr.ip().is_loopback(),
+    )?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))?;
@@ -55,7 +59,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
     let bound = listener.local_addr().unwrap_or(addr);
     let register = service.register();
     log(&format!(
-        "serving {} ({} sites, {} schedule{}) with {}; GET http://{bound}/health",
+        "serving {} ({} sites, {} schedule{}) with {}; web interface on http://{bound}/ ({})",
         register.path.display(),
         register.sites.len(),
         register.schedules.len(),
@@ -64,7 +68,12 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         } else {
             "s"
         },
-        args.db.display()
+        args.db.display(),
+        if accounts {
+            "log in with an account of `sitesweep user add`"
+        } else {
+            "no accounts: every visitor on this machine is an implicit local admin"
+        }
     ));
     for (i, s) in register.schedules.iter().enumerate() {
         log(&format!(
@@ -82,13 +91,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
             .spawn(move || service.run())
             .map_err(|e| Error::Failed(format!("cannot start the scheduler: {e}")))?
     };
-    runtime.block_on(async {
-        let http = accept(listener, service.clone());
-        tokio::select! {
-            _ = http => {}
-            _ = stop_signal() => {}
-        }
-    });
+    if let Err(e) = runtime.block_on(sitesweep::web::serve(listener, web, stop_signal())) {
+        log(&format!("web interface stopped: {e}"));
+    }
     log("stopping: a running scan is interrupted and resumed at the next start");
     stop.stop();
     drop(runtime);
@@ -118,61 +123,4 @@ async fn stop_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-async fn accept(listener: tokio::net::TcpListener, service: Arc<Service>) {
-    loop {
-        let Ok((conn, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        let service = service.clone();
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(Duration::from_secs(10), answer(conn, service)).await;
-        });
-    }
-}
-
-/// One request, one answer, then the connection is closed.
-async fn answer(mut conn: tokio::net::TcpStream, service: Arc<Service>) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
-        let n = conn.read(&mut buf).await?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let line = String::from_utf8_lossy(&head);
-    let mut parts = line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let path = target.split('?').next().unwrap_or("");
-    let (status, body) = match (method, path) {
-        ("GET" | "HEAD", "/health") => {
-            let health = tokio::task::spawn_blocking(move || service.health())
-                .await
-                .unwrap_or_default();
-            ("200 OK", health.to_string())
-        }
-        ("GET" | "HEAD", _) => (
-            "404 Not Found",
-            r#"{"error":"not found: only GET /health is served (the web interface is not built yet)"}"#
-                .to_string(),
-        ),
-        _ => (
-            "405 Method Not Allowed",
-            r#"{"error":"only GET"}"#.to_string(),
-        ),
-    };
-    let mut reply = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    if method != "HEAD" {
-        reply.extend_from_slice(body.as_bytes());
-    }
-    conn.write_all(&reply).await?;
-    conn.shutdown().await
 }

@@ -27,7 +27,7 @@ pub mod observer;
 pub mod outbound;
 mod outside;
 mod polite;
-mod probe;
+pub mod probe;
 pub mod records;
 pub mod robots;
 mod start;

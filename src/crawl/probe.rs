@@ -41,7 +41,7 @@ const SKETCH: usize = 64;
 const SKETCH_TEXT: usize = 64 * 1024;
 
 /// The user agent and Referer of a probe.
-pub(super) fn identity(probe: Probe, site: &Url) -> (&'static str, Option<String>) {
+pub fn identity(probe: Probe, site: &Url) -> (&'static str, Option<String>) {
     match probe {
         Probe::Baiduspider => (BAIDUSPIDER_UA, None),
         Probe::SearchReferer => (

@@ -22,6 +22,12 @@ pub struct Options {
     pub lang: Lang,
     /// An ignore file; `None` for the one beside the scan's register.
     pub ignore: Option<PathBuf>,
+    /// Only the sites of these operators (`serve`: what an operator
+    /// account may see); `None` for every site.
+    pub operators: Option<Vec<String>>,
+    /// Entries applied besides the ignore file's (`serve`: the findings
+    /// an admin marked 误报).
+    pub extra_ignore: Vec<crate::ignore::Entry>,
 }
 
 /// What was written.
@@ -63,7 +69,13 @@ fn from_store(store: &Store, db: &Path, args: &Options) -> Result<Outcome, Error
     for s in &scans {
         rule_ids.extend(store.rule_hashes(&s.id)?.into_keys());
     }
-    let ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register), &rule_ids)?;
+    let mut ignore = IgnoreList::locate(args.ignore.as_deref(), Some(&register), &rule_ids)?;
+    ignore.entries.extend(args.extra_ignore.iter().cloned());
+    // Findings an admin marked 误报 in `serve` act as ignore entries
+    // (a database from before the workflow has none).
+    ignore
+        .entries
+        .extend(crate::workflow::false_positive_entries(store).unwrap_or_default());
     let today = crate::time::today();
     let mut sites = Vec::new();
     for summary in store.site_summaries(&scan.id)? {
@@ -81,6 +93,9 @@ fn from_store(store: &Store, db: &Path, args: &Options) -> Result<Outcome, Error
             summary,
             unfinished: true,
         });
+    }
+    if let Some(ops) = &args.operators {
+        sites.retain(|s| ops.contains(&s.summary.operator));
     }
     let reports = super::build(sites, args.by);
     let expired: Vec<String> = ignore

@@ -6,33 +6,33 @@ use crate::findings::{Finding, SiteRule, Status};
 use crate::severity::Severity;
 
 /// Labels in the report language.
-pub(super) struct L {
-    pub(super) lang: Lang,
+pub struct L {
+    pub lang: Lang,
 }
 
 impl L {
     /// The `lang` attribute of an HTML report.
-    pub(super) fn html_lang(&self) -> &'static str {
+    pub fn html_lang(&self) -> &'static str {
         self.t("zh-CN", "en")
     }
 
     /// A finding's title: a pack rule's own title (the operator wrote it,
     /// in whatever language), a site-level rule's in the report language.
-    pub(super) fn rule_title<'f>(&self, f: &'f Finding) -> &'f str {
+    pub fn rule_title<'f>(&self, f: &'f Finding) -> &'f str {
         match (self.lang, SiteRule::from_id(&f.rule)) {
             (Lang::En, Some(rule)) => rule.title_en(),
             _ => &f.title,
         }
     }
 
-    pub(super) fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+    pub fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
         match self.lang {
             Lang::Zh => zh,
             Lang::En => en,
         }
     }
 
-    pub(super) fn severity(&self, s: Severity) -> &'static str {
+    pub fn severity(&self, s: Severity) -> &'static str {
         match (self.lang, s) {
             (Lang::Zh, Severity::Critical) => "严重",
             (Lang::Zh, Severity::High) => "高",
@@ -43,7 +43,7 @@ impl L {
         }
     }
 
-    pub(super) fn status(&self, s: &Status) -> &'static str {
+    pub fn status(&self, s: &Status) -> &'static str {
         match (self.lang, s) {
             (Lang::Zh, Status::New) => "新发现",
             (Lang::Zh, Status::Persisting) => "仍存在",
@@ -51,7 +51,7 @@ impl L {
         }
     }
 
-    pub(super) fn field(&self, f: Option<crate::page::Field>) -> &'static str {
+    pub fn field(&self, f: Option<crate::page::Field>) -> &'static str {
         use crate::page::Field::*;
         match (self.lang, f) {
             (_, None) => "-",
@@ -69,7 +69,7 @@ impl L {
     }
 
     /// Who saw a finding seen only by a second look.
-    pub(super) fn probe(&self, probe: &str) -> &'static str {
+    pub fn probe(&self, probe: &str) -> &'static str {
         match (self.lang, probe) {
             (Lang::Zh, "baiduspider") => "百度蜘蛛",
             (Lang::Zh, "search-referer") => "搜索引擎来访者",
@@ -82,7 +82,7 @@ impl L {
     }
 
     /// What a broken link points to (`link.broken`'s `kind`).
-    pub(super) fn link_kind(&self, kind: &str) -> &'static str {
+    pub fn link_kind(&self, kind: &str) -> &'static str {
         match (self.lang, kind) {
             (Lang::Zh, "image") => "图片",
             (Lang::Zh, "document") => "附件",

@@ -14,7 +14,7 @@ mod assemble;
 mod csv;
 mod html;
 mod json;
-mod labels;
+pub mod labels;
 mod markdown;
 mod names;
 mod redact;
@@ -22,7 +22,7 @@ mod rows;
 
 pub use assemble::{from_database, Options, Outcome};
 pub use names::{folder_names, safe_name, MAX_FOLDER_BYTES};
-pub use redact::{href_segment, is_hidden_control, markdown_text, mask, neutralise};
+pub use redact::{attr, esc, href_segment, is_hidden_control, markdown_text, mask, neutralise};
 pub use rows::{group_rows, Grouper, Row};
 
 use crate::crawl::records::SiteSummary;
@@ -35,7 +35,7 @@ use html::{html, html_head};
 use json::JsonOut;
 use labels::L;
 use markdown::markdown;
-use redact::{attr, esc};
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;

@@ -277,7 +277,7 @@ pub fn neutralise(cell: &str) -> String {
 
 /// HTML text: escaped, and without the control and bidi characters that
 /// have no business in a page (NUL among them).
-pub(super) fn esc(text: &str) -> Cow<'_, str> {
+pub fn esc(text: &str) -> Cow<'_, str> {
     if text.chars().any(is_hidden_control) {
         let clean: String = text.chars().filter(|&c| !is_hidden_control(c)).collect();
         Cow::Owned(html_escape::encode_text(&clean).into_owned())
@@ -287,7 +287,7 @@ pub(super) fn esc(text: &str) -> Cow<'_, str> {
 }
 
 /// A double-quoted HTML attribute value, like [`esc`].
-pub(super) fn attr(text: &str) -> Cow<'_, str> {
+pub fn attr(text: &str) -> Cow<'_, str> {
     if text.chars().any(is_hidden_control) {
         let clean: String = text.chars().filter(|&c| !is_hidden_control(c)).collect();
         Cow::Owned(html_escape::encode_double_quoted_attribute(&clean).into_owned())

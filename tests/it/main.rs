@@ -22,3 +22,4 @@ mod scan_cli;
 mod serve;
 mod tls;
 mod urls_props;
+mod web;

@@ -456,6 +456,8 @@ fn a_scan_checks_its_outbound_links_and_reports_list_the_domains_sites_share_in_
             out: out.clone(),
             lang: Lang::Zh,
             ignore: None,
+            operators: None,
+            extra_ignore: Vec::new(),
         },
     );
     assert!(written.is_ok(), "{:?}", written.err());
