@@ -78,7 +78,8 @@ fn site() -> Server {
     // A real PDF body over the download cap.
     let mut big = testgen::pdf(&[vec![(72.0, 700.0, "大文件".to_string())]]);
     big.extend(std::iter::repeat_n(b' ', 2 << 20));
-    let page = "<html><head><meta charset=utf-8><title>公示</title></head><body>\
+    let page = "<html><head><meta charset=utf-8><title>公示</title>\
+        <link rel=alternate type=application/pdf href=/files/gone-linked.pdf></head><body>\
         <p>低保公示</p><img src=/img/logo.png><img src=/img/gone.png srcset=\"/img/gone-2x.png 2x\">\
         <a href=/gs/list.xlsx>名单</a><a href=\"/download.jsp?id=2\">附件</a>\
         <a href=/files/ad.docx>说明</a><a href=/files/masked.xlsx>已脱敏名单</a>\
@@ -199,9 +200,11 @@ fn documents_are_read_with_where_and_who_links_them_and_bad_ones_are_said() {
     assert_eq!(big[0].referrer.as_deref(), Some(home.as_str()));
 
     // A missing document and missing images: link.broken with their kind.
-    let missing = at(&r, &server, "/files/missing.pdf", "link.broken");
-    assert_eq!(missing.len(), 1);
-    assert_eq!(missing[0].kind.as_deref(), Some("document"));
+    for gone in ["/files/missing.pdf", "/files/gone-linked.pdf"] {
+        let missing = at(&r, &server, gone, "link.broken");
+        assert_eq!(missing.len(), 1, "{gone}: {:#?}", r.findings);
+        assert_eq!(missing[0].kind.as_deref(), Some("document"));
+    }
     for image in ["/img/gone.png", "/img/gone-2x.png"] {
         let broken = at(&r, &server, image, "link.broken");
         assert_eq!(broken.len(), 1, "{image}: {:#?}", r.findings);
