@@ -66,7 +66,7 @@ impl std::fmt::Display for FetchError {
 }
 
 /// A response (any status).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Fetched {
     pub final_url: Url,
     pub status: u16,
@@ -88,6 +88,23 @@ pub struct Fetched {
     /// not a web URL): the Location as sent (`Some("")` when absent).
     pub dead_end_location: Option<String>,
     pub elapsed: Duration,
+    /// Held while a document's body (up to `max_attachment_mb`) is in
+    /// memory: see [`DOCUMENTS_IN_FLIGHT`].
+    pub document_permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Document bodies held at once across a scan: each may be 20 MiB or
+/// more, and pages in flight (16) times that would be hundreds of MiB.
+pub const DOCUMENTS_IN_FLIGHT: usize = 4;
+
+async fn document_permit_now() -> Option<tokio::sync::OwnedSemaphorePermit> {
+    static PERMITS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    PERMITS
+        .get_or_init(|| Arc::new(tokio::sync::Semaphore::new(DOCUMENTS_IN_FLIGHT)))
+        .clone()
+        .acquire_owned()
+        .await
+        .ok()
 }
 
 /// How much of a body is sniffed for binary content.
@@ -347,6 +364,7 @@ impl Fetcher {
                             retry_after,
                             dead_end_location: None,
                             elapsed: started.elapsed(),
+                            document_permit: None,
                         });
                     }
                     visited.push(next.clone());
@@ -374,6 +392,10 @@ impl Fetcher {
             } else {
                 self.max_body
             };
+            let mut document_permit = None;
+            if announced {
+                document_permit = document_permit_now().await;
+            }
             if announced || wanted(content_type.as_deref()) {
                 let mut resp = resp;
                 let mut document = announced;
@@ -399,6 +421,7 @@ impl Fetcher {
                                 {
                                     document = true;
                                     cap = self.max_document;
+                                    document_permit = document_permit_now().await;
                                     continue;
                                 }
                                 binary = true;
@@ -438,6 +461,7 @@ impl Fetcher {
                 retry_after,
                 dead_end_location,
                 elapsed: started.elapsed(),
+                document_permit,
             });
         }
     }
