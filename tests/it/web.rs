@@ -5,39 +5,15 @@
 //! is there, closed once it is gone); the JSON API with a session or HTTP
 //! Basic.
 
-use crate::support::server::{Reply, Request, Server};
+use crate::support::web::{site, site_entry, start_service, start_web};
 use sitesweep::accounts::{self, Role};
-use sitesweep::schedule::{Stop, SystemClock, Zone};
-use sitesweep::service::{Job, Service, ServiceOptions};
+use sitesweep::service::Job;
 use sitesweep::store::Store;
 use sitesweep::web::Web;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-const HOSTILE: &str =
-    "&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(2)&gt;";
-
-/// A site whose home page carries a hidden dark-link block with hostile
-/// text in it, while `spam` is set.
-fn site(spam: Arc<AtomicBool>) -> Server {
-    Server::start(Arc::new(move |req: &Request| match req.path() {
-        "/" if spam.load(Ordering::SeqCst) => Reply::html(format!(
-            "<html><body><p>欢迎</p><div style='display:none'><a href='http://x.example/'>六合彩</a><a href='http://y.example/'>{HOSTILE} 百家乐 {HOSTILE}</a><a href='http://z.example/'>时时彩</a></div></body></html>"
-        )),
-        "/" => Reply::html("<html><body><p>欢迎访问本站</p></body></html>"),
-        _ => Reply::status(404),
-    }))
-    .unwrap()
-}
-
-fn site_entry(id: &str, url: &str) -> String {
-    format!(
-        "[[site]]\nid = \"{id}\"\nname = \"{id} 网站\"\nurl = \"{url}\"\noperator = \"{id} 办公室\"\nallow_private = true\nprobes = []\ncheck_outbound = false\nmax_pages = 5\n\n"
-    )
-}
 
 struct Answer {
     status: u16,
@@ -102,43 +78,6 @@ fn form(pairs: &[(&str, &str)]) -> String {
         s.append_pair(k, v);
     }
     s.finish()
-}
-
-/// The web interface on 127.0.0.1:0 in a thread of its own.
-fn start_web(web: Arc<Web>) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            let _ = sitesweep::web::serve(listener, web, std::future::pending()).await;
-        });
-    });
-    rx.recv().unwrap()
-}
-
-fn start_service(dir: &Path) -> Arc<Service> {
-    Arc::new(
-        Service::start(
-            ServiceOptions {
-                register: dir.join("sites.toml"),
-                db: dir.join("sitesweep.db"),
-                rules: None,
-                concurrency: 2,
-                zone: Zone::Local,
-                probes: false,
-            },
-            Arc::new(SystemClock),
-            Arc::new(Stop::default()),
-            Arc::new(|_: &str| {}),
-        )
-        .unwrap(),
-    )
 }
 
 fn login(addr: SocketAddr, user: &str, password: &str) -> (String, String) {
