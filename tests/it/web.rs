@@ -514,3 +514,116 @@ fn without_accounts_loopback_is_an_implicit_admin_and_other_hosts_are_refused() 
     assert_eq!(http(addr, "GET", "/", &[], "").status, 403);
     assert!(sitesweep::service::check_listen("0.0.0.0:8600", false).is_err());
 }
+
+/// `demo --serve` runs a service on the register it writes beside its
+/// database: a re-check asked for in the web interface runs (the sample
+/// spam is still there: reopened), and Ctrl-C stops it cleanly.
+#[test]
+fn demo_serve_rechecks_through_its_service() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Kill(
+        Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+            .args(["demo", "--out", "out", "--serve"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let line = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("demo --serve prints its address");
+        if line.starts_with("web interface: ") {
+            break line;
+        }
+    };
+    // "web interface: http://ADDR/  login: demo  password: P"
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let addr: SocketAddr = words[2]
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let password = words[6];
+    let register = std::fs::read_to_string(dir.path().join("out/sites.toml")).unwrap();
+    assert!(register.contains("id = \"gov\""), "{register}");
+
+    let all = api(
+        addr,
+        "/api/findings?site=gov",
+        ("Authorization", &basic("demo", password)),
+    );
+    let fp = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "gambling-hidden")
+        .expect("the portal's dark links")["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (cookie, csrf) = login(addr, "demo", password);
+    let a = http(
+        addr,
+        "POST",
+        &format!("/findings/{fp}/fixed"),
+        &[("Cookie", &cookie)],
+        &form(&[("note", "removed"), ("csrf", &csrf)]),
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let page = http(
+            addr,
+            "GET",
+            &format!("/findings/{fp}"),
+            &[("Cookie", &cookie)],
+            "",
+        )
+        .body;
+        if page.contains("id=\"state\" class=\"state-reopened\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no re-check ran: {page}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Ctrl-C: a clean stop. (SAFETY: a signal to our own child.)
+    unsafe {
+        libc::kill(child.0.id() as i32, libc::SIGINT);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}
