@@ -43,7 +43,24 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ask the browser to close (it ends its own renderer and GPU
+    /// processes); after 3 s kill its process group. Then reap it; the
+    /// profile is removed after.
     fn drop(&mut self) {
+        let _ = self
+            .to
+            .write_all(b"{\"id\":999999999,\"method\":\"Browser.close\"}\0");
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: a signal to the group our child leads (setpgid below).
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -77,11 +94,14 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork
-        // and exec. The ends are first copied above 10 so that putting one
-        // on 3 cannot overwrite the other; dup2 clears close-on-exec.
+        // SAFETY: only async-signal-safe calls (setpgid, fcntl, dup2)
+        // between fork and exec. The browser leads a process group of its
+        // own, killed whole on drop. The ends are first copied above 10 so
+        // that putting one on 3 cannot overwrite the other; dup2 clears
+        // close-on-exec.
         unsafe {
             command.pre_exec(move || {
+                libc::setpgid(0, 0);
                 let r2 = libc::fcntl(r, libc::F_DUPFD, 10);
                 let w2 = libc::fcntl(w, libc::F_DUPFD, 10);
                 if r2 < 0 || w2 < 0 || libc::dup2(r2, 3) < 0 || libc::dup2(w2, 4) < 0 {
