@@ -103,7 +103,8 @@ enum Command {
         /// Where to write the results.
         #[arg(long, default_value = "sitesweep-demo", value_name = "DIR")]
         out: PathBuf,
-        /// Then serve the web interface on 127.0.0.1 with a demo admin, until Ctrl-C.
+        /// Then serve the web interface on 127.0.0.1 with a demo admin and a service for
+        /// re-scans and re-checks (register written to OUT/sites.toml), until Ctrl-C.
         #[arg(long)]
         serve: bool,
     },

@@ -17,8 +17,14 @@ use std::sync::Arc;
 pub fn demo(out: &Path, serve: bool) -> Result<u8, Error> {
     std::fs::create_dir_all(out)
         .map_err(|e| InputError::plain(format!("--out {}: cannot create: {e}", out.display())))?;
-    let sites = sample_sites::start()
+    let mut sites = sample_sites::start()
         .map_err(|e| Error::Failed(format!("cannot start the demo sites: {e}")))?;
+    let register = out.join("sites.toml");
+    if serve {
+        sites
+            .write_register(&register)
+            .map_err(|e| Error::Failed(format!("cannot write {}: {e}", register.display())))?;
+    }
     let rules = Arc::new(RuleSet::compile(sitesweep::rules::Packs::builtin())?);
     eprintln!("{}", describe_rules(&rules, None));
     eprintln!(
@@ -58,7 +64,7 @@ pub fn demo(out: &Path, serve: bool) -> Result<u8, Error> {
     )?;
     println!("findings (one JSON object a line): {}", jsonl.display());
     if serve {
-        serve_demo(&out.join("sitesweep.db"))?;
+        serve_demo(&out.join("sitesweep.db"), &register)?;
     }
     drop(sites);
     Ok(exit::OK)
@@ -66,17 +72,45 @@ pub fn demo(out: &Path, serve: bool) -> Result<u8, Error> {
 
 /// `demo --serve`: the web interface on 127.0.0.1 over the demo's
 /// database, with a demo admin (a fresh password each run), until Ctrl-C.
-/// The sample sites stay up meanwhile; no service runs, so re-scans and
-/// re-checks are not queued (`serve` does that).
-fn serve_demo(db: &Path) -> Result<(), Error> {
+/// The sample sites stay up meanwhile, and a service on the register
+/// written beside the database runs what the web interface asks for
+/// (re-scans, re-checks); no schedules, no availability probes.
+fn serve_demo(db: &Path, register: &Path) -> Result<(), Error> {
     use sitesweep::accounts;
+    use sitesweep::schedule::{Stop, SystemClock, Zone};
+    use sitesweep::service::{Service, ServiceOptions};
     let password = accounts::random_token()[..16].to_string();
     {
         let store = sitesweep::store::Store::open(db)?;
         let _ = accounts::remove_user(&store, "demo");
         accounts::add_user(&store, "demo", &accounts::Role::Admin, &password)?;
     }
-    let web = Arc::new(sitesweep::web::Web::new(db.to_path_buf(), None, true)?);
+    let stop = Arc::new(Stop::default());
+    let service = Arc::new(Service::start(
+        ServiceOptions {
+            register: register.to_path_buf(),
+            db: db.to_path_buf(),
+            rules: None,
+            concurrency: 4,
+            zone: Zone::Local,
+            probes: false,
+        },
+        Arc::new(SystemClock),
+        stop.clone(),
+        Arc::new(|line: &str| eprintln!("{}", terminal_safe(line))),
+    )?);
+    let jobs = {
+        let service = service.clone();
+        std::thread::Builder::new()
+            .name("web-jobs".into())
+            .spawn(move || service.run_jobs_until_stopped())
+            .map_err(|e| Error::Failed(format!("cannot start the job thread: {e}")))?
+    };
+    let web = Arc::new(sitesweep::web::Web::new(
+        db.to_path_buf(),
+        Some(service),
+        true,
+    )?);
     let runtime = super::runtime()?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -87,11 +121,14 @@ fn serve_demo(db: &Path) -> Result<(), Error> {
     println!("\nweb interface: http://{addr}/  login: demo  password: {password}");
     println!("(Ctrl-C to stop)");
     let _ = std::io::stdout().flush();
-    runtime
+    let served = runtime
         .block_on(sitesweep::web::serve(listener, web, async {
             let _ = tokio::signal::ctrl_c().await;
         }))
-        .map_err(|e| Error::Failed(format!("web interface: {e}")))
+        .map_err(|e| Error::Failed(format!("web interface: {e}")));
+    stop.stop();
+    let _ = jobs.join();
+    served
 }
 
 /// A short listing of findings per site, for the demo, grouped as the

@@ -19,6 +19,54 @@ pub struct DemoSites {
     _servers: Vec<Server>,
 }
 
+impl DemoSites {
+    /// Write the register to `path` as a `sites.toml` a
+    /// [`sitesweep::service::Service`] reads (`demo --serve`: re-scans and
+    /// re-checks), and name it as the register's file. Valid while the
+    /// sample sites run: their ports change every run.
+    pub fn write_register(&mut self, path: &Path) -> std::io::Result<()> {
+        let sites: Vec<toml::Value> = self
+            .register
+            .sites
+            .iter()
+            .map(|s| {
+                let mut t = toml::Table::new();
+                t.insert("id".into(), s.id.clone().into());
+                t.insert("name".into(), s.name.clone().into());
+                t.insert("url".into(), s.url.to_string().into());
+                t.insert("operator".into(), s.operator.clone().into());
+                if let Some(c) = &s.contact {
+                    t.insert("contact".into(), c.clone().into());
+                }
+                t.insert("tags".into(), s.tags.clone().into());
+                let st = &s.settings;
+                t.insert("max_pages".into(), (st.max_pages as i64).into());
+                t.insert("allow_private".into(), st.allow_private.into());
+                t.insert("timeout_s".into(), (st.timeout_s as i64).into());
+                t.insert(
+                    "per_host_concurrency".into(),
+                    (st.per_host_concurrency as i64).into(),
+                );
+                t.insert("check_outbound".into(), st.check_outbound.into());
+                toml::Value::Table(t)
+            })
+            .collect();
+        let mut doc = toml::Table::new();
+        doc.insert("site".into(), sites.into());
+        let text = toml::to_string(&doc).map_err(std::io::Error::other)?;
+        std::fs::write(
+            path,
+            format!(
+                "# The sample sites of `sitesweep demo --serve`, on 127.0.0.1 while it runs\n\
+                 # (their ports change every run).\n\n{text}"
+            ),
+        )?;
+        self.register.path = path.to_path_buf();
+        self.register.files = vec![path.to_path_buf()];
+        Ok(())
+    }
+}
+
 /// Append the ISO 7064 MOD 11-2 check character to 17 digits.
 fn with_check(first17: &str) -> String {
     let check = sitesweep::rules::validate::cn_id_check_char(first17.as_bytes());

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod browser;
 mod documents;
 mod evaluation;
 mod faults;

@@ -5,39 +5,15 @@
 //! is there, closed once it is gone); the JSON API with a session or HTTP
 //! Basic.
 
-use crate::support::server::{Reply, Request, Server};
+use crate::support::web::{site, site_entry, start_service, start_web};
 use sitesweep::accounts::{self, Role};
-use sitesweep::schedule::{Stop, SystemClock, Zone};
-use sitesweep::service::{Job, Service, ServiceOptions};
+use sitesweep::service::Job;
 use sitesweep::store::Store;
 use sitesweep::web::Web;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-const HOSTILE: &str =
-    "&lt;script&gt;alert(1)&lt;/script&gt; &quot;&gt;&lt;img src=x onerror=alert(2)&gt;";
-
-/// A site whose home page carries a hidden dark-link block with hostile
-/// text in it, while `spam` is set.
-fn site(spam: Arc<AtomicBool>) -> Server {
-    Server::start(Arc::new(move |req: &Request| match req.path() {
-        "/" if spam.load(Ordering::SeqCst) => Reply::html(format!(
-            "<html><body><p>欢迎</p><div style='display:none'><a href='http://x.example/'>六合彩</a><a href='http://y.example/'>{HOSTILE} 百家乐 {HOSTILE}</a><a href='http://z.example/'>时时彩</a></div></body></html>"
-        )),
-        "/" => Reply::html("<html><body><p>欢迎访问本站</p></body></html>"),
-        _ => Reply::status(404),
-    }))
-    .unwrap()
-}
-
-fn site_entry(id: &str, url: &str) -> String {
-    format!(
-        "[[site]]\nid = \"{id}\"\nname = \"{id} 网站\"\nurl = \"{url}\"\noperator = \"{id} 办公室\"\nallow_private = true\nprobes = []\ncheck_outbound = false\nmax_pages = 5\n\n"
-    )
-}
 
 struct Answer {
     status: u16,
@@ -102,43 +78,6 @@ fn form(pairs: &[(&str, &str)]) -> String {
         s.append_pair(k, v);
     }
     s.finish()
-}
-
-/// The web interface on 127.0.0.1:0 in a thread of its own.
-fn start_web(web: Arc<Web>) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            let _ = sitesweep::web::serve(listener, web, std::future::pending()).await;
-        });
-    });
-    rx.recv().unwrap()
-}
-
-fn start_service(dir: &Path) -> Arc<Service> {
-    Arc::new(
-        Service::start(
-            ServiceOptions {
-                register: dir.join("sites.toml"),
-                db: dir.join("sitesweep.db"),
-                rules: None,
-                concurrency: 2,
-                zone: Zone::Local,
-                probes: false,
-            },
-            Arc::new(SystemClock),
-            Arc::new(Stop::default()),
-            Arc::new(|_: &str| {}),
-        )
-        .unwrap(),
-    )
 }
 
 fn login(addr: SocketAddr, user: &str, password: &str) -> (String, String) {
@@ -574,4 +513,117 @@ fn without_accounts_loopback_is_an_implicit_admin_and_other_hosts_are_refused() 
     let addr = start_web(Arc::new(Web::new(db, None, false).unwrap()));
     assert_eq!(http(addr, "GET", "/", &[], "").status, 403);
     assert!(sitesweep::service::check_listen("0.0.0.0:8600", false).is_err());
+}
+
+/// `demo --serve` runs a service on the register it writes beside its
+/// database: a re-check asked for in the web interface runs (the sample
+/// spam is still there: reopened), and Ctrl-C stops it cleanly.
+#[test]
+fn demo_serve_rechecks_through_its_service() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Kill(
+        Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+            .args(["demo", "--out", "out", "--serve"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let line = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("demo --serve prints its address");
+        if line.starts_with("web interface: ") {
+            break line;
+        }
+    };
+    // "web interface: http://ADDR/  login: demo  password: P"
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let addr: SocketAddr = words[2]
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let password = words[6];
+    let register = std::fs::read_to_string(dir.path().join("out/sites.toml")).unwrap();
+    assert!(register.contains("id = \"gov\""), "{register}");
+
+    let all = api(
+        addr,
+        "/api/findings?site=gov",
+        ("Authorization", &basic("demo", password)),
+    );
+    let fp = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "gambling-hidden")
+        .expect("the portal's dark links")["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (cookie, csrf) = login(addr, "demo", password);
+    let a = http(
+        addr,
+        "POST",
+        &format!("/findings/{fp}/fixed"),
+        &[("Cookie", &cookie)],
+        &form(&[("note", "removed"), ("csrf", &csrf)]),
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let page = http(
+            addr,
+            "GET",
+            &format!("/findings/{fp}"),
+            &[("Cookie", &cookie)],
+            "",
+        )
+        .body;
+        if page.contains("id=\"state\" class=\"state-reopened\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no re-check ran: {page}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Ctrl-C: a clean stop. (SAFETY: a signal to our own child.)
+    unsafe {
+        libc::kill(child.0.id() as i32, libc::SIGINT);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
 }

@@ -3,9 +3,11 @@
 //! raw bytes, TLS), and scan databases written directly.
 #![allow(dead_code)]
 
+pub mod cdp;
 pub mod fabricate;
 #[path = "../../../src/cli/server.rs"]
 pub mod server;
+pub mod web;
 
 use std::path::Path;
 use std::process::{Command, Output};
