@@ -507,14 +507,43 @@ async fn dashboard(
         Err(e) => return failed_page(lang, e),
     };
     let availability = availability_of(&web, &sites);
+    let trends = trends_of(&web, &sites);
     html(
         StatusCode::OK,
-        pages::dashboard(lang, &v.user, &v.csrf, &sites, &items, &availability),
+        pages::dashboard(
+            lang,
+            &v.user,
+            &v.csrf,
+            &sites,
+            &items,
+            &availability,
+            &trends,
+        ),
         lang_set(&q),
     )
 }
 
 /// Each site's availability over the last 7 days, as the service judges it.
+/// Scans of a site shown in the dashboard's trend.
+const TREND_SCANS: usize = 8;
+
+/// Per site, the findings of its last scans, oldest first.
+fn trends_of(web: &Web, sites: &[data::SiteNow]) -> Vec<(String, Vec<usize>)> {
+    let store = web.store();
+    sites
+        .iter()
+        .map(|s| {
+            let counts = store
+                .trend(&s.summary.site, TREND_SCANS)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, n)| n)
+                .collect();
+            (s.summary.site.clone(), counts)
+        })
+        .collect()
+}
+
 fn availability_of(web: &Web, sites: &[data::SiteNow]) -> Vec<(String, String)> {
     let now = std::time::SystemTime::now();
     let store = web.store();

@@ -99,6 +99,7 @@ pub fn dashboard(
     sites: &[SiteNow],
     items: &[Item],
     availability: &[(String, String)],
+    trends: &[(String, Vec<usize>)],
 ) -> String {
     let l = L { lang };
     let mut b = String::new();
@@ -125,7 +126,8 @@ pub fn dashboard(
     }
     let _ = write!(
         b,
-        "<th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        t(lang, "问题数趋势（最近几次检查）", "Findings, last scans"),
         t(lang, "最近检查", "Last scan"),
         t(lang, "读取情况", "Crawl"),
         t(lang, "可用性（7天）", "Availability (7 days)")
@@ -166,6 +168,18 @@ pub fn dashboard(
             .iter()
             .find(|(site, _)| site == id)
             .map_or("-", |(_, a)| a.as_str());
+        let trend = trends
+            .iter()
+            .find(|(site, _)| site == id)
+            .map(|(_, counts)| {
+                counts
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            })
+            .unwrap_or_default();
+        let _ = write!(b, "<td>{}</td>", esc(&trend));
         let _ = write!(
             b,
             "<td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -307,6 +307,14 @@ fn access_rules_csrf_escaping_workflow_api_and_rate_limits() {
     assert!(listing.contains("edu") && !listing.contains("health 办公室"));
     let dashboard = get("/", &admin).body;
     assert!(dashboard.contains("edu 办公室") && dashboard.contains("health 办公室"));
+    // The trend column: each site's findings over its last scans (one so far).
+    let edu_total = Store::open(&db).unwrap().trend("edu", 8).unwrap();
+    assert_eq!(edu_total.len(), 1);
+    assert!(dashboard.contains("问题数趋势"), "{dashboard}");
+    assert!(
+        dashboard.contains(&format!("<td>{}</td>", edu_total[0].1)),
+        "{dashboard}"
+    );
     let filtered = get("/findings?site=health&severity=critical", &admin).body;
     assert!(!filtered.contains(&format!("/findings/{edu_fp}")));
     let csv = get(
