@@ -359,6 +359,13 @@ impl Service {
         let outcomes = match result {
             Ok(r) => {
                 self.judge_availability(register, &r.scan);
+                match crate::workflow::reopen_found_again(&lock(&self.store), &r.scan) {
+                    Ok(0) => {}
+                    Ok(n) => self.say(&format!("{n} closed findings found again: reopened")),
+                    Err(e) => self.say(&format!(
+                        "closed findings not checked against the scan: {e}"
+                    )),
+                }
                 self.say(&format!(
                     "scan {} finished: {} findings",
                     r.scan, r.total_findings

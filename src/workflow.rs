@@ -95,6 +95,8 @@ pub enum Event {
     MarkFalsePositive { reason: String },
     /// Back to open from false positive or closed (admin only).
     Reopen { note: String },
+    /// A later scan found a closed finding again.
+    ScanFound,
 }
 
 impl Event {
@@ -105,6 +107,7 @@ impl Event {
             Event::RecheckGone => "re-check-gone",
             Event::MarkFalsePositive { .. } => "mark-false-positive",
             Event::Reopen { .. } => "reopen",
+            Event::ScanFound => "scan-found",
         }
     }
 
@@ -112,7 +115,7 @@ impl Event {
         match self {
             Event::MarkFixed { note } | Event::Reopen { note } => note,
             Event::MarkFalsePositive { reason } => reason,
-            Event::RecheckFound | Event::RecheckGone => "",
+            Event::RecheckFound | Event::RecheckGone | Event::ScanFound => "",
         }
     }
 }
@@ -175,6 +178,15 @@ pub fn transition(from: State, event: &Event, actor: Actor) -> Result<State, Ref
             match from {
                 FalsePositive => refuse("already a false positive"),
                 _ => Ok(FalsePositive),
+            }
+        }
+        Event::ScanFound => {
+            if actor != Actor::Service {
+                return refuse("only a scan finds it again");
+            }
+            match from {
+                Closed => Ok(Reopened),
+                _ => refuse("it is not closed"),
             }
         }
         Event::Reopen { .. } => {
@@ -292,6 +304,35 @@ pub fn apply(
         }
     }
     Ok(Ok(to))
+}
+
+/// Reopen every closed finding that scan `scan` found again (the spam came
+/// back after the re-check closed it); returns how many.
+pub fn reopen_found_again(store: &Store, scan: &str) -> Result<usize, Error> {
+    let closed: Vec<String> = {
+        let path = store.path.clone();
+        let fail = |e: rusqlite::Error| Error::Failed(format!("{}: {e}", path.display()));
+        let conn = store.conn();
+        let mut st = conn
+            .prepare(
+                "SELECT w.fingerprint FROM workflow w JOIN findings f ON f.fingerprint = w.fingerprint
+                 WHERE f.scan = ?1 AND w.state = ?2",
+            )
+            .map_err(fail)?;
+        let rows = st
+            .query_map(params![scan, State::Closed.name()], |r| r.get(0))
+            .map_err(fail)?;
+        rows.collect::<Result<_, _>>().map_err(fail)?
+    };
+    let mut reopened = 0;
+    for fp in closed {
+        if let Some(f) = latest_finding(store, &fp)? {
+            if apply(store, &f, &Event::ScanFound, "scan", Actor::Service)?.is_ok() {
+                reopened += 1;
+            }
+        }
+    }
+    Ok(reopened)
 }
 
 /// A finding's log, oldest first.
@@ -579,6 +620,12 @@ mod tests {
             assert!(transition(from, &reopen(), Admin).is_err());
         }
         assert!(transition(FalsePositive, &reopen(), Operator).is_err());
+        // Found again by a later scan: only a closed finding, only by a scan.
+        assert_eq!(transition(Closed, &Event::ScanFound, Service), Ok(Reopened));
+        for from in [Open, Fixed, Reopened, FalsePositive] {
+            assert!(transition(from, &Event::ScanFound, Service).is_err());
+        }
+        assert!(transition(Closed, &Event::ScanFound, Admin).is_err());
     }
 
     #[test]
@@ -627,5 +674,43 @@ mod tests {
         let list = crate::ignore::IgnoreList::load(&path, &[]).unwrap();
         assert_eq!(list.entries.len(), 1, "{toml}");
         assert!(list.ignores(&f, "2026-01-01").is_some());
+    }
+
+    #[test]
+    fn a_closed_finding_a_later_scan_finds_again_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("w.db")).unwrap();
+        let mut f: Finding = serde_json::from_value(serde_json::json!({
+            "scan":"s1","site":"edu","operator":"o","url":"https://edu.example/","rule":"gambling-hidden",
+            "title":"t","category":"gambling","severity":"critical","field":"anchor","hidden":true,
+            "matched":"百家乐","term":"百家乐","snippet":"","fingerprint":"00000000000000aa","count":1,
+            "status":"new","first_seen":"","fetched_at":""
+        }))
+        .unwrap();
+        for (scan, at) in [
+            ("s1", "2026-11-01"),
+            ("s2", "2026-11-02"),
+            ("s3", "2026-11-03"),
+        ] {
+            store
+                .begin_scan(scan, at, "sites.toml", "h", &[], &["edu".to_string()])
+                .unwrap();
+        }
+        store.finding(&f).unwrap();
+        apply(&store, &f, &fixed(), "edu", Operator)
+            .unwrap()
+            .unwrap();
+        apply(&store, &f, &Event::RecheckGone, "re-check", Service)
+            .unwrap()
+            .unwrap();
+        // A scan without it leaves it closed; one with it reopens it.
+        assert_eq!(reopen_found_again(&store, "s2").unwrap(), 0);
+        f.scan = "s3".into();
+        store.finding(&f).unwrap();
+        assert_eq!(reopen_found_again(&store, "s3").unwrap(), 1);
+        assert_eq!(state_of(&store, &f.fingerprint).unwrap(), Reopened);
+        let log = log_of(&store, &f.fingerprint).unwrap();
+        assert_eq!(log.last().unwrap().action, "scan-found");
+        assert_eq!(reopen_found_again(&store, "s3").unwrap(), 0);
     }
 }
