@@ -70,6 +70,9 @@ def main():
     os.makedirs(os.path.join(out, "tmp"), exist_ok=True)
     with open(os.path.join(out, "sites.toml"), "w", encoding="utf-8") as f:
         f.write("\n".join(register))
+        # The pages' hidden links go to spam.example: pinned to a closed
+        # local port, so the outbound check never leaves 127.0.0.1.
+        f.write('\n[resolve]\n"spam.example" = "127.0.0.1"\n')
     with open(os.path.join(out, "keywords.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(SPAM) + "\n")
     with open(os.path.join(out, "urls.txt"), "w") as f:
