@@ -137,6 +137,18 @@ pub async fn check(
     rules: Arc<RuleSet>,
     ours: Arc<dyn Fn(&Url) -> bool + Send + Sync>,
 ) -> OutboundReport {
+    check_within(links, settings, origin, rules, ours, TIME_BUDGET).await
+}
+
+/// [`check`] within another time budget (tests).
+pub async fn check_within(
+    links: Vec<OutboundLink>,
+    settings: &Settings,
+    origin: &Origin,
+    rules: Arc<RuleSet>,
+    ours: Arc<dyn Fn(&Url) -> bool + Send + Sync>,
+    budget: std::time::Duration,
+) -> OutboundReport {
     let started = Instant::now();
     let mut report = OutboundReport {
         links: links.len(),
@@ -193,8 +205,15 @@ pub async fn check(
             return report;
         }
     };
-    let verdicts = run(chosen, &fetcher, origin, &rules, &ours).await;
+    let (verdicts, unchecked) = run(chosen, &fetcher, origin, &rules, &ours, budget).await;
     report.checked = verdicts.len();
+    if unchecked > 0 {
+        report.over_budget += unchecked;
+        report.notes.push(format!(
+            "outbound checks stopped after {} s: {unchecked} links to other sites not checked",
+            budget.as_secs()
+        ));
+    }
     let mut dead = Vec::new();
     let mut first_failure = None;
     for verdict in verdicts {
@@ -253,13 +272,22 @@ fn domains(links: &[OutboundLink]) -> Vec<OutboundDomain> {
 }
 
 /// Request the chosen links, [`CONCURRENCY`] at once and one per host.
+/// Outbound checks of one site take at most this long: a hostile page
+/// linking to hundreds of addresses that never answer would otherwise hold
+/// the site's scan for half an hour (300 links × 30 s / 4).
+pub const TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// The checks run, and how many links were left unchecked when
+/// [`TIME_BUDGET`] ran out.
 async fn run(
     chosen: Vec<OutboundLink>,
     fetcher: &Fetcher,
     origin: &Origin,
     rules: &Arc<RuleSet>,
     ours: &Arc<dyn Fn(&Url) -> bool + Send + Sync>,
-) -> Vec<Verdict> {
+    budget: std::time::Duration,
+) -> (Vec<Verdict>, usize) {
+    let deadline = Instant::now() + budget;
     // A queue per host, hosts in order of their first link.
     let mut queues: Vec<VecDeque<OutboundLink>> = Vec::new();
     let mut host_index: HashMap<String, usize> = HashMap::new();
@@ -275,7 +303,7 @@ async fn run(
     let mut in_flight = FuturesUnordered::new();
     let mut verdicts = Vec::new();
     loop {
-        while in_flight.len() < CONCURRENCY {
+        while in_flight.len() < CONCURRENCY && Instant::now() < deadline {
             let Some(h) = ready.pop_front() else {
                 break;
             };
@@ -289,7 +317,9 @@ async fn run(
                 (h, verdict)
             });
         }
-        let Some((h, verdict)) = in_flight.next().await else {
+        // Checks under way when the time is up are dropped unjudged.
+        let next = tokio::time::timeout_at(deadline.into(), in_flight.next()).await;
+        let Ok(Some((h, verdict))) = next else {
             break;
         };
         if !queues[h].is_empty() {
@@ -297,7 +327,8 @@ async fn run(
         }
         verdicts.push(verdict);
     }
-    verdicts
+    let left = queues.iter().map(VecDeque::len).sum::<usize>() + in_flight.len();
+    (verdicts, left)
 }
 
 /// A failure that means nothing answers for the name any more.

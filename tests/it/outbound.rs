@@ -469,3 +469,44 @@ fn a_scan_checks_its_outbound_links_and_reports_list_the_domains_sites_share_in_
         "{index}"
     );
 }
+
+#[test]
+fn checks_stop_at_their_time_budget_when_links_never_answer() {
+    // A server that accepts and then says nothing: every check would wait
+    // for the whole timeout.
+    let silent = Server::start(Arc::new(|_: &Request| {
+        Reply::Stall(std::time::Duration::from_secs(20))
+    }))
+    .unwrap();
+    let names: Vec<String> = (0..6).map(|i| format!("stall{i}.example")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let s = settings(&refs);
+    let links = names
+        .iter()
+        .map(|n| link(&format!("http://{n}:{}/", silent.addr.port()), false))
+        .collect();
+    let rules = Arc::new(RuleSet::compile(Packs::builtin()).unwrap());
+    let started = std::time::Instant::now();
+    let r = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(outbound::check_within(
+            links,
+            &s,
+            &origin(),
+            rules,
+            ours(),
+            std::time::Duration::from_secs(1),
+        ));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.over_budget, 6, "{r:#?}");
+    assert!(r.findings.is_empty());
+    assert!(
+        r.notes.iter().any(|n| n.contains("stopped after 1 s")),
+        "{:?}",
+        r.notes
+    );
+}
