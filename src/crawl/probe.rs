@@ -32,6 +32,12 @@ const PHONE_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) A
 /// `measure` below): a page with a fifth of its text blocks replaced
 /// keeps at least 0.25, a spam page against a real one reaches at most 0.12.
 pub const SIMILARITY_MIN: f64 = 0.2;
+/// All probes of a site take at most this long, and a probe that gets no
+/// answer this many times in a row stops: a site that stalls for
+/// Baiduspider must not hold the scan for 3 × `probe_pages` timeouts.
+pub const TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(180);
+const MISSES_IN_ROW: usize = 3;
+
 /// Texts shorter than this (characters) are not compared: a few words
 /// say nothing about sameness.
 const SIMILARITY_TEXT_MIN: usize = 80;
@@ -318,6 +324,7 @@ impl Crawl<'_> {
             return;
         }
         let pages = self.candidates.chosen(settings.probe_pages);
+        let deadline = Instant::now() + TIME_BUDGET;
         for probe in settings.probes.iter().copied() {
             let (ua, referer) = identity(probe, &self.site.url);
             let fetcher = match self.fetcher.as_identity(ua, referer.as_deref()) {
@@ -333,21 +340,42 @@ impl Crawl<'_> {
                 probe: probe.name().to_string(),
                 ..ProbeRun::default()
             };
+            let mut misses = 0;
             for seen in &pages {
+                if Instant::now() >= deadline {
+                    self.summary.notes.push(format!(
+                        "probe {} stopped: the probes' {} s were spent",
+                        probe.name(),
+                        TIME_BUDGET.as_secs()
+                    ));
+                    break;
+                }
+                if misses >= MISSES_IN_ROW {
+                    self.summary.notes.push(format!(
+                        "probe {} stopped: {MISSES_IN_ROW} pages in a row did not answer it",
+                        probe.name()
+                    ));
+                    break;
+                }
                 if self.robots_allow(&seen.url).is_err() {
                     continue;
                 }
                 run.pages += 1;
-                if self.look(probe, &fetcher, seen).await {
-                    run.differed += 1;
+                match self.look(probe, &fetcher, seen).await {
+                    Some(differed) => {
+                        misses = 0;
+                        run.differed += usize::from(differed);
+                    }
+                    None => misses += 1,
                 }
             }
             self.summary.probes.push(run);
         }
     }
 
-    /// One page fetched again by one probe; true when its answer differed.
-    async fn look(&mut self, probe: Probe, fetcher: &Fetcher, seen: &Seen) -> bool {
+    /// One page fetched again by one probe: whether its answer differed,
+    /// `None` when there was no answer.
+    async fn look(&mut self, probe: Probe, fetcher: &Fetcher, seen: &Seen) -> Option<bool> {
         let scope = self.scope.clone();
         let in_scope = move |u: &Url| scope.contains(&ScopeKey::of(u));
         let fetched = {
@@ -357,7 +385,7 @@ impl Crawl<'_> {
         let mut fetched = match fetched {
             Ok(f) => f,
             // A probe that gets no answer says nothing about cloaking.
-            Err(_) => return false,
+            Err(_) => return None,
         };
         let analysis = self.process(&mut fetched).await;
         let mut evidence: Vec<String> = Vec::new();
@@ -417,7 +445,7 @@ impl Crawl<'_> {
             }
         }
         if evidence.is_empty() {
-            return false;
+            return Some(false);
         }
         let cause = format!(
             "browser: HTTP {} {} | {}: HTTP {} {} | {}",
@@ -438,7 +466,7 @@ impl Crawl<'_> {
         for f in only_in_probe {
             self.emit(f).await;
         }
-        true
+        Some(true)
     }
 
     /// A redirect target that is this site's own, or a site it may send

@@ -72,8 +72,9 @@ fn scan(kit: &Kit, dir: &Path, extra: &str, db: Option<&Path>) -> ScanResult {
     std::fs::write(
         &path,
         format!(
-            "[[site]]\nid = \"edu\"\nname = \"区教育局\"\nurl = \"{}\"\noperator = \"办公室\"\nallow_private = true\ntimeout_s = 5\ncheck_outbound = false\n{extra}\n",
-            kit.server.url("/")
+            "[[site]]\nid = \"edu\"\nname = \"区教育局\"\nurl = \"{}\"\noperator = \"办公室\"\nallow_private = true\n{}check_outbound = false\n{extra}\n",
+            kit.server.url("/"),
+            if extra.contains("timeout_s") { "" } else { "timeout_s = 5\n" }
         ),
     )
     .unwrap();
@@ -417,4 +418,38 @@ fn a_referrer_gated_redirect_script_is_found_in_a_scan_and_a_mobile_redirect_to_
     assert_eq!(found[0].url, kit.server.url("/js/common.js"));
     assert_eq!(found[0].severity.name(), "critical");
     assert!(found[0].term.starts_with("referrer:"), "{}", found[0].term);
+}
+
+#[test]
+fn a_probe_that_gets_no_answer_three_times_in_a_row_stops() {
+    let links: String = (1..=8)
+        .map(|i| format!("<a href=/p/{i}.html>第{i}篇</a>"))
+        .collect();
+    let kit = Kit::new(Arc::new(move |req: &Request| {
+        let ua = req.headers.get("user-agent").cloned().unwrap_or_default();
+        if ua.contains("Baiduspider") {
+            return Reply::Stall(std::time::Duration::from_secs(10));
+        }
+        match req.path() {
+            "/" => page("区教育局", &format!("{NOTICE}{links}")),
+            p if p.starts_with("/p/") => page("通知", NOTICE),
+            _ => Reply::status(404),
+        }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan(&kit, dir.path(), "timeout_s = 1\nprobe_pages = 8", None);
+    let s = &r.sites[0];
+    let spider = s.probes.iter().find(|p| p.probe == "baiduspider").unwrap();
+    assert_eq!(spider.pages, 3, "{:?}", s.probes);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("probe baiduspider stopped")),
+        "{:?}",
+        s.notes
+    );
+    // The other probes looked at every chosen page.
+    let mobile = s.probes.iter().find(|p| p.probe == "mobile").unwrap();
+    assert_eq!(mobile.pages, 8, "{:?}", s.probes);
+    assert!(cloaks(&r).is_empty());
 }
