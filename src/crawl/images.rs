@@ -7,6 +7,11 @@
 
 use super::*;
 
+/// Image checks stop after this many failures in a row (no answer at
+/// all): a host that stalls on images must not hold the scan for one
+/// timeout per image.
+const FAILURES_IN_ROW: usize = 5;
+
 /// Distinct images remembered per site, as a multiple of `max_pages`
 /// (a page shows a few dozen; a gallery of thousands is bounded).
 const IMAGES_PER_PAGE_BUDGET: usize = 4;
@@ -41,8 +46,9 @@ impl Crawl<'_> {
         let mut pending = queue.into_iter();
         let mut in_flight = FuturesUnordered::new();
         let width = self.site.settings.per_host_concurrency.max(1);
+        let mut failures = 0;
         loop {
-            while in_flight.len() < width {
+            while in_flight.len() < width && failures < FAILURES_IN_ROW {
                 let Some((image, referrer)) = pending.next() else {
                     break;
                 };
@@ -64,6 +70,15 @@ impl Crawl<'_> {
                 break;
             };
             self.summary.images_checked += 1;
+            failures = if answer.is_err() { failures + 1 } else { 0 };
+            if failures == FAILURES_IN_ROW {
+                let left = pending.len();
+                if left > 0 {
+                    self.summary.notes.push(format!(
+                        "image checks stopped: {FAILURES_IN_ROW} images in a row got no answer; {left} more not checked"
+                    ));
+                }
+            }
             let broken = match answer {
                 Ok(f) if matches!(f.status, 404 | 410) || f.status >= 500 => {
                     Some((f.status.to_string(), format!("HTTP {}", f.status)))

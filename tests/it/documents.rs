@@ -230,3 +230,28 @@ fn attachments_off_leaves_documents_unread() {
     assert!(r.findings.iter().all(|f| f.rule != "attachment.unreadable"));
     assert_eq!(r.sites[0].documents_read, 0);
 }
+
+#[test]
+fn image_checks_stop_when_images_get_no_answer_in_a_row() {
+    let imgs: String = (0..12).map(|i| format!("<img src=/img/{i}.png>")).collect();
+    let page = format!("<html><head><meta charset=utf-8><title>图片</title></head><body><p>相册</p>{imgs}</body></html>");
+    let server = Server::start(Arc::new(move |req: &Request| {
+        if req.path().starts_with("/img/") {
+            Reply::Stall(std::time::Duration::from_secs(10))
+        } else if req.path() == "/" {
+            Reply::html(page.clone())
+        } else {
+            Reply::status(404)
+        }
+    }))
+    .unwrap();
+    let r = scan(&server, "timeout_s = 1");
+    let s = &r.sites[0];
+    assert!(s.images_checked < 12, "{s:?}");
+    assert!(s.images_checked >= 5, "{s:?}");
+    assert!(
+        s.notes.iter().any(|n| n.contains("image checks stopped")),
+        "{:?}",
+        s.notes
+    );
+}
