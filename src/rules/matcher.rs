@@ -656,12 +656,22 @@ impl Scan<'_> {
         let mut prepared: [Option<bool>; 2] = [None, None];
         // Per width setting: numeric characters in the text searched.
         let mut numerics: [Option<usize>; 2] = [None, None];
+        // Before any folding: at most this many digits the folded text can
+        // hold. Most blocks cannot hold an ID number or a phone number, and
+        // are then neither folded for the regexes nor searched.
+        let mut upper: Option<usize> = None;
         for (ri, rule) in self.set.compiled.iter().enumerate() {
             if rule.regexes.is_empty() || !self.wanted(ri as u32) {
                 continue;
             }
             let spec = &self.set.rules[ri];
             if !self.opts.term_logic_only && !spec.applies_to(block.field) {
+                continue;
+            }
+            let fewest = rule.regex_numerics.iter().copied().min().unwrap_or(0);
+            if fewest > 0
+                && *upper.get_or_insert_with(|| numerics_upper_bound(&block.text)) < fewest
+            {
                 continue;
             }
             let width = spec.normalize.width as usize;
@@ -1181,6 +1191,31 @@ fn count_numerics(text: &str) -> usize {
     n
 }
 
+/// At most how many digits `text` can hold once folded: an ASCII digit is
+/// one; any other numeric character, and the compatibility characters that
+/// fold to digits without being numeric themselves (the ideographic
+/// telegraph symbols `㏠` → `1日`, U+3200–U+33FF; digit commas
+/// U+1F100–U+1F10C), may fold to up to three (`⒛` → `20.`).
+fn numerics_upper_bound(text: &str) -> usize {
+    const ENOUGH: usize = 64;
+    let mut n = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            n += 1;
+        } else if !c.is_ascii()
+            && (c.is_numeric()
+                || ('\u{3200}'..='\u{33FF}').contains(&c)
+                || ('\u{1F100}'..='\u{1F10C}').contains(&c))
+        {
+            n += 3;
+        }
+        if n >= ENOUGH {
+            break;
+        }
+    }
+    n
+}
+
 /// The fewest numeric characters any match of `pattern` holds: a literal's
 /// digits, one for a class of digits only (`\d`, `[0-9]`), repeated by a
 /// repetition's minimum, summed over a sequence, the least of
@@ -1241,5 +1276,32 @@ mod numeric_gate {
         // Full-width and other numerals count in the text, as `\d` matches them.
         assert_eq!(count_numerics("电话１３８ 0013 8000 ٣"), 12);
         assert_eq!(count_numerics("百家乐"), 0);
+        // The bound holds for every character: what any one folds to never
+        // holds more digits than it is counted for.
+        let opts = crate::rules::fold::FoldOptions::for_regex(true);
+        for cp in (0u32..0x3_0000).filter(|cp| !(0xD800..0xE000).contains(cp)) {
+            let c = char::from_u32(cp).unwrap();
+            let s = c.to_string();
+            let folded = crate::rules::fold::fold(&s, opts);
+            assert!(
+                numerics_upper_bound(&s) >= count_numerics(&folded.text),
+                "U+{cp:04X} folds to {:?}",
+                folded.text
+            );
+        }
+        // The bound before folding is never below the count after it.
+        for text in [
+            "电话１３８ 0013 8000",
+            "㏠㏡⒛⑳",
+            "百家乐，真人视讯。",
+            "2024年",
+        ] {
+            let folded =
+                crate::rules::fold::fold(text, crate::rules::fold::FoldOptions::for_regex(true));
+            assert!(
+                numerics_upper_bound(text) >= count_numerics(&folded.text),
+                "{text}"
+            );
+        }
     }
 }
