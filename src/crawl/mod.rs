@@ -582,15 +582,12 @@ impl Crawl<'_> {
                 let mut outside = self.note_script_hosts(&fetched.final_url, &read.script_sources);
                 findings.append(&mut outside);
                 self.note_images(&fetched.final_url, &read.images);
-                self.note_outbound(&fetched.final_url, &read.page, &read.links);
-                // A script from a lapsed domain is the worst link of all.
-                let scripts: Vec<Url> = read
-                    .script_sources
-                    .iter()
-                    .filter(|u| !read.links.contains(u))
-                    .cloned()
-                    .collect();
-                self.note_outbound(&fetched.final_url, &read.page, &scripts);
+                self.note_outbound(
+                    &fetched.final_url,
+                    &read.page,
+                    &read.links,
+                    &read.script_sources,
+                );
                 if work.kind == Some(crate::analyse::Kind::Html) && (200..300).contains(&status) {
                     self.offer_for_probes(&task, &fetched, &read.page, &findings);
                 }
@@ -687,12 +684,7 @@ async fn previous(env: &CrawlEnv, site: &str) -> Previous {
 /// What a broken link pointed to, for `link.broken`'s `kind`: a document
 /// by its extension (the answer, if any, was an error page), else a page.
 fn link_kind(url: &Url) -> &'static str {
-    let name = url.path().rsplit('/').next().unwrap_or("");
-    let is_document = name
-        .rsplit_once('.')
-        .and_then(|(_, ext)| crate::documents::Format::by_extension(&ext.to_ascii_lowercase()))
-        .is_some_and(|f| !f.is_text());
-    if is_document {
+    if crate::documents::names_a_document(url.path()) {
         "document"
     } else {
         "page"

@@ -79,13 +79,17 @@ impl Crawl<'_> {
         out
     }
 
-    /// Links of a page to other sites: counted per domain for reports, and
-    /// kept for checking (hidden ones always, the rest while room lasts).
+    /// Links of a page to other sites, and the sources of its scripts and
+    /// frames (a script from a lapsed domain is the worst link of all):
+    /// counted per domain for reports, and kept for checking (hidden ones
+    /// always, the rest while room lasts). A source that is also a link
+    /// counts once.
     pub(super) fn note_outbound(
         &mut self,
         page_url: &Url,
         page: &crate::page::Page,
         links: &[Url],
+        sources: &[Url],
     ) {
         let hidden: HashSet<String> = page
             .blocks
@@ -96,7 +100,13 @@ impl Crawl<'_> {
             .collect();
         let settings = &self.site.settings;
         let keep = settings.outbound_budget * OUTBOUND_KEPT_PER_BUDGET;
-        for link in links {
+        let linked: HashSet<&str> = if sources.is_empty() {
+            HashSet::new()
+        } else {
+            links.iter().map(Url::as_str).collect()
+        };
+        let sources = sources.iter().filter(|u| !linked.contains(u.as_str()));
+        for link in links.iter().chain(sources) {
             if !matches!(link.scheme(), "http" | "https") || self.in_scope(link) {
                 continue;
             }

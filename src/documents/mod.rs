@@ -93,6 +93,20 @@ impl Format {
         })
     }
 
+    /// By the extension of a file name or of a URL's last path segment
+    /// (query and fragment dropped; quotes of a header value trimmed).
+    pub fn by_file_name(name: &str) -> Option<Format> {
+        let path = name.split(['?', '#']).next().unwrap_or("");
+        let last = path
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        last.rsplit_once('.')
+            .and_then(|(_, ext)| Format::by_extension(&ext.to_ascii_lowercase()))
+    }
+
     /// By a content type's essence (parameters dropped, lower case).
     fn by_content_type(essence: &str) -> Option<Format> {
         Some(match essence {
@@ -393,15 +407,17 @@ pub fn announced(
     if !generic {
         return None;
     }
-    let ext = |name: &str| {
-        let name = name.trim().trim_matches('"');
-        name.rsplit_once('.')
-            .and_then(|(_, e)| Format::by_extension(&e.to_ascii_lowercase()))
-    };
     file_name
-        .and_then(ext)
-        .or_else(|| ext(path.rsplit('/').next().unwrap_or("")))
+        .and_then(Format::by_file_name)
+        .or_else(|| Format::by_file_name(path))
         .filter(|f| !f.is_text())
+}
+
+/// A link or path whose file name names a document that is read as one
+/// (not CSV or plain text, which arrive as text): `/files/名单.xlsx`,
+/// `list.pdf?v=2`.
+pub fn names_a_document(href: &str) -> bool {
+    Format::by_file_name(href).is_some_and(|f| !f.is_text())
 }
 
 /// What the bytes, content type and path say the body is, when it is a

@@ -699,7 +699,7 @@ impl State {
             }
             // A `<link>` to a document (`<link rel=alternate href=list.pdf>`)
             // is followed like an `<a>` to it: documents are read.
-            let crawl = crawl || (tag == "link" && links_a_document(&value));
+            let crawl = crawl || (tag == "link" && crate::documents::names_a_document(&value));
             if matches!(tag, "img" | "source") {
                 self.image(&value);
             }
@@ -978,15 +978,6 @@ impl State {
             Kind::Block | Kind::Title | Kind::Row => self.flush(false),
         }
     }
-}
-
-/// A URL whose file name has a document's extension (`.pdf`, `.xlsx` …).
-fn links_a_document(href: &str) -> bool {
-    let path = href.split(['?', '#']).next().unwrap_or("");
-    let name = path.rsplit('/').next().unwrap_or("");
-    name.rsplit_once('.')
-        .and_then(|(_, ext)| crate::documents::Format::by_extension(&ext.to_ascii_lowercase()))
-        .is_some_and(|f| !f.is_text())
 }
 
 #[cfg(test)]
