@@ -2,11 +2,6 @@
 //! an exit code. No logic lives here.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-// mimalloc: malloc and free were a tenth of a scan's CPU with the system
-// allocator (README "Performance").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 
 use cli::rules::ExplainInput;
