@@ -24,6 +24,7 @@
 //! All positions used between steps are original byte ranges within a block,
 //! so keyword and regex candidates compare in one coordinate system.
 
+use super::contact;
 use super::fold::{
     breaks_words, fold, fold_into, fold_term, is_invisible, unchanged, FoldOptions, Folded, BREAK,
 };
@@ -114,6 +115,9 @@ pub enum Reason {
     /// the page, and no link to another site among the hidden blocks
     /// around it.
     NoSecondSignal,
+    /// A `needs_contact` term with no mobile number, messaging handle or
+    /// written-out domain within its window in the block.
+    NoContact { window: usize },
 }
 
 impl std::fmt::Display for Reason {
@@ -165,6 +169,10 @@ impl std::fmt::Display for Reason {
             Reason::NotHidden => f.write_str("visible text, rule counts hidden text only"),
             Reason::NoSecondSignal => f.write_str(
                 "a weak term alone: no other term of the rule on the page, no link to another site in its hidden block",
+            ),
+            Reason::NoContact { window } => write!(
+                f,
+                "no mobile number, messaging handle or written-out domain within {window} characters in the block (needs_contact)"
             ),
         }
     }
@@ -741,6 +749,8 @@ impl Scan<'_> {
         let mut survivors: Vec<Hit> = Vec::with_capacity(candidates.len());
         let mut header_cache: HashMap<(usize, usize), bool> = HashMap::new();
         let mut exclude_header_cache: HashMap<(usize, usize), Option<usize>> = HashMap::new();
+        // Contacts of a block, found once for all hits in it.
+        let mut contact_cache: HashMap<usize, Vec<contact::Contact>> = HashMap::new();
         for Candidate { hit, pos } in candidates {
             let spec = &self.set.rules[hit.rule];
             let block = &self.page.blocks[hit.block];
@@ -795,6 +805,15 @@ impl Scan<'_> {
             if !spec.context.is_empty() && !self.has_context(&hit, pos, &mut header_cache) {
                 self.reject(hit, Reason::Context);
                 continue;
+            }
+            if let Some(window) = spec.contact_window {
+                let found = contact_cache
+                    .entry(hit.block)
+                    .or_insert_with(|| contact::contacts(&block.text));
+                if contact::nearest(&block.text, found, hit.start, hit.end, window).is_none() {
+                    self.reject(hit, Reason::NoContact { window });
+                    continue;
+                }
             }
             survivors.push(hit);
         }

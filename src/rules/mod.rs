@@ -4,12 +4,15 @@
 //! - [`fold`]: the evasion-resistant folding with its offset map;
 //! - [`matcher`]: the compiled [`RuleSet`] and page matching;
 //! - [`validate`]: personal-data validators for regex hits;
+//! - [`contact`]: mobile numbers, messaging handles and domains written
+//!   into text, for `needs_contact` rules;
 //! - [`tooling`]: `rules test`, `rules lint`, `rules explain`.
 //!
 //! (`rules eval` lives in `crate::evaluate`: it runs whole pages through
 //! the analyse stage, which stands above the rules.)
 
 pub mod builtin;
+pub mod contact;
 pub mod fold;
 pub mod matcher;
 pub mod pack;

@@ -102,6 +102,12 @@ fn fold_opts(rule: &RuleSpec) -> FoldOptions {
 /// Linear in the number of terms: the containment checks run each term of a
 /// rule through one Aho-Corasick automaton over that rule's terms, instead
 /// of comparing every pair of terms.
+/// Two rules that report a term on the same evidence: both or neither
+/// count only hidden text, and both or neither need a seller's contact.
+fn same_policy(a: &RuleSpec, b: &RuleSpec) -> bool {
+    a.hidden_only == b.hidden_only && a.contact_window.is_some() == b.contact_window.is_some()
+}
+
 pub fn lint(set: &RuleSet) -> Vec<Warning> {
     let mut warnings = Vec::new();
     // folded term -> every (rule, loc) that has it so far
@@ -155,10 +161,14 @@ pub fn lint(set: &RuleSet) -> Vec<Warning> {
             // A keyword file shared by two rules (one list, two policies:
             // visible and hidden) is deliberate, and so is a term in two
             // rules that read different fields (a title rule and a
-            // hidden-text rule never report the same hit).
+            // hidden-text rule never report the same hit) or that ask for
+            // different evidence (hidden text, a seller's contact).
             let holders = seen.entry(folded.clone()).or_default();
             if let Some((other, loc)) = holders.iter().find(|(other, loc)| {
-                *other != ri && *loc != k.loc && set.rules[*other].fields & rule.fields != 0
+                *other != ri
+                    && *loc != k.loc
+                    && set.rules[*other].fields & rule.fields != 0
+                    && same_policy(&set.rules[*other], rule)
             }) {
                 warnings.push(Warning {
                     loc: k.loc.clone(),
@@ -178,7 +188,13 @@ pub fn lint(set: &RuleSet) -> Vec<Warning> {
             let inner = *inside
                 .entry(folded.as_str())
                 .or_insert_with(|| automaton.first_inside(folded));
-            if let Some(inner) = inner {
+            // A shared keywords file serves other rules too; a rule that
+            // adds a broader term of its own beside it (gambling-contact's
+            // 投注 beside the list's 足球投注) means to.
+            let shared_file_term = |inner: usize| {
+                k.loc.file != rule.loc.file && rule.keywords[inner].loc.file == rule.loc.file
+            };
+            if let Some(inner) = inner.filter(|&i| !shared_file_term(i)) {
                 warnings.push(Warning {
                     loc: k.loc.clone(),
                     message: format!(
@@ -381,6 +397,29 @@ tests = { hit = ["ABC"], miss = ["abc"] }
             .collect();
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("also in rule `h`"), "{found:?}");
+    }
+
+    #[test]
+    fn a_term_in_two_rules_asking_for_different_evidence_is_not_a_double_report() {
+        let rule = |id: &str, extra: &str| {
+            format!("[[rule]]\nid = \"{id}\"\ncategory = \"c\"\nseverity = \"low\"\nkeywords = [\"百家乐\"]\n{extra}tests = {{ hit = [], miss = [] }}\n\n")
+        };
+        let pack = rule("v", "")
+            + &rule("c", "needs_contact = true\n")
+            + &rule("h", "hidden_only = true\n");
+        let found: Vec<String> = warnings(&pack)
+            .into_iter()
+            .filter(|w| w.contains("also in rule"))
+            .collect();
+        assert!(found.is_empty(), "{found:?}");
+        let twice = rule("v", "") + &rule("w", "");
+        assert_eq!(
+            warnings(&twice)
+                .iter()
+                .filter(|w| w.contains("also in rule `v`"))
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -44,12 +44,16 @@ struct Floor {
 /// (brand and porn-title terms, 高仿毕业证 as a one-term certificate ad,
 /// case words instead of the bare 案 in gambling-title) raised tune to
 /// 41/57; heldout, measured again only at the end, stayed 18/34 with 5/70
-/// flagged. The floors below are those figures.
+/// flagged. Round 5's `needs_contact` rules (gambling-contact,
+/// fraud-contact: a game or illegal service with a seller's contact beside
+/// it), built from tune-split misses, raised tune to 45/57 and heldout to
+/// 21/34 with the same 0/121 and 4/70 flagged. The floors below are those
+/// figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 57,
-        caught_at_least: 41,
+        caught_at_least: 45,
         legit: 121,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
@@ -57,7 +61,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Heldout,
         spam: 34,
-        caught_at_least: 18,
+        caught_at_least: 21,
         legit: 70,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
@@ -65,7 +69,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::All,
         spam: 91,
-        caught_at_least: 59,
+        caught_at_least: 66,
         legit: 191,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,

@@ -972,3 +972,53 @@ fn bundled_pii_rules_find_grouped_numbers_and_leave_amount_columns_alone() {
     let grouped = ["138-0013-8000", "139 1234 5678", "150 1234 5678"];
     assert_eq!(ids(&cells("手机", &grouped)).len(), 3);
 }
+
+#[test]
+fn needs_contact_keeps_a_term_only_with_a_contact_near_it_in_its_block() {
+    let s = rule(
+        r#"keywords = ["私家侦探", "棋牌"]
+needs_contact = true
+contact_window = 10"#,
+    );
+    // A mobile number in groups, a handle, a domain with a dot's stand-in.
+    assert_eq!(hits(&s, "私家侦探【電—131-6628-2258】"), vec!["私家侦探"]);
+    assert_eq!(hits(&s, "棋牌官网 微：my123456vv"), vec!["棋牌"]);
+    assert_eq!(hits(&s, "棋牌 263613·cc"), vec!["棋牌"]);
+    // No contact, a contact too far away, a landline, a government site.
+    assert!(hits(&s, "私家侦探是一种职业").is_empty());
+    assert!(hits(&s, &format!("私家侦探{}13166282258", "字".repeat(11))).is_empty());
+    assert!(hits(&s, "棋牌 0571-87654321").is_empty());
+    assert!(hits(&s, "棋牌 www.sport.gov.cn").is_empty());
+    // Another block never lends its contact.
+    let page = Page {
+        blocks: vec![
+            Block::new(Field::Text, "棋牌游戏".to_string()),
+            Block::new(Field::Text, "微信 abc12345".to_string()),
+        ],
+    };
+    let m = explained(&s, &page);
+    assert!(m.hits.is_empty());
+    assert!(matches!(
+        m.rejected[0].reason,
+        Reason::NoContact { window: 10 }
+    ));
+    assert!(m.rejected[0].reason.to_string().contains("needs_contact"));
+}
+
+#[test]
+fn contact_window_needs_needs_contact_and_is_not_negative() {
+    let load = |keys: &str| {
+        Packs::from_text(
+            Path::new("t.toml"),
+            &format!("[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\n{keys}\n"),
+        )
+        .map(|p| p.rules[0].contact_window)
+        .map_err(|e| e.to_string())
+    };
+    assert_eq!(load("needs_contact = true"), Ok(Some(40)));
+    assert_eq!(load(""), Ok(None));
+    let err = load("contact_window = 20").unwrap_err();
+    assert!(err.starts_with("t.toml:6: contact_window"), "{err}");
+    let err = load("needs_contact = true\ncontact_window = -1").unwrap_err();
+    assert!(err.starts_with("t.toml:7: contact_window"), "{err}");
+}
