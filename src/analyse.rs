@@ -442,15 +442,13 @@ pub fn read_local(
 pub fn analyse_local_file(
     rules: &RuleSet,
     origin: &Origin,
+    url: &Url,
     path: &std::path::Path,
     bytes: &[u8],
     content_type: Option<&str>,
-) -> (Url, Analysis) {
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let url = Url::from_file_path(&abs)
-        .unwrap_or_else(|_| Url::parse("file:///page.html").expect("valid URL"));
+) -> Analysis {
     let body = Body {
-        url: &url,
+        url,
         bytes,
         content_type: content_type.or_else(|| content_type_by_extension(path)),
         truncated: false,
@@ -464,14 +462,14 @@ pub fn analyse_local_file(
         let page = Page::from_text(decode::decode(bytes, body.content_type, None, false).text);
         let hits = rules.match_page(&page);
         let now = crate::time::now_rfc3339();
-        analysis.findings = page_findings(origin, &url, &page, &hits, rules, &now);
+        analysis.findings = page_findings(origin, url, &page, &hits, rules, &now);
         analysis.read.page = page;
         // A local plain-text file is page text, as in `read_local`.
         if analysis.kind == Some(Kind::Document(Format::Txt)) {
             analysis.kind = Some(Kind::Other);
         }
     }
-    (url, analysis)
+    analysis
 }
 
 /// `text/html` for `.html`/`.htm`, `application/javascript` for `.js`.

@@ -372,8 +372,9 @@ fn analyse_file(
     path: &Path,
     bytes: &[u8],
 ) -> (Kind, Vec<Finding>) {
-    let (url, analysis) =
-        analyse::analyse_local_file(rules, origin, path, bytes, content_type_of(path));
+    let url = sample_url(path);
+    let analysis =
+        analyse::analyse_local_file(rules, origin, &url, path, bytes, content_type_of(path));
     let mut findings = analysis.findings;
     findings.extend(analyse::dark_links(
         origin,
@@ -384,12 +385,29 @@ fn analyse_file(
     (analysis.kind.unwrap_or(Kind::Other), findings)
 }
 
-/// A link of a sample that is never a dark link: one without a host (a
-/// relative link resolves to the sample's own `file://` URL) or to a
-/// government domain.
+/// The host every sample is served from: a site of its own, as a scan
+/// would read it (a decision that compares with the page's site, such as a
+/// phone-only redirect to another site, is judged; a `file://` URL has no
+/// site to compare with). `.invalid` is never a real host.
+const SAMPLE_HOST: &str = "sample.invalid";
+
+fn sample_url(path: &Path) -> url::Url {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "page.html".to_string());
+    let base = url::Url::parse(&format!("http://{SAMPLE_HOST}/")).expect("valid URL");
+    base.join(&name.replace(['#', '?', '\\'], "_"))
+        .unwrap_or(base)
+}
+
+/// A link of a sample that is never a dark link: to the sample's own site
+/// (a relative link resolves there) or to a government domain.
 fn sample_is_ours(url: &url::Url) -> bool {
-    url.host_str()
-        .is_none_or(|h| analyse::trusted_or_gov(&h.to_ascii_lowercase(), &[]))
+    url.host_str().is_none_or(|h| {
+        let h = h.to_ascii_lowercase();
+        h == SAMPLE_HOST || analyse::trusted_or_gov(&h, &[])
+    })
 }
 
 /// Findings that count (see [`counts`]) as distinct rules with their

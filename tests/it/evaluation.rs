@@ -47,13 +47,16 @@ struct Floor {
 /// flagged. Round 5's `needs_contact` rules (gambling-contact,
 /// fraud-contact: a game or illegal service with a seller's contact beside
 /// it), built from tune-split misses, raised tune to 45/57 and heldout to
-/// 21/34 with the same 0/121 and 4/70 flagged. The floors below are those
-/// figures.
+/// 21/34 with the same 0/121 and 4/70 flagged. Serving each sample from a
+/// host of its own (as a scan would; device conditions need a site to
+/// compare with) and region conditions (an IP lookup's result deciding a
+/// redirect to another site) raised tune to 47/57. The floors below are
+/// those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 57,
-        caught_at_least: 45,
+        caught_at_least: 47,
         legit: 121,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
@@ -69,7 +72,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::All,
         spam: 91,
-        caught_at_least: 66,
+        caught_at_least: 68,
         legit: 191,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,

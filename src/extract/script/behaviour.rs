@@ -59,6 +59,11 @@ pub struct Sources {
     pub user_agent: bool,
     /// `document.cookie` (read, not only set).
     pub cookie: bool,
+    /// The visitor's region, as an IP-location script leaves it in a
+    /// global (`remote_ip_info` from Sina's lookup, `returnCitySN` from
+    /// Sohu's): kits send visitors of some cities, where the office that
+    /// checks the site sits, away.
+    pub region: bool,
 }
 
 impl Sources {
@@ -67,6 +72,7 @@ impl Sources {
             referrer: kinds & REFERRER != 0,
             user_agent: kinds & USER_AGENT != 0,
             cookie: kinds & COOKIE != 0,
+            region: kinds & REGION != 0,
         }
     }
 
@@ -81,6 +87,9 @@ impl Sources {
         }
         if self.cookie {
             v.push("cookie");
+        }
+        if self.region {
+            v.push("region");
         }
         v.join("+")
     }
@@ -146,6 +155,10 @@ impl Sinks {
 const REFERRER: u8 = 1;
 const USER_AGENT: u8 = 2;
 const COOKIE: u8 = 4;
+const REGION: u8 = 8;
+
+/// Globals IP-location scripts define for the page to read.
+const REGION_GLOBALS: &[&str] = &["remote_ip_info", "returnCitySN"];
 
 /// What a script reads, compares and does, each with its token position
 /// (code it runs from strings: at the position of the call that runs it).
@@ -210,6 +223,9 @@ impl Conditional {
         }
         if self.sources.cookie {
             read.push("document.cookie");
+        }
+        if self.sources.region {
+            read.push("the visitor's region (IP lookup)");
         }
         let target = self
             .target
@@ -427,6 +443,8 @@ pub(super) fn read(toks: &[Tok], code: &str) -> Behaviour {
             USER_AGENT
         } else if property(i, "cookie") && !assigns(after(i)) {
             COOKIE
+        } else if matches!(&toks[i], Tok::Word(w) if REGION_GLOBALS.contains(w)) {
+            REGION
         } else {
             0
         };
@@ -672,6 +690,7 @@ fn excerpt(code: &str, kind: Option<u8>) -> String {
     let words: &[&str] = match kind {
         REFERRER => &["referrer"],
         USER_AGENT => &["userAgent", "platform", "appVersion"],
+        REGION => REGION_GLOBALS,
         _ => &["cookie"],
     };
     let at = words.iter().filter_map(|w| code.find(w)).min().unwrap_or(0);
@@ -742,9 +761,12 @@ impl Behaviour {
     ///    for crawlers") is not enough. And statistics: a condition whose
     ///    only sink is `createElement` of a script from a statistics host
     ///    (Baidu tongji, CNZZ, 51.la …) is not a finding.
-    /// 2. **Devices only** (`iPhone|Android`, `Win`/`Mac` platforms): a
-    ///    finding only when the script navigates, near the condition, to a
-    ///    literal address on another site than the page's. Portals send
+    /// 2. **Devices only** (`iPhone|Android`, `Win`/`Mac` platforms), or
+    ///    **the visitor's region** (an IP lookup's result, compared with
+    ///    city names): a finding only when the script navigates, near the
+    ///    condition, to a literal address on another site than the page's.
+    ///    (A company sending Beijing visitors to `bj.` of its own domain is
+    ///    not one; a kit sending them to a 404 page elsewhere is.) Portals send
     ///    phones to `/m/` or `m.` of their own domain and write phone
     ///    layouts: legitimate and common, so a device condition that writes
     ///    content, or navigates to a relative address, the page's host or
@@ -817,7 +839,10 @@ impl Behaviour {
                         excerpt: self.excerpt.clone(),
                     }
                 })
-            } else if !devices.is_empty() && all.navigates() && base.host().is_some() {
+            } else if (!devices.is_empty() || sources & REGION != 0)
+                && all.navigates()
+                && base.host().is_some()
+            {
                 self.targets
                     .iter()
                     .filter(|(at, _)| near(*at))
@@ -829,6 +854,9 @@ impl Behaviour {
                     })
                     .map(|t| {
                         devices.sort_unstable();
+                        if devices.is_empty() {
+                            devices.push("region");
+                        }
                         Conditional {
                             sources: Sources::of(sources),
                             names: devices,
@@ -1067,6 +1095,32 @@ window.location.href="https://www.bnbnwr2313.com";
             None
         );
         assert!(on(r#"if(/iPhone|Android/i.test(navigator.userAgent)) location.href='http://spam.com.cn/';"#, "http://www.example.com.cn/").is_some());
+    }
+
+    #[test]
+    fn a_region_condition_sending_visitors_to_another_site_is_one() {
+        let portal = "http://www.example.gov.cn/js/common.js";
+        // spam/017-fanmulu-pinbi-region-cloak.js (tune split), whole file:
+        // visitors from the cities where offices check sites are sent to
+        // a 404 page elsewhere.
+        let kit = r#"var country = remote_ip_info['country'];
+var city = remote_ip_info['city'];
+if( city=='北京' || city=='南京' || city=='佛山' || city=='深圳' ){
+    window.location.href='http://bbs.classic023.com/404.htm';
+}"#;
+        let c = on(kit, portal).expect("sent to another site");
+        assert_eq!(c.term(), "region:region->location");
+        assert!(c.cause().contains("IP lookup"), "{}", c.cause());
+        let sohu = r#"if (returnCitySN["cname"].indexOf("广东") < 0) location.href = "https://x.example/";"#;
+        assert!(on(sohu, portal).is_some());
+        // A company's regional site is its own; a region shown, not acted on.
+        for script in [
+            r#"if (remote_ip_info.city == '北京') location.href = 'http://bj.example.gov.cn/';"#,
+            r#"if (remote_ip_info.city == '北京') location.href = '/bj/';"#,
+            r#"document.getElementById('city').innerHTML = remote_ip_info.city;"#,
+        ] {
+            assert_eq!(on(script, portal), None, "{script}");
+        }
     }
 
     #[test]
