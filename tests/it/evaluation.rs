@@ -50,13 +50,14 @@ struct Floor {
 /// 21/34 with the same 0/121 and 4/70 flagged. Serving each sample from a
 /// host of its own (as a scan would; device conditions need a site to
 /// compare with) and region conditions (an IP lookup's result deciding a
-/// redirect to another site) raised tune to 47/57. The floors below are
-/// those figures.
+/// redirect to another site) raised tune to 47/57, and a site-group kit's
+/// unfilled keyword slot (spam-template-placeholder) to 48/57. The floors
+/// below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 57,
-        caught_at_least: 47,
+        caught_at_least: 48,
         legit: 121,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
@@ -72,7 +73,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::All,
         spam: 91,
-        caught_at_least: 68,
+        caught_at_least: 69,
         legit: 191,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
