@@ -25,6 +25,34 @@ pub enum ContactKind {
 }
 
 impl ContactKind {
+    pub const ALL: [ContactKind; 3] = [
+        ContactKind::Mobile,
+        ContactKind::Handle,
+        ContactKind::Domain,
+    ];
+
+    /// The name a pack writes in `contact_kinds`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ContactKind::Mobile => "mobile",
+            ContactKind::Handle => "handle",
+            ContactKind::Domain => "domain",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<ContactKind> {
+        ContactKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// Its bit in a set of kinds.
+    pub fn bit(self) -> u8 {
+        match self {
+            ContactKind::Mobile => 1,
+            ContactKind::Handle => 2,
+            ContactKind::Domain => 4,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ContactKind::Mobile => "mobile number",
@@ -267,17 +295,20 @@ fn domain_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
     Some((ContactKind::Domain, j))
 }
 
-/// The contact nearest to the byte range `start..end` of `text`, within
-/// `window` characters of it; 0 when they touch or overlap.
+/// The contact of one of `kinds` (a set of [`ContactKind::bit`]) nearest
+/// to the byte range `start..end` of `text`, within `window` characters of
+/// it; 0 when they touch or overlap.
 pub fn nearest(
     text: &str,
     contacts: &[Contact],
+    kinds: u8,
     start: usize,
     end: usize,
     window: usize,
 ) -> Option<Contact> {
     contacts
         .iter()
+        .filter(|c| c.kind.bit() & kinds != 0)
         .map(|c| {
             let distance = if c.end <= start {
                 text[c.end..start].chars().count()
@@ -370,7 +401,10 @@ mod tests {
         let text = "百家乐 微信：abc12345";
         let found = contacts(text);
         let term_end = "百家乐".len();
-        assert!(nearest(text, &found, 0, term_end, 1).is_some());
-        assert!(nearest(text, &found, 0, term_end, 0).is_none());
+        let all = ContactKind::ALL.iter().fold(0, |acc, k| acc | k.bit());
+        assert!(nearest(text, &found, all, 0, term_end, 1).is_some());
+        assert!(nearest(text, &found, all, 0, term_end, 0).is_none());
+        let no_handles = all & !ContactKind::Handle.bit();
+        assert!(nearest(text, &found, no_handles, 0, term_end, 1).is_none());
     }
 }

@@ -115,9 +115,9 @@ pub enum Reason {
     /// the page, and no link to another site among the hidden blocks
     /// around it.
     NoSecondSignal,
-    /// A `needs_contact` term with no mobile number, messaging handle or
-    /// written-out domain within its window in the block.
-    NoContact { window: usize },
+    /// A `needs_contact` term with no contact of the rule's kinds (a set of
+    /// [`contact::ContactKind::bit`]) within its window in the block.
+    NoContact { window: usize, kinds: u8 },
 }
 
 impl std::fmt::Display for Reason {
@@ -170,10 +170,18 @@ impl std::fmt::Display for Reason {
             Reason::NoSecondSignal => f.write_str(
                 "a weak term alone: no other term of the rule on the page, no link to another site in its hidden block",
             ),
-            Reason::NoContact { window } => write!(
-                f,
-                "no mobile number, messaging handle or written-out domain within {window} characters in the block (needs_contact)"
-            ),
+            Reason::NoContact { window, kinds } => {
+                let names: Vec<&str> = contact::ContactKind::ALL
+                    .iter()
+                    .filter(|k| k.bit() & kinds != 0)
+                    .map(|k| k.name())
+                    .collect();
+                write!(
+                    f,
+                    "no {} within {window} characters in the block (needs_contact)",
+                    names.join(" or ")
+                )
+            }
         }
     }
 }
@@ -810,8 +818,10 @@ impl Scan<'_> {
                 let found = contact_cache
                     .entry(hit.block)
                     .or_insert_with(|| contact::contacts(&block.text));
-                if contact::nearest(&block.text, found, hit.start, hit.end, window).is_none() {
-                    self.reject(hit, Reason::NoContact { window });
+                let kinds = spec.contact_kinds;
+                if contact::nearest(&block.text, found, kinds, hit.start, hit.end, window).is_none()
+                {
+                    self.reject(hit, Reason::NoContact { window, kinds });
                     continue;
                 }
             }

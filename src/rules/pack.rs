@@ -2,6 +2,7 @@
 //! specifications, refusing a bad pack as a whole with `file:line: message`.
 
 use super::builtin;
+use super::contact::ContactKind;
 use super::validate::Validator;
 use crate::error::{line_of, InputError, LineIndex};
 use crate::findings::RESERVED_PREFIXES;
@@ -93,6 +94,9 @@ pub struct RuleSpec {
     /// domain written out) within this many characters in its block
     /// (`needs_contact`, window `contact_window`); `None`: off.
     pub contact_window: Option<usize>,
+    /// Which contacts count (`contact_kinds`), as a set of
+    /// [`ContactKind::bit`]; all by default.
+    pub contact_kinds: u8,
     /// Bit set of [`Field::bit`].
     pub fields: u16,
     pub hidden_only: bool,
@@ -153,9 +157,9 @@ impl RuleSpec {
         } else {
             "no attachment"
         };
-        let contact = self
-            .contact_window
-            .map_or(String::new(), |w| format!("contact {w}"));
+        let contact = self.contact_window.map_or(String::new(), |w| {
+            format!("contact {w} {}", self.contact_kinds)
+        });
         let later = [
             exclude.as_str(),
             exclude_header.as_str(),
@@ -252,6 +256,7 @@ struct RuleToml {
     #[serde(default)]
     needs_contact: bool,
     contact_window: Option<Spanned<i64>>,
+    contact_kinds: Option<Spanned<Vec<Spanned<String>>>>,
     fields: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     hidden_only: bool,
@@ -480,6 +485,32 @@ fn convert(
             )
         }
     };
+    let all_kinds = ContactKind::ALL.iter().fold(0, |acc, k| acc | k.bit());
+    let contact_kinds = match r.contact_kinds {
+        None => all_kinds,
+        Some(list) if !r.needs_contact => {
+            return Err(
+                at(list.span().start).error("contact_kinds is used only with needs_contact = true")
+            )
+        }
+        Some(list) => {
+            let loc = at(list.span().start);
+            let mut bits = 0;
+            for k in list.into_inner() {
+                let kind = ContactKind::parse(k.get_ref()).ok_or_else(|| {
+                    at(k.span().start).error(format!(
+                        "unknown contact kind `{}`: use mobile, handle or domain",
+                        k.get_ref()
+                    ))
+                })?;
+                bits |= kind.bit();
+            }
+            if bits == 0 {
+                return Err(loc.error("`contact_kinds` is empty: the rule could never hit"));
+            }
+            bits
+        }
+    };
     let min_distinct = match r.min_distinct {
         None => 1,
         Some(m) if *m.get_ref() >= 1 => *m.get_ref() as usize,
@@ -528,6 +559,7 @@ fn convert(
         weak,
         weak_keyword,
         contact_window,
+        contact_kinds,
         fields,
         hidden_only: r.hidden_only,
         tests_hit: tests.hit,

@@ -1000,9 +1000,38 @@ contact_window = 10"#,
     assert!(m.hits.is_empty());
     assert!(matches!(
         m.rejected[0].reason,
-        Reason::NoContact { window: 10 }
+        Reason::NoContact { window: 10, .. }
     ));
-    assert!(m.rejected[0].reason.to_string().contains("needs_contact"));
+    let why = m.rejected[0].reason.to_string();
+    assert!(why.contains("needs_contact"), "{why}");
+    assert!(
+        why.contains("mobile number or messaging handle or domain"),
+        "{why}"
+    );
+}
+
+#[test]
+fn contact_kinds_narrow_what_counts_as_a_contact() {
+    // Everyday words with a messaging handle only: a school gives a
+    // teacher's mobile beside 毕业证, an ad gives a WeChat id.
+    let s = rule(
+        r#"keywords = ["毕业证"]
+needs_contact = true
+contact_kinds = ["handle"]"#,
+    );
+    assert_eq!(hits(&s, "毕业证 加微信 zhengshu8888"), vec!["毕业证"]);
+    assert!(hits(&s, "毕业证领取请联系张老师 13800138000").is_empty());
+    assert!(hits(&s, "毕业证查询 www.chsi.com.cn").is_empty());
+    let err = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\nneeds_contact = true\ncontact_kinds = [\"fax\"]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("t.toml:7: unknown contact kind `fax`"),
+        "{err}"
+    );
 }
 
 #[test]
