@@ -186,11 +186,18 @@ pub fn contacts(text: &str) -> Vec<Contact> {
 }
 
 /// A mobile number starting at `i`: `1[3-9]` and nine more digits, a
-/// separator allowed between any two, touching no other digit.
+/// separator allowed between any two, touching no other digit; or, written
+/// as the usual 3-4-4 groups, any one character that is neither a letter
+/// of the alphabet nor a digit between the groups (`178乄7383乄9004`: ads
+/// pick odd characters so that filters miss the number).
 fn mobile_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
     if chars[i].c != '1' || (i > 0 && chars[i - 1].c.is_ascii_digit()) {
         return None;
     }
+    plain_mobile_at(chars, i).or_else(|| grouped_mobile_at(chars, i))
+}
+
+fn plain_mobile_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
     let mut digits = 0;
     let mut j = i;
     let mut end = i;
@@ -213,6 +220,34 @@ fn mobile_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
         || (chars.get(end).is_some_and(|c| digit_separator(c.c))
             && chars.get(end + 1).is_some_and(|c| c.c.is_ascii_digit()));
     (digits == 11 && !touches).then_some((ContactKind::Mobile, end))
+}
+
+fn grouped_mobile_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
+    let digit = |j: usize| chars.get(j).is_some_and(|c| c.c.is_ascii_digit());
+    let joiner = |j: usize| {
+        chars
+            .get(j)
+            .is_some_and(|c| !c.c.is_ascii_alphanumeric() && !c.c.is_numeric())
+    };
+    let mut j = i;
+    for (g, len) in [3, 4, 4].into_iter().enumerate() {
+        if g > 0 {
+            if !joiner(j) {
+                return None;
+            }
+            j += 1;
+        }
+        for _ in 0..len {
+            if !digit(j) {
+                return None;
+            }
+            j += 1;
+        }
+    }
+    if !('3'..='9').contains(&chars[i + 1].c) || digit(j) {
+        return None;
+    }
+    Some((ContactKind::Mobile, j))
 }
 
 /// A messaging label at `i` and an id after it: at least five characters,
@@ -348,6 +383,15 @@ mod tests {
             kinds("１３８００１３８０００"),
             vec![(Mobile, "１３８００１３８０００")]
         );
+        // spam/097 (tune): odd characters between the groups.
+        assert_eq!(
+            kinds("（电）１７８乄７３８３乄９００４满"),
+            vec![(Mobile, "１７８乄７３８３乄９００４")]
+        );
+        assert_eq!(kinds("178丨7383丨9004"), vec![(Mobile, "178丨7383丨9004")]);
+        // Not groups of another shape, nor letters between them.
+        assert!(kinds("1780乄738乄9004").is_empty());
+        assert!(kinds("178a7383b9004").is_empty());
         // Part of a longer number, a landline, a 12-digit id: none.
         assert!(kinds("513800138000").is_empty());
         assert!(kinds("138001380001").is_empty());

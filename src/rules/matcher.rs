@@ -841,11 +841,25 @@ impl Scan<'_> {
         }
         let found: HashMap<usize, usize> =
             distinct.into_iter().map(|(r, s)| (r, s.len())).collect();
+        // A `strong` term counts alone: its rule's page is reported
+        // whatever min_distinct says.
+        let strong_rules: HashSet<usize> = survivors
+            .iter()
+            .filter(|h| match h.term {
+                HitTerm::Keyword(i) => self.set.rules[h.rule]
+                    .strong_keyword
+                    .get(i)
+                    .copied()
+                    .unwrap_or(false),
+                HitTerm::Folded(_) => false,
+            })
+            .map(|h| h.rule)
+            .collect();
         let mut hits = Vec::with_capacity(survivors.len());
         for hit in survivors {
             let needed = self.set.rules[hit.rule].min_distinct;
             let n = found[&hit.rule];
-            if n < needed {
+            if n < needed && !strong_rules.contains(&hit.rule) {
                 self.reject(hit, Reason::MinDistinct { found: n, needed });
             } else {
                 hits.push(hit);

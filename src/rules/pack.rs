@@ -90,6 +90,11 @@ pub struct RuleSpec {
     pub weak: Vec<Located>,
     /// Per keyword: it is one of `weak` and its hit needs a second signal.
     pub weak_keyword: Vec<bool>,
+    /// Terms that count alone (`strong`, as written): a page with one of
+    /// them is reported whatever `min_distinct` says. Also among `keywords`.
+    pub strong: Vec<Located>,
+    /// Per keyword: it is one of `strong`.
+    pub strong_keyword: Vec<bool>,
     /// A hit counts only with a contact (mobile number, messaging handle,
     /// domain written out) within this many characters in its block
     /// (`needs_contact`, window `contact_window`); `None`: off.
@@ -135,6 +140,7 @@ impl RuleSpec {
         };
         let exclude_header = texts(&self.exclude_header);
         let weak = texts(&self.weak);
+        let strong = texts(&self.strong);
         let exclude_block = if self.exclude_block == 0 {
             String::new()
         } else {
@@ -167,6 +173,7 @@ impl RuleSpec {
             exclude_block.as_str(),
             attachment,
             contact.as_str(),
+            strong.as_str(),
         ];
         let used = later
             .iter()
@@ -253,6 +260,8 @@ struct RuleToml {
     min_distinct: Option<Spanned<i64>>,
     #[serde(default)]
     weak: Vec<Spanned<String>>,
+    #[serde(default)]
+    strong: Vec<Spanned<String>>,
     #[serde(default)]
     needs_contact: bool,
     contact_window: Option<Spanned<i64>>,
@@ -431,6 +440,25 @@ fn convert(
             }
         }
     }
+    // Strong terms likewise.
+    let strong: Vec<Located> = r.strong.into_iter().map(located).collect();
+    let mut strong_keyword = vec![false; keywords.len()];
+    for t in &strong {
+        if t.text.trim().is_empty() {
+            return Err(t.loc.error("empty strong term"));
+        }
+        match keywords.iter().position(|k| k.text == t.text) {
+            Some(i) if weak_keyword[i] => {
+                return Err(t.loc.error(format!("`{}` is both weak and strong", t.text)))
+            }
+            Some(i) => strong_keyword[i] = true,
+            None => {
+                keywords.push(t.clone());
+                weak_keyword.push(false);
+                strong_keyword.push(true);
+            }
+        }
+    }
     let regex: Vec<Located> = r.regex.into_iter().map(located).collect();
     if keywords.is_empty() && regex.is_empty() {
         return Err(rule_loc.error(format!(
@@ -558,6 +586,8 @@ fn convert(
         min_distinct,
         weak,
         weak_keyword,
+        strong,
+        strong_keyword,
         contact_window,
         contact_kinds,
         fields,

@@ -1051,3 +1051,25 @@ fn contact_window_needs_needs_contact_and_is_not_negative() {
     let err = load("needs_contact = true\ncontact_window = -1").unwrap_err();
     assert!(err.starts_with("t.toml:7: contact_window"), "{err}");
 }
+
+#[test]
+fn a_strong_term_counts_alone_whatever_min_distinct_says() {
+    let s = rule(
+        r#"keywords = ["新葡京", "真人荷官"]
+min_distinct = 2
+strong = ["开云体育"]"#,
+    );
+    assert_eq!(hits(&s, "开云体育 点此进入"), vec!["开云体育"]);
+    assert!(hits(&s, "新葡京酒店").is_empty());
+    assert_eq!(hits(&s, "新葡京 开云体育").len(), 2);
+    let err = Packs::from_text(
+        Path::new("t.toml"),
+        "[[rule]]\nid = \"r\"\ncategory = \"c\"\nseverity = \"high\"\nkeywords = [\"x\"]\nweak = [\"x\"]\nstrong = [\"x\"]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("t.toml:7: `x` is both weak and strong"),
+        "{err}"
+    );
+}
