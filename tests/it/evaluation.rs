@@ -52,30 +52,37 @@ struct Floor {
 /// compare with) and region conditions (an IP lookup's result deciding a
 /// redirect to another site) raised tune to 47/57, and a site-group kit's
 /// unfilled keyword slot (spam-template-placeholder) to 48/57, BBCode link
-/// spam shown as text (spam-bbcode-links) to 49/57. The floors below are
-/// those figures.
+/// spam shown as text (spam-bbcode-links) to 49/57.
+///
+/// Round 5 grew the set to 321 (19 spam, 20 legitimate, alternating
+/// tune/heldout as saved). Measured on the grown set before tuning on the
+/// new samples: tune 51/66 with 0/131 flagged, heldout 25/44 with 4/80.
+/// Tuning on the new tune samples (online casino brands as `strong` terms,
+/// court words in gambling-promo, mobiles in 3-4-4 groups with any joiner,
+/// three terms) raised tune to 56/66 with 0/131; heldout stayed 25/44 with
+/// 4/80. The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 57,
-        caught_at_least: 49,
-        legit: 121,
+        spam: 66,
+        caught_at_least: 56,
+        legit: 131,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 34,
-        caught_at_least: 21,
-        legit: 70,
+        spam: 44,
+        caught_at_least: 25,
+        legit: 80,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 91,
-        caught_at_least: 70,
-        legit: 191,
+        spam: 110,
+        caught_at_least: 81,
+        legit: 211,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
@@ -154,8 +161,8 @@ fn the_bundled_packs_keep_their_floors_on_real_material() {
 fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
-    // first 222 samples); the 60 added in round 4 alternate tune, heldout
-    // in the order they were saved, per class. Samples dropped on review
+    // first 222 samples); the 60 added in round 4 and the 39 of round 5
+    // alternate tune, heldout in the order they were saved, per class. Samples dropped on review
     // left gaps, so today's order no longer gives that rule; what must
     // hold is that every split is one of the two and the held-out share
     // stays a third or more.
@@ -165,8 +172,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 282);
-    assert_eq!(heldout, 104);
+    assert_eq!(set.samples.len(), 321);
+    assert_eq!(heldout, 124);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -200,7 +207,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("282 samples (91 spam, 191 legitimate)"),
+        stdout.contains("321 samples (110 spam, 211 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
