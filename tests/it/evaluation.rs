@@ -60,12 +60,13 @@ struct Floor {
 /// Tuning on the new tune samples (online casino brands as `strong` terms,
 /// court words in gambling-promo, mobiles in 3-4-4 groups with any joiner,
 /// three terms) raised tune to 56/66 with 0/131; heldout stayed 25/44 with
-/// 4/80. The floors below are those figures.
+/// 4/80. porn-contact then: tune 57/66, heldout 26/44, flagged unchanged.
+/// The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 66,
-        caught_at_least: 56,
+        caught_at_least: 57,
         legit: 131,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
@@ -73,7 +74,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Heldout,
         spam: 44,
-        caught_at_least: 25,
+        caught_at_least: 26,
         legit: 80,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
@@ -81,7 +82,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::All,
         spam: 110,
-        caught_at_least: 81,
+        caught_at_least: 83,
         legit: 211,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
