@@ -118,6 +118,9 @@ pub enum Reason {
     /// A `needs_contact` term with no contact of the rule's kinds (a set of
     /// [`contact::ContactKind::bit`]) within its window in the block.
     NoContact { window: usize, kinds: u8 },
+    /// A `needs_contact` rule's hit in a block another rule of its
+    /// category already reports.
+    Covered { by: String },
 }
 
 impl std::fmt::Display for Reason {
@@ -169,6 +172,10 @@ impl std::fmt::Display for Reason {
             Reason::NotHidden => f.write_str("visible text, rule counts hidden text only"),
             Reason::NoSecondSignal => f.write_str(
                 "a weak term alone: no other term of the rule on the page, no link to another site in its hidden block",
+            ),
+            Reason::Covered { by } => write!(
+                f,
+                "the block is already reported by `{by}` (needs_contact rules are a fallback)"
             ),
             Reason::NoContact { window, kinds } => {
                 let names: Vec<&str> = contact::ContactKind::ALL
@@ -865,6 +872,7 @@ impl Scan<'_> {
                 hits.push(hit);
             }
         }
+        let mut hits = self.contact_fallback(hits);
         hits.sort_by_key(|h| (h.block, h.start, h.rule));
         self.rejected
             .sort_by_key(|r| (r.hit.block, r.hit.start, r.hit.rule));
@@ -872,6 +880,43 @@ impl Scan<'_> {
             hits,
             rejected: self.rejected,
         }
+    }
+
+    /// `needs_contact` rules are a fallback: they catch the one-line ad the
+    /// other rules of their category miss. Where a block is already
+    /// reported by another rule of the same category, their hits in it
+    /// would be the same text a second time in the report; they are
+    /// dropped, and of two contact rules of a category hitting one block
+    /// the first (in pack order) is kept.
+    fn contact_fallback(&mut self, hits: Vec<Hit>) -> Vec<Hit> {
+        let rules = &self.set.rules;
+        if !hits.iter().any(|h| rules[h.rule].contact_window.is_some()) {
+            return hits;
+        }
+        // (block, category) -> the rule that reports it: another rule
+        // before a contact rule, then the first in pack order.
+        let mut owner: HashMap<(usize, &str), (bool, usize)> = HashMap::new();
+        for h in &hits {
+            let spec = &rules[h.rule];
+            let rank = (spec.contact_window.is_some(), h.rule);
+            owner
+                .entry((h.block, spec.category.as_str()))
+                .and_modify(|o| *o = (*o).min(rank))
+                .or_insert(rank);
+        }
+        let (kept, covered): (Vec<Hit>, Vec<Hit>) = hits.into_iter().partition(|h| {
+            let spec = &rules[h.rule];
+            spec.contact_window.is_none() || owner[&(h.block, spec.category.as_str())].1 == h.rule
+        });
+        let by: Vec<usize> = covered
+            .iter()
+            .map(|h| owner[&(h.block, rules[h.rule].category.as_str())].1)
+            .collect();
+        for (hit, by) in covered.into_iter().zip(by) {
+            let by = self.set.rules[by].id.clone();
+            self.reject(hit, Reason::Covered { by });
+        }
+        kept
     }
 
     /// Keep a hit of a `weak` term only with a second signal: another

@@ -1073,3 +1073,59 @@ strong = ["开云体育"]"#,
         "{err}"
     );
 }
+
+#[test]
+fn contact_rules_are_a_fallback_for_their_category() {
+    let s = set(r#"
+[[rule]]
+id = "ads"
+category = "fraud"
+severity = "high"
+keywords = ["代开发票"]
+
+[[rule]]
+id = "ads-contact"
+category = "fraud"
+severity = "high"
+keywords = ["发票"]
+needs_contact = true
+
+[[rule]]
+id = "ads-handle"
+category = "fraud"
+severity = "high"
+keywords = ["各类发票"]
+needs_contact = true
+
+[[rule]]
+id = "other"
+category = "gambling"
+severity = "high"
+keywords = ["彩票"]
+"#);
+    let rules_hit = |text: &str| -> Vec<String> {
+        let page = Page::from_text(text);
+        let mut ids: Vec<String> = s
+            .match_page(&page)
+            .iter()
+            .map(|h| s.rules[h.rule].id.clone())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    // Already reported by a rule of its category: the block is one row.
+    assert_eq!(rules_hit("代开发票 微信 fp88888"), vec!["ads"]);
+    // Alone, the first contact rule in pack order reports it.
+    assert_eq!(rules_hit("各类发票 微信 fp88888"), vec!["ads-contact"]);
+    // Another category does not cover it.
+    assert_eq!(
+        rules_hit("彩票 发票 微信 fp88888"),
+        vec!["other", "ads-contact"]
+    );
+    let page = Page::from_text("代开发票 微信 fp88888");
+    let m = explained(&s, &page);
+    assert!(m
+        .rejected
+        .iter()
+        .any(|r| r.reason.to_string().contains("already reported by `ads`")));
+}
