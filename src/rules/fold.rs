@@ -302,6 +302,45 @@ pub fn unchanged(input: &str, opts: FoldOptions) -> bool {
     })
 }
 
+/// Every character that folds to (or to a sequence holding) `wanted`:
+/// itself, its full-width and compatibility forms (`［` and `﹇` for `[`).
+/// The planes beyond the first are searched only where compatibility forms
+/// live (mathematical letters and digits, enclosed alphanumerics, CJK
+/// compatibility ideographs).
+pub fn sources_of(wanted: char, opts: FoldOptions) -> Vec<char> {
+    let table = table(opts);
+    let w = wanted as u32;
+    let mut out = Vec::new();
+    for cp in 0..0x1_0000u32 {
+        let entry = table.bmp[cp as usize];
+        let folds_to = if entry & EXPANSION != 0 {
+            table.expansions[(entry & VALUE) as usize]
+                .iter()
+                .any(|&e| e & VALUE == w)
+        } else {
+            entry & DROP == 0 && entry & VALUE == w
+        };
+        if folds_to {
+            out.extend(char::from_u32(cp));
+        }
+    }
+    for range in [
+        0x1D400..=0x1D7FF,
+        0x1EE00..=0x1EEFF,
+        0x1F100..=0x1F2FF,
+        0x2F800..=0x2FA1F,
+    ] {
+        for cp in range {
+            if let Some(c) = char::from_u32(cp) {
+                if fold_char(c, opts).iter().any(|&e| e & VALUE == w) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Fold `input` into `out` (cleared first), reusing its buffers.
 pub fn fold_into(input: &str, opts: FoldOptions, out: &mut Folded) {
     out.clear();

@@ -26,7 +26,8 @@
 
 use super::contact;
 use super::fold::{
-    breaks_words, fold, fold_into, fold_term, is_invisible, unchanged, FoldOptions, Folded, BREAK,
+    breaks_words, fold, fold_into, fold_term, is_invisible, sources_of, unchanged, FoldOptions,
+    Folded, BREAK,
 };
 use super::pack::{Loc, PackInfo, Packs, RuleSpec};
 use super::validate::Validator;
@@ -258,6 +259,14 @@ struct CompiledRule {
     /// ID-card or phone number, and the regex scan was a tenth of a scan's
     /// CPU).
     regex_numerics: Vec<usize>,
+    /// Characters one of which every match of every regex of the rule
+    /// holds (the union over its regexes), when each regex has such a
+    /// small set, with their full-width and compatibility forms: a block
+    /// whose original text holds none of them cannot match once folded,
+    /// and is neither folded for the rule nor searched (`\[url=` needs a
+    /// `[`; most Chinese blocks would be folded for the regexes, for their
+    /// full-width commas). A bit test per character.
+    regex_required: Option<RequiredChars>,
     max_gap: u8,
     /// Folded context words, for column headers.
     context: Vec<String>,
@@ -396,11 +405,31 @@ impl RuleSet {
                 }
                 regexes.push(re);
             }
-            let regex_numerics = rule.regex.iter().map(|r| min_numerics(&r.text)).collect();
+            let regex_numerics: Vec<usize> =
+                rule.regex.iter().map(|r| min_numerics(&r.text)).collect();
+            // Only for rules the numeric gate does not already cover (an
+            // ID-number regex needs 17 digits; which digits is no help).
+            let numeric_gate = regex_numerics.iter().copied().min().unwrap_or(0) > 0;
+            let regex_required = if numeric_gate || rule.regex.is_empty() {
+                None
+            } else {
+                rule.regex
+                    .iter()
+                    .map(|r| required_chars(&r.text))
+                    .collect::<Option<Vec<Vec<char>>>>()
+                    .map(|sets| {
+                        let mut all: Vec<char> = sets.into_iter().flatten().collect();
+                        all.sort_unstable();
+                        all.dedup();
+                        all
+                    })
+                    .and_then(|all| RequiredChars::new(&all, FoldOptions::for_regex(n.width)))
+            };
             compiled.push(CompiledRule {
                 group: gi,
                 regexes,
                 regex_numerics,
+                regex_required,
                 max_gap: if n.separators { MAX_SEPARATOR_RUN } else { 0 },
                 context: rule
                     .context
@@ -698,6 +727,11 @@ impl Scan<'_> {
                 continue;
             }
             let width = spec.normalize.width as usize;
+            if let Some(required) = &rule.regex_required {
+                if !required.in_text(&block.text) {
+                    continue;
+                }
+            }
             let as_is = *prepared[width].get_or_insert_with(|| {
                 let opts = FoldOptions::for_regex(width == 1);
                 let as_is = unchanged(&block.text, opts);
@@ -1359,6 +1393,139 @@ fn min_numerics(pattern: &str) -> usize {
         .build()
         .parse(pattern)
         .map_or(0, |h| walk(&h))
+}
+
+/// `chars` and every character that folds to one of them, as a bit set
+/// over the first plane, and a list beyond it (the mathematical and
+/// enclosed forms). UTF-8 byte searches were tried first: the full-width
+/// forms share their lead bytes with the full-width comma of every Chinese
+/// paragraph, so the searches' prefilters stalled.
+struct RequiredChars {
+    bmp: Vec<u64>,
+    astral: Vec<char>,
+}
+
+impl RequiredChars {
+    fn new(chars: &[char], opts: FoldOptions) -> Option<RequiredChars> {
+        let mut set = RequiredChars {
+            bmp: vec![0; 0x1_0000 / 64],
+            astral: Vec::new(),
+        };
+        let mut any = false;
+        for source in chars.iter().flat_map(|&c| sources_of(c, opts)) {
+            any = true;
+            let cp = source as usize;
+            if cp < 0x1_0000 {
+                set.bmp[cp / 64] |= 1 << (cp % 64);
+            } else {
+                set.astral.push(source);
+            }
+        }
+        any.then_some(set)
+    }
+
+    /// Would folding `text` give one of the characters?
+    fn in_text(&self, text: &str) -> bool {
+        text.chars().any(|c| {
+            let cp = c as usize;
+            if cp < 0x1_0000 {
+                self.bmp[cp / 64] & (1 << (cp % 64)) != 0
+            } else {
+                self.astral.contains(&c)
+            }
+        })
+    }
+}
+
+/// Characters one of which every match of `pattern` (parsed
+/// case-insensitively, as the rules' regexes are) holds: a literal's first
+/// character, a small class's members, the smallest such set of a
+/// sequence's parts, the union over alternatives. `None` when some match
+/// may hold none of a small set (an optional part, a large class), or the
+/// pattern does not parse.
+fn required_chars(pattern: &str) -> Option<Vec<char>> {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+    const SMALL: usize = 16;
+    fn walk(h: &Hir) -> Option<Vec<char>> {
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => None,
+            HirKind::Literal(l) => std::str::from_utf8(&l.0)
+                .ok()
+                .and_then(|s| s.chars().next())
+                .map(|c| vec![c]),
+            HirKind::Class(Class::Unicode(c)) => {
+                let mut out = Vec::new();
+                for r in c.ranges() {
+                    if u32::from(r.end()) - u32::from(r.start()) >= SMALL as u32 {
+                        return None;
+                    }
+                    out.extend(r.start()..=r.end());
+                    if out.len() > SMALL {
+                        return None;
+                    }
+                }
+                Some(out)
+            }
+            HirKind::Class(Class::Bytes(c)) => {
+                let mut out = Vec::new();
+                for r in c.ranges() {
+                    if !r.end().is_ascii() || r.end() - r.start() >= SMALL as u8 {
+                        return None;
+                    }
+                    out.extend((r.start()..=r.end()).map(char::from));
+                    if out.len() > SMALL {
+                        return None;
+                    }
+                }
+                Some(out)
+            }
+            HirKind::Repetition(r) if r.min > 0 => walk(&r.sub),
+            HirKind::Repetition(_) => None,
+            HirKind::Capture(c) => walk(&c.sub),
+            HirKind::Concat(parts) => parts.iter().filter_map(walk).min_by_key(Vec::len),
+            HirKind::Alternation(parts) => {
+                let mut out = Vec::new();
+                for p in parts {
+                    out.extend(walk(p)?);
+                }
+                out.sort_unstable();
+                out.dedup();
+                (out.len() <= 2 * SMALL).then_some(out)
+            }
+        }
+    }
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .build()
+        .parse(pattern)
+        .ok()
+        .and_then(|h| walk(&h))
+}
+
+#[cfg(test)]
+mod required_gate {
+    use super::required_chars;
+
+    fn set(p: &str) -> Option<String> {
+        required_chars(p).map(|v| v.into_iter().collect())
+    }
+
+    #[test]
+    fn every_match_holds_one_of_the_required_characters() {
+        assert_eq!(
+            set(r"\[url=(?:https?:)?//[^\]\s]{3,200}\]").as_deref(),
+            Some("[")
+        );
+        assert_eq!(set(r"(?:关键词|關鍵詞)[0-9]{1,2}").as_deref(), Some("关關"));
+        // The smallest set of a sequence; both cases of a letter.
+        assert_eq!(set(r"(?:a|b)x").as_deref(), Some("Xx"));
+        assert_eq!(set(r"(?:a|b)").as_deref(), Some("ABab"));
+        assert_eq!(set(r"[a-z0-9]+\.(vip|com)").as_deref(), Some("."));
+        // Nothing every match must hold.
+        assert_eq!(set(r"x?y*"), None);
+        assert_eq!(set(r"\w+"), None);
+        assert_eq!(set(r"a|\w"), None);
+    }
 }
 
 #[cfg(test)]

@@ -1129,3 +1129,24 @@ keywords = ["彩票"]
         .iter()
         .any(|r| r.reason.to_string().contains("already reported by `ads`")));
 }
+
+#[test]
+fn a_regex_gated_on_its_required_characters_still_sees_their_full_width_forms() {
+    // Every match of this regex holds a `[`; blocks without one (after
+    // width folding) are not searched, so a full-width `［` must count.
+    let s = rule(r#"regex = ['\[url=[a-z./:]+\]']"#);
+    assert_eq!(
+        hits(&s, "[url=http://a.example/]"),
+        vec!["[url=http://a.example/]"]
+    );
+    assert_eq!(
+        hits(&s, "［url=http://a.example/］"),
+        vec!["［url=http://a.example/］"]
+    );
+    // The vertical presentation form folds to `[` too.
+    assert_eq!(hits(&s, "﹇url=http://a.example/﹈").len(), 1);
+    assert!(hits(&s, "url=http://a.example/").is_empty());
+    let s = rule(r#"regex = ['关键词[0-9]']"#);
+    assert_eq!(hits(&s, "關鍵詞2"), Vec::<String>::new());
+    assert_eq!(hits(&s, "关键词２是"), vec!["关键词２"]);
+}
