@@ -126,8 +126,11 @@ pub fn run(
     // One thread for all the network I/O: pages are analysed on the rayon
     // pool and written by the writer thread, and on a 2-core machine a
     // second I/O thread measured 15% slower (more switching, no more work).
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    // The crawl and hyper's connection tasks run on this same thread (a
+    // current-thread runtime): with a one-worker runtime the crawl ran on
+    // the calling thread and the connections on the worker, and every
+    // request and body chunk crossed between the two.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Failed(format!("cannot start the async runtime: {e}")))?;
