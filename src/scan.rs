@@ -661,6 +661,8 @@ fn spawn_writer(
 /// Pages per commit at most, and the longest a batch stays open.
 const BATCH_PAGES: usize = 256;
 const BATCH_TIME: std::time::Duration = std::time::Duration::from_millis(50);
+/// How long the writer lets events gather after one wakes it.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// What the writer has stored but not committed.
 #[derive(Default)]
@@ -705,6 +707,29 @@ impl Writer {
             };
             self.store(event, out)?;
             if self.batch.pages >= BATCH_PAGES {
+                self.commit(out)?;
+            }
+            // Events come one a page, thousands a second, and waking this
+            // thread for each cost more than storing it: let them gather a
+            // moment (never past the batch's time), then take all that came.
+            let left = self
+                .batch
+                .started
+                .map_or(GATHER, |s| BATCH_TIME.saturating_sub(s.elapsed()));
+            tokio::time::sleep(GATHER.min(left)).await;
+            while let Ok(event) = rx.try_recv() {
+                self.store(event, out)?;
+                if self.batch.pages >= BATCH_PAGES {
+                    self.commit(out)?;
+                }
+            }
+            // A batch that has had its time is committed even when events
+            // never stop coming (the wait above then never times out).
+            if self
+                .batch
+                .started
+                .is_some_and(|s| s.elapsed() >= BATCH_TIME)
+            {
                 self.commit(out)?;
             }
         }
