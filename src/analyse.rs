@@ -1,8 +1,8 @@
 //! The central stage: one fetched body (bytes, content type, URL) → a page
 //! of text blocks and links → hits → findings.
 //!
-//! Everything that reads a body goes through here: the crawl (on the rayon
-//! pool), `rules explain --url` and `--file`, and so the demo. What kind of
+//! Everything that reads a body goes through here: the crawl (on its own
+//! threads), `rules explain --url` and `--file`, and so the demo. What kind of
 //! body it is (HTML, a script file of the site, a sitemap) is decided here
 //! too, once, so a script is read as a script whichever way it arrives.
 //! A linked document (PDF, spreadsheet, Word file, CSV, text) is read by

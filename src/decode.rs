@@ -98,6 +98,11 @@ pub fn decode(
         };
     }
     let header = content_type.and_then(header_charset).map(widen);
+    // Most pages decode by their header: the <meta> is looked for only
+    // when they do not.
+    if let Some(text) = header.and_then(|e| strict(e, bytes, truncated)) {
+        return clean(text, header.expect("some"), "header");
+    }
     let head = &bytes[..bytes.len().min(8 * 1024)];
     // A page that says UTF-16 in <meta> cannot be UTF-16 (it was readable as ASCII).
     let meta = meta_charset(head).map(widen).map(|enc| {
@@ -108,10 +113,8 @@ pub fn decode(
         }
     });
     let declared = [(header, "header"), (meta, "meta")];
-    for (enc, source) in declared {
-        if let Some(text) = enc.and_then(|e| strict(e, bytes, truncated)) {
-            return clean(text, enc.expect("some"), source);
-        }
+    if let Some(text) = meta.and_then(|e| strict(e, bytes, truncated)) {
+        return clean(text, meta.expect("some"), "meta");
     }
     if let Some(text) = strict(UTF_8, bytes, truncated) {
         return clean(text, UTF_8, "utf-8");

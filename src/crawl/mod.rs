@@ -6,8 +6,9 @@
 //! segments, rewritten statuses …).
 //!
 //! Fetching is async (tokio); each fetched page is decoded, extracted and
-//! matched on the rayon pool, and the crawl loop waits for that result before
-//! scheduling more, so the number of pages in memory is bounded by
+//! matched on the crawl's own thread (large bodies and documents on the
+//! rayon pool), and the crawl loop waits for that result before scheduling
+//! more, so the number of pages in memory is bounded by
 //! `per_host_concurrency` and nothing is dropped.
 //!
 //! The parts: this file runs a site's crawl (the loop, handling each
@@ -641,8 +642,14 @@ impl Crawl<'_> {
     }
 }
 
-/// Analyse one fetched page on the rayon pool. The body moves to the
-/// worker: a page is never held twice.
+/// Bodies up to this size are analysed on the crawl thread itself (a few
+/// milliseconds at most); larger ones, and documents, on the rayon pool,
+/// so that a 20 MiB PDF does not hold up the thread's other sites for
+/// seconds.
+const ANALYSE_IN_PLACE: usize = 256 << 10;
+
+/// Analyse one fetched page. The body moves to the analysis: a page is
+/// never held twice.
 async fn process_page(
     rules: Arc<RuleSet>,
     origin: Origin,
@@ -652,12 +659,12 @@ async fn process_page(
     if fetched.body.is_empty() || !(200..300).contains(&fetched.status) {
         return Analysis::default();
     }
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let bytes = std::mem::take(&mut fetched.body);
     let content_type = fetched.content_type.clone();
     let url = fetched.final_url.clone();
     let truncated = fetched.truncated;
-    rayon::spawn(move || {
+    let in_place = bytes.len() <= ANALYSE_IN_PLACE && fetched.document_permit.is_none();
+    let work = move || {
         let body = Body {
             url: &url,
             bytes: &bytes,
@@ -665,7 +672,14 @@ async fn process_page(
             truncated,
             max_document: max_document as u64,
         };
-        let _ = tx.send(analyse(&rules, &origin, &body));
+        analyse(&rules, &origin, &body)
+    };
+    if in_place {
+        return work();
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let _ = tx.send(work());
     });
     rx.await.unwrap_or_default()
 }

@@ -419,7 +419,7 @@ async fn check_one(
 }
 
 /// Content findings of a landing page in [`SPAM_CATEGORIES`], matched as
-/// pages are (on the rayon pool). Only a 2xx answer with a body is read.
+/// pages are. Only a 2xx answer with a body is read.
 async fn spam_hits(rules: Arc<RuleSet>, origin: Origin, fetched: &mut Fetched) -> Vec<Finding> {
     super::process_page(rules, origin, fetched, 0)
         .await

@@ -153,11 +153,8 @@ pub fn client_config(
     let verifier: Arc<dyn ServerCertVerifier> = if insecure {
         Arc::new(AcceptAny(provider.clone()))
     } else {
-        let platform =
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
-                .map_err(|e| format!("cannot load the system's certificate roots: {e}"))?;
         Arc::new(ChainAware {
-            inner: Arc::new(platform),
+            inner: platform_verifier(extra_roots, &provider)?,
             note,
         })
     };
@@ -169,6 +166,34 @@ pub fn client_config(
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The platform's verifier, with `extra_roots` too. Loading the system's
+/// roots parses every certificate file, and every site's clients (its
+/// crawl, its outbound checks) made its own: one without extra roots is
+/// shared while any client holds it, so a scan loads them once and the
+/// next scan (`serve` runs for months) loads them afresh.
+fn platform_verifier(
+    extra_roots: Vec<CertificateDer<'static>>,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    static SHARED: Mutex<std::sync::Weak<rustls_platform_verifier::Verifier>> =
+        Mutex::new(std::sync::Weak::new());
+    let load = |extra_roots| {
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
+            .map(Arc::new)
+            .map_err(|e| format!("cannot load the system's certificate roots: {e}"))
+    };
+    if !extra_roots.is_empty() {
+        return Ok(load(extra_roots)?);
+    }
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(verifier) = shared.upgrade() {
+        return Ok(verifier);
+    }
+    let verifier = load(Vec::new())?;
+    *shared = Arc::downgrade(&verifier);
+    Ok(verifier)
 }
 
 /// Read one DER element at `at`: (tag, content start, end).

@@ -111,7 +111,7 @@ fn extract_into(
     let settings = Settings::new()
         .append_element_content_handler(element!("*", move |el| {
             let tag = el.tag_name();
-            let attr = |name: &str| el.get_attribute(name).map(|v| decode_entities(&v));
+            let attr = |name: &str| el.get_attribute(name).map(decode_entities);
             let seq = on_element
                 .borrow_mut()
                 .start(&tag, &attr, el.can_have_content());
@@ -189,8 +189,21 @@ fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out
     }
 }
 
-fn decode_entities(s: &str) -> String {
-    html_escape::decode_html_entities(s).into_owned()
+/// `s` without leading and trailing whitespace, in place.
+fn trimmed(mut s: String) -> String {
+    s.truncate(s.trim_end().len());
+    let lead = s.len() - s.trim_start().len();
+    s.drain(..lead);
+    s
+}
+
+/// `s` with its character references decoded; `s` itself, not a copy,
+/// when it has none (most attribute values).
+fn decode_entities(s: String) -> String {
+    match html_escape::decode_html_entities(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(decoded) => decoded,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -775,8 +788,14 @@ impl State {
             _ => {
                 self.node_text.push_str(chunk);
                 if last {
-                    let text = decode_entities(&std::mem::take(&mut self.node_text));
-                    self.append(&text);
+                    // The node's buffer is kept for the next text node.
+                    let raw = std::mem::take(&mut self.node_text);
+                    match html_escape::decode_html_entities(&raw) {
+                        std::borrow::Cow::Borrowed(text) => self.append(text),
+                        std::borrow::Cow::Owned(text) => self.append(&text),
+                    }
+                    self.node_text = raw;
+                    self.node_text.clear();
                 }
             }
         }
@@ -815,12 +834,12 @@ impl State {
                 continue;
             }
             let b = self.buffers.remove(i);
-            let text = b.text.trim();
+            let text = trimmed(b.text);
             if !text.is_empty() {
                 self.blocks.push(Block {
                     field: b.field,
                     hidden: b.hidden,
-                    text: text.to_string(),
+                    text,
                     header: header
                         .clone()
                         .filter(|_| b.field == Field::Text || b.field == Field::Anchor),

@@ -12,8 +12,11 @@ pub fn looks_like_sitemap(url: &Url, content_type: Option<&str>, body: &[u8]) ->
     let xml_type =
         content_type.is_some_and(|c| c.to_ascii_lowercase().contains("xml") && !c.contains("html"));
     let xml_path = url.path().to_ascii_lowercase().ends_with(".xml");
+    if !(xml_type || xml_path) {
+        return false;
+    }
     let head = String::from_utf8_lossy(&body[..body.len().min(1024)]);
-    (xml_type || xml_path) && (head.contains("<urlset") || head.contains("<sitemapindex"))
+    head.contains("<urlset") || head.contains("<sitemapindex")
 }
 
 /// The `<loc>` URLs of a sitemap or sitemap index.

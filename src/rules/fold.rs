@@ -136,6 +136,9 @@ const WS: u32 = 1 << 30;
 const DROP: u32 = 1 << 29;
 const EXPANSION: u32 = 1 << 28;
 const HARD: u32 = 1 << 27;
+/// The character folds to itself (class bits aside): its bytes can be
+/// copied as they are.
+const SAME: u32 = 1 << 26;
 const VALUE: u32 = 0x1F_FFFF;
 
 struct Table {
@@ -160,6 +163,7 @@ fn build_table(opts: FoldOptions) -> Table {
                 let folded = fold_char(c, opts);
                 match folded.as_slice() {
                     [] => DROP,
+                    [one] if one & VALUE == cp => *one | SAME,
                     [one] => *one,
                     many => {
                         table.expansions.push(many.to_vec());
@@ -342,30 +346,98 @@ pub fn sources_of(wanted: char, opts: FoldOptions) -> Vec<char> {
 }
 
 /// Fold `input` into `out` (cleared first), reusing its buffers.
+///
+/// Most characters of a page fold to themselves (Chinese text, lower-case
+/// letters, digits): a run of them is copied in one go, with its offsets
+/// and gaps written in tight loops, and only the others go through
+/// [`emit`] one by one.
 pub fn fold_into(input: &str, opts: FoldOptions, out: &mut Folded) {
     out.clear();
     out.text.reserve(input.len());
     out.src.reserve(input.len());
     out.gap.reserve(input.len());
     let table = table(opts);
+    // A character is copied when it folds to itself and is kept (when
+    // separators are skipped, a separator is not, even when unchanged).
+    let copy_mask = if opts.separators { SAME | SEP } else { SAME };
+    let bytes = input.as_bytes();
     let mut state = GapState::default();
-    for (offset, c) in input.char_indices() {
-        let cp = c as u32;
-        if cp < 0x1_0000 {
-            let entry = table.bmp[cp as usize];
-            if entry & EXPANSION != 0 {
-                for &e in &table.expansions[(entry & VALUE) as usize] {
-                    emit(e, offset as u32, opts.separators, &mut state, out);
-                }
-            } else if entry & DROP == 0 {
-                emit(entry, offset as u32, opts.separators, &mut state, out);
-            }
+    // Start of the run of copied characters not yet written out.
+    let mut run = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let (cp, len) = decode(bytes, at);
+        let entry = if cp < 0x1_0000 {
+            table.bmp[cp as usize]
         } else {
-            for e in fold_char(c, opts) {
-                emit(e, offset as u32, opts.separators, &mut state, out);
-            }
+            0
+        };
+        if entry & copy_mask == SAME {
+            at += len;
+            continue;
         }
+        copy_run(input, run, at, &mut state, out);
+        let offset = at as u32;
+        if cp >= 0x1_0000 {
+            let c = input[at..].chars().next().unwrap_or('\u{FFFD}');
+            for e in fold_char(c, opts) {
+                emit(e, offset, opts.separators, &mut state, out);
+            }
+        } else if entry & EXPANSION != 0 {
+            for &e in &table.expansions[(entry & VALUE) as usize] {
+                emit(e, offset, opts.separators, &mut state, out);
+            }
+        } else if entry & DROP == 0 {
+            emit(entry, offset, opts.separators, &mut state, out);
+        }
+        at += len;
+        run = at;
     }
+    copy_run(input, run, at, &mut state, out);
+}
+
+/// The code point starting at byte `at` of valid UTF-8, and its length.
+#[inline(always)]
+fn decode(bytes: &[u8], at: usize) -> (u32, usize) {
+    let first = bytes[at] as u32;
+    if first < 0x80 {
+        return (first, 1);
+    }
+    let b1 = bytes[at + 1] as u32 & 0x3F;
+    if first < 0xE0 {
+        return ((first & 0x1F) << 6 | b1, 2);
+    }
+    let b2 = bytes[at + 2] as u32 & 0x3F;
+    if first < 0xF0 {
+        return ((first & 0x0F) << 12 | b1 << 6 | b2, 3);
+    }
+    let b3 = bytes[at + 3] as u32 & 0x3F;
+    ((first & 0x07) << 18 | b1 << 12 | b2 << 6 | b3, 4)
+}
+
+/// Write out `input[start..end]`, characters that fold to themselves and
+/// are kept: the bytes as they are, each byte's offset that of its
+/// character, the separators skipped before the run on its first byte.
+#[inline]
+fn copy_run(input: &str, start: usize, end: usize, state: &mut GapState, out: &mut Folded) {
+    if start == end {
+        return;
+    }
+    let bytes = &input.as_bytes()[start..end];
+    out.text.push_str(&input[start..end]);
+    let mut char_start = start as u32;
+    out.src.extend(bytes.iter().enumerate().map(|(i, &b)| {
+        if b & 0xC0 != 0x80 {
+            char_start = (start + i) as u32;
+        }
+        char_start
+    }));
+    let first = out.gap.len();
+    out.gap.resize(first + bytes.len(), 0);
+    out.gap[first] = state.gap.min(127) as u8 | if state.hard { BREAK } else { 0 };
+    state.gap = 0;
+    state.in_whitespace = false;
+    state.hard = false;
 }
 
 #[derive(Default)]
@@ -480,6 +552,48 @@ mod tests {
         assert!(!unchanged("１３８", opts));
         assert!(!unchanged("百\u{200b}家", opts));
         assert!(!unchanged("㍿", opts));
+    }
+
+    /// Folding one character at a time, as `fold_into` did before runs of
+    /// unchanged characters were copied whole: both must agree exactly.
+    fn fold_per_char(input: &str, opts: FoldOptions) -> Folded {
+        let mut out = Folded::default();
+        let table = table(opts);
+        let mut state = GapState::default();
+        for (offset, c) in input.char_indices() {
+            let cp = c as u32;
+            let entries = if cp < 0x1_0000 {
+                let entry = table.bmp[cp as usize];
+                if entry & EXPANSION != 0 {
+                    table.expansions[(entry & VALUE) as usize].clone()
+                } else if entry & DROP == 0 {
+                    vec![entry]
+                } else {
+                    Vec::new()
+                }
+            } else {
+                fold_char(c, opts)
+            };
+            for e in entries {
+                emit(e, offset as u32, opts.separators, &mut state, &mut out);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn copied_runs_fold_as_characters_one_by_one(
+            input in "[a-zA-Z0-9 .,，、。\t\n百家乐賭博ｂｅｔ３６５①㍿\u{200b}\u{1F600}é]{0,40}",
+            width: bool, case: bool, traditional: bool, separators: bool,
+        ) {
+            let opts = FoldOptions { width, case, traditional, separators };
+            let want = fold_per_char(&input, opts);
+            let got = fold(&input, opts);
+            proptest::prop_assert_eq!(&got.text, &want.text);
+            proptest::prop_assert_eq!(&got.src, &want.src);
+            proptest::prop_assert_eq!(&got.gap, &want.gap);
+        }
     }
 
     #[test]
