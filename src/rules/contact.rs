@@ -332,7 +332,11 @@ fn domain_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
 
 /// The contact of one of `kinds` (a set of [`ContactKind::bit`]) nearest
 /// to the byte range `start..end` of `text`, within `window` characters of
-/// it; 0 when they touch or overlap.
+/// it; 0 when they touch or overlap. `contacts` are in text order (as
+/// [`contacts`] gives them): only those within `4 × window` bytes (a
+/// character is at most four) are looked at, found by binary search, so a
+/// hostile block with thousands of terms and contacts costs no more than
+/// its near pairs.
 pub fn nearest(
     text: &str,
     contacts: &[Contact],
@@ -341,19 +345,29 @@ pub fn nearest(
     end: usize,
     window: usize,
 ) -> Option<Contact> {
-    contacts
+    let reach = window.saturating_mul(4);
+    let distance = |c: &Contact| {
+        if c.end <= start {
+            text[c.end..start].chars().count()
+        } else if c.start >= end {
+            text[end..c.start].chars().count()
+        } else {
+            0
+        }
+    };
+    // Contacts from `first` on end after the hit starts.
+    let first = contacts.partition_point(|c| c.end <= start);
+    let before = contacts[..first]
         .iter()
+        .rev()
+        .take_while(|c| c.end.saturating_add(reach) >= start);
+    let after = contacts[first..]
+        .iter()
+        .take_while(|c| c.start <= end.saturating_add(reach));
+    before
+        .chain(after)
         .filter(|c| c.kind.bit() & kinds != 0)
-        .map(|c| {
-            let distance = if c.end <= start {
-                text[c.end..start].chars().count()
-            } else if c.start >= end {
-                text[end..c.start].chars().count()
-            } else {
-                0
-            };
-            (distance, *c)
-        })
+        .map(|c| (distance(c), *c))
         .filter(|&(d, _)| d <= window)
         .min_by_key(|&(d, c)| (d, c.start))
         .map(|(_, c)| c)
@@ -438,6 +452,28 @@ mod tests {
         assert!(kinds("附件.doc 和 v1.2.3").is_empty());
         assert!(kinds("index.html").is_empty());
         assert!(kinds("user@example.com").is_empty());
+    }
+
+    #[test]
+    fn nearest_looks_only_near_the_hit() {
+        // Thousands of contacts: the answer is the near one, found without
+        // counting the characters to every other.
+        let mut text = String::new();
+        for i in 0..5_000 {
+            text.push_str(&format!(
+                "微信 ab{i:05}x 填充文字填充文字填充文字填充文字填充文字 "
+            ));
+        }
+        let found = contacts(&text);
+        assert_eq!(found.len(), 5_000);
+        let all = ContactKind::ALL.iter().fold(0, |acc, k| acc | k.bit());
+        let at = text.find("填充").unwrap();
+        let near = nearest(&text, &found, all, at, at + "填充".len(), 40).unwrap();
+        assert_eq!(&text[near.start..near.end], "微信 ab00000x");
+        let middle = text.len() / 2;
+        let middle = (middle..).find(|&i| text.is_char_boundary(i)).unwrap();
+        let hit = nearest(&text, &found, all, middle, middle, 40);
+        assert!(hit.is_some());
     }
 
     #[test]
