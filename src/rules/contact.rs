@@ -373,6 +373,39 @@ pub fn nearest(
         .map(|(_, c)| c)
 }
 
+/// The contact of one of `kinds` nearest to the hit at `start..end` of
+/// `text`, within `window` characters, looking only at the text around the
+/// hit (the window in bytes, and a margin for a contact that starts before
+/// it): a block of megabytes costs what its near text costs, and nothing
+/// is held for the whole block.
+pub fn nearest_around(
+    text: &str,
+    kinds: u8,
+    start: usize,
+    end: usize,
+    window: usize,
+) -> Option<Contact> {
+    const MARGIN: usize = 256;
+    let reach = window.saturating_mul(4).saturating_add(MARGIN);
+    let mut lo = start.saturating_sub(reach);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = end.saturating_add(reach).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    let found: Vec<Contact> = contacts(&text[lo..hi])
+        .into_iter()
+        .map(|c| Contact {
+            start: c.start + lo,
+            end: c.end + lo,
+            ..c
+        })
+        .collect();
+    nearest(text, &found, kinds, start, end, window)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,6 +507,12 @@ mod tests {
         let middle = (middle..).find(|&i| text.is_char_boundary(i)).unwrap();
         let hit = nearest(&text, &found, all, middle, middle, 40);
         assert!(hit.is_some());
+        // The same answers looking only around the hit.
+        assert_eq!(
+            nearest_around(&text, all, at, at + "填充".len(), 40),
+            Some(near)
+        );
+        assert_eq!(nearest_around(&text, all, middle, middle, 40), hit);
     }
 
     #[test]

@@ -799,8 +799,6 @@ impl Scan<'_> {
         let mut survivors: Vec<Hit> = Vec::with_capacity(candidates.len());
         let mut header_cache: HashMap<(usize, usize), bool> = HashMap::new();
         let mut exclude_header_cache: HashMap<(usize, usize), Option<usize>> = HashMap::new();
-        // Contacts of a block, found once for all hits in it.
-        let mut contact_cache: HashMap<usize, Vec<contact::Contact>> = HashMap::new();
         for Candidate { hit, pos } in candidates {
             let spec = &self.set.rules[hit.rule];
             let block = &self.page.blocks[hit.block];
@@ -857,12 +855,9 @@ impl Scan<'_> {
                 continue;
             }
             if let Some(window) = spec.contact_window {
-                let found = contact_cache
-                    .entry(hit.block)
-                    .or_insert_with(|| contact::contacts(&block.text));
                 let kinds = spec.contact_kinds;
-                if contact::nearest(&block.text, found, kinds, hit.start, hit.end, window).is_none()
-                {
+                let near = contact::nearest_around(&block.text, kinds, hit.start, hit.end, window);
+                if near.is_none() {
                     self.reject(hit, Reason::NoContact { window, kinds });
                     continue;
                 }

@@ -1150,3 +1150,20 @@ fn a_regex_gated_on_its_required_characters_still_sees_their_full_width_forms() 
     assert_eq!(hits(&s, "關鍵詞2"), Vec::<String>::new());
     assert_eq!(hits(&s, "关键词２是"), vec!["关键词２"]);
 }
+
+#[test]
+fn needs_contact_in_a_huge_block_keeps_only_the_hits_near_a_contact() {
+    // 20,000 hits of a contact rule's term in one 140 KB block, one
+    // contact in the middle: only the hits within the window of it stay.
+    // (Each hit looks at the text around it, not the whole block.)
+    let s = rule(
+        r#"keywords = ["棋牌"]
+needs_contact = true
+contact_window = 10"#,
+    );
+    let half = "棋牌 ".repeat(10_000);
+    let text = format!("{half}微信 qp888888 {half}");
+    let found = hits(&s, &text);
+    // Three on either side lie within 10 characters of the handle.
+    assert!(!found.is_empty() && found.len() <= 8, "{}", found.len());
+}
