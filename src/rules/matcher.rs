@@ -1430,6 +1430,9 @@ fn min_numerics(pattern: &str) -> usize {
         .map_or(0, |h| walk(&h))
 }
 
+/// At most this many characters are searched for one by one.
+const FEW_REQUIRED: usize = 4;
+
 /// `chars` and every character that folds to one of them, as a bit set
 /// over the first plane, and a list beyond it (the mathematical and
 /// enclosed forms). UTF-8 byte searches were tried first: the full-width
@@ -1438,6 +1441,10 @@ fn min_numerics(pattern: &str) -> usize {
 struct RequiredChars {
     bmp: Vec<u64>,
     astral: Vec<char>,
+    /// For a few characters: each one's UTF-8 searched for by itself
+    /// (memchr's vectorised search, one pass per character), which beats
+    /// decoding every character of the block.
+    few: Option<Vec<memchr::memmem::Finder<'static>>>,
 }
 
 impl RequiredChars {
@@ -1445,9 +1452,19 @@ impl RequiredChars {
         let mut set = RequiredChars {
             bmp: vec![0; 0x1_0000 / 64],
             astral: Vec::new(),
+            few: None,
         };
+        let sources: Vec<char> = chars.iter().flat_map(|&c| sources_of(c, opts)).collect();
+        if sources.len() <= FEW_REQUIRED {
+            set.few = Some(
+                sources
+                    .iter()
+                    .map(|c| memchr::memmem::Finder::new(c.to_string().as_bytes()).into_owned())
+                    .collect(),
+            );
+        }
         let mut any = false;
-        for source in chars.iter().flat_map(|&c| sources_of(c, opts)) {
+        for source in sources {
             any = true;
             let cp = source as usize;
             if cp < 0x1_0000 {
@@ -1461,6 +1478,9 @@ impl RequiredChars {
 
     /// Would folding `text` give one of the characters?
     fn in_text(&self, text: &str) -> bool {
+        if let Some(few) = &self.few {
+            return few.iter().any(|f| f.find(text.as_bytes()).is_some());
+        }
         text.chars().any(|c| {
             let cp = c as usize;
             if cp < 0x1_0000 {
