@@ -424,40 +424,23 @@ fn convert(
             return Err(k.loc.error("empty keyword"));
         }
     }
-    // Weak terms are keywords too; one already among them (from a
-    // keywords file) is marked rather than repeated.
+    // Weak and strong terms are keywords too; one already among them
+    // (from a keywords file) is marked rather than repeated.
     let weak: Vec<Located> = r.weak.into_iter().map(located).collect();
-    let mut weak_keyword = vec![false; keywords.len()];
-    for w in &weak {
-        if w.text.trim().is_empty() {
-            return Err(w.loc.error("empty weak term"));
-        }
-        match keywords.iter().position(|k| k.text == w.text) {
-            Some(i) => weak_keyword[i] = true,
-            None => {
-                keywords.push(w.clone());
-                weak_keyword.push(true);
-            }
-        }
-    }
-    // Strong terms likewise.
+    let mut weak_keyword = mark_keywords(&mut keywords, &weak, "weak")?;
     let strong: Vec<Located> = r.strong.into_iter().map(located).collect();
-    let mut strong_keyword = vec![false; keywords.len()];
-    for t in &strong {
-        if t.text.trim().is_empty() {
-            return Err(t.loc.error("empty strong term"));
-        }
-        match keywords.iter().position(|k| k.text == t.text) {
-            Some(i) if weak_keyword[i] => {
-                return Err(t.loc.error(format!("`{}` is both weak and strong", t.text)))
-            }
-            Some(i) => strong_keyword[i] = true,
-            None => {
-                keywords.push(t.clone());
-                weak_keyword.push(false);
-                strong_keyword.push(true);
-            }
-        }
+    let strong_keyword = mark_keywords(&mut keywords, &strong, "strong")?;
+    // Strong terms added after the weak ones are not weak.
+    weak_keyword.resize(keywords.len(), false);
+    if let Some(both) = strong.iter().find(|t| {
+        keywords
+            .iter()
+            .position(|k| k.text == t.text)
+            .is_some_and(|i| weak_keyword[i])
+    }) {
+        return Err(both
+            .loc
+            .error(format!("`{}` is both weak and strong", both.text)));
     }
     let regex: Vec<Located> = r.regex.into_iter().map(located).collect();
     if keywords.is_empty() && regex.is_empty() {
@@ -597,6 +580,29 @@ fn convert(
         normalize: r.normalize,
         loc: rule_loc,
     })
+}
+
+/// Mark `terms` among `keywords` (adding those not there yet): per
+/// keyword, whether it is one of them. `what` names them in errors.
+fn mark_keywords(
+    keywords: &mut Vec<Located>,
+    terms: &[Located],
+    what: &str,
+) -> Result<Vec<bool>, InputError> {
+    let mut marked = vec![false; keywords.len()];
+    for t in terms {
+        if t.text.trim().is_empty() {
+            return Err(t.loc.error(format!("empty {what} term")));
+        }
+        match keywords.iter().position(|k| k.text == t.text) {
+            Some(i) => marked[i] = true,
+            None => {
+                keywords.push(t.clone());
+                marked.push(true);
+            }
+        }
+    }
+    Ok(marked)
 }
 
 fn valid_id(id: &str) -> bool {
