@@ -53,10 +53,6 @@ impl User {
     }
 }
 
-fn failed(store: &Store, e: impl std::fmt::Display) -> Error {
-    Error::Failed(format!("{}: {e}", store.path.display()))
-}
-
 /// An argon2id hash (PHC string, random salt) of a password.
 pub fn hash_password(password: &str) -> Result<String, Error> {
     use argon2::password_hash::PasswordHasher;
@@ -119,7 +115,7 @@ pub fn add_user(store: &Store, login: &str, role: &Role, password: &str) -> Resu
             params![login, role_name, operator, hash, crate::time::now_rfc3339()],
         )
         .map(|_| ())
-        .map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))
 }
 
 fn role_of(role: &str, operator: Option<String>) -> Role {
@@ -148,7 +144,7 @@ pub fn find_user(store: &Store, login: &str) -> Result<Option<(User, String)>, E
             },
         )
         .optional()
-        .map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))
 }
 
 /// Every account, by login.
@@ -156,7 +152,7 @@ pub fn list_users(store: &Store) -> Result<Vec<User>, Error> {
     let mut st = store
         .conn()
         .prepare("SELECT login, role, operator FROM users ORDER BY login")
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map([], |r| {
             Ok(User {
@@ -164,8 +160,8 @@ pub fn list_users(store: &Store) -> Result<Vec<User>, Error> {
                 role: role_of(&r.get::<_, String>(1)?, r.get(2)?),
             })
         })
-        .map_err(|e| failed(store, e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.failed(e))
 }
 
 /// Remove an account and end its sessions. False when there was none.
@@ -173,11 +169,11 @@ pub fn remove_user(store: &Store, login: &str) -> Result<bool, Error> {
     let n = store
         .conn()
         .execute("DELETE FROM users WHERE login = ?1", params![login])
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     store
         .conn()
         .execute("DELETE FROM sessions WHERE login = ?1", params![login])
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     Ok(n > 0)
 }
 
@@ -186,7 +182,7 @@ pub fn count_users(store: &Store) -> Result<usize, Error> {
         .conn()
         .query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
         .map(|n| n as usize)
-        .map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))
 }
 
 /// Does the database at `db` hold any account? (A missing or unreadable
@@ -234,7 +230,7 @@ pub fn create_session(store: &Store, login: &str) -> Result<Session, Error> {
     let now = unix_now();
     let conn = store.conn();
     conn.execute("DELETE FROM sessions WHERE expires < ?1", params![now])
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     conn.execute(
         "INSERT INTO sessions (token_hash, login, csrf, expires) VALUES (?1, ?2, ?3, ?4)",
         params![
@@ -244,7 +240,7 @@ pub fn create_session(store: &Store, login: &str) -> Result<Session, Error> {
             now + SESSION_TTL.as_secs() as i64
         ],
     )
-    .map_err(|e| failed(store, e))?;
+    .map_err(|e| store.failed(e))?;
     Ok(session)
 }
 
@@ -267,7 +263,7 @@ pub fn session_user(store: &Store, token: &str) -> Result<Option<(User, String)>
             },
         )
         .optional()
-        .map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))
 }
 
 pub fn end_session(store: &Store, token: &str) -> Result<(), Error> {
@@ -278,7 +274,7 @@ pub fn end_session(store: &Store, token: &str) -> Result<(), Error> {
             params![token_hash(token)],
         )
         .map(|_| ())
-        .map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))
 }
 
 /// Compare two secrets in time that does not depend on where they differ.

@@ -214,6 +214,12 @@ fn failed(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 impl Store {
+    /// An error of this database, named by its path (for the modules that
+    /// run their own statements on it: accounts, workflow, the web pages).
+    pub(crate) fn failed(&self, e: impl std::fmt::Display) -> Error {
+        failed(&self.path, e)
+    }
+
     /// Open (creating and migrating as needed).
     pub fn open(path: &Path) -> Result<Store, Error> {
         let conn = Connection::open(path).map_err(|e| failed(path, e))?;

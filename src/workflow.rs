@@ -220,10 +220,6 @@ pub struct Standing {
     pub updated: String,
 }
 
-fn failed(store: &Store, e: impl std::fmt::Display) -> Error {
-    Error::Failed(format!("{}: {e}", store.path.display()))
-}
-
 /// A finding's state (open when nothing was ever done to it).
 pub fn state_of(store: &Store, fingerprint: &str) -> Result<State, Error> {
     Ok(standing(store, fingerprint)?.map_or(State::Open, |s| s.state))
@@ -244,7 +240,7 @@ pub fn standing(store: &Store, fingerprint: &str) -> Result<Option<Standing>, Er
             },
         )
         .optional()
-        .map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))
 }
 
 /// Every finding's state that is not open, by fingerprint.
@@ -252,13 +248,13 @@ pub fn states(store: &Store) -> Result<std::collections::HashMap<String, State>,
     let mut st = store
         .conn()
         .prepare("SELECT fingerprint, state FROM workflow")
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let mut out = std::collections::HashMap::new();
     for row in rows {
-        let (fp, s) = row.map_err(|e| failed(store, e))?;
+        let (fp, s) = row.map_err(|e| store.failed(e))?;
         out.insert(fp, State::parse(&s).unwrap_or(State::Open));
     }
     Ok(out)
@@ -340,7 +336,7 @@ pub fn log_of(store: &Store, fingerprint: &str) -> Result<Vec<LogEntry>, Error> 
     let mut st = store
         .conn()
         .prepare("SELECT at, who, action, from_state, to_state, note FROM workflow_log WHERE fingerprint = ?1 ORDER BY id")
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map(params![fingerprint], |r| {
             Ok(LogEntry {
@@ -352,8 +348,8 @@ pub fn log_of(store: &Store, fingerprint: &str) -> Result<Vec<LogEntry>, Error> 
                 note: r.get(5)?,
             })
         })
-        .map_err(|e| failed(store, e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.failed(e))
 }
 
 /// The false positives as ignore entries (by fingerprint, with the
@@ -362,13 +358,13 @@ pub fn false_positive_entries(store: &Store) -> Result<Vec<crate::ignore::Entry>
     let mut st = store
         .conn()
         .prepare("SELECT fingerprint, note FROM workflow WHERE state = 'false-positive' ORDER BY fingerprint")
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let mut out = Vec::new();
     for row in rows {
-        let (fp, reason) = row.map_err(|e| failed(store, e))?;
+        let (fp, reason) = row.map_err(|e| store.failed(e))?;
         out.push(crate::ignore::Entry {
             fingerprint: Some(fp),
             rule: None,
@@ -391,7 +387,7 @@ pub fn export_ignore_toml(store: &Store) -> Result<String, Error> {
         .conn()
         .prepare("SELECT w.fingerprint, w.note, w.url, w.rule, (SELECT who FROM workflow_log l WHERE l.fingerprint = w.fingerprint ORDER BY id DESC LIMIT 1), w.updated
                   FROM workflow w WHERE w.state = 'false-positive' ORDER BY w.fingerprint")
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map([], |r| {
             Ok((
@@ -403,9 +399,9 @@ pub fn export_ignore_toml(store: &Store) -> Result<String, Error> {
                 r.get::<_, String>(5)?,
             ))
         })
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     for row in rows {
-        let (fp, reason, url, rule, who, at) = row.map_err(|e| failed(store, e))?;
+        let (fp, reason, url, rule, who, at) = row.map_err(|e| store.failed(e))?;
         let comment = format!("{rule} {url}").replace(['\n', '\r'], " ");
         out.push_str(&format!(
             "\n# {comment}\n[[ignore]]\nfingerprint = {}\nreason = {}\n",
@@ -446,8 +442,8 @@ pub fn latest_finding(store: &Store, fingerprint: &str) -> Result<Option<Finding
             |r| r.get(0),
         )
         .optional()
-        .map_err(|e| failed(store, e))?;
-    json.map(|j| serde_json::from_str(&j).map_err(|e| failed(store, e)))
+        .map_err(|e| store.failed(e))?;
+    json.map(|j| serde_json::from_str(&j).map_err(|e| store.failed(e)))
         .transpose()
 }
 

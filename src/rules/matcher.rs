@@ -266,7 +266,7 @@ struct CompiledRule {
     /// whose original text holds none of them cannot match once folded,
     /// and is neither folded for the rule nor searched (`\[url=` needs a
     /// `[`; most Chinese blocks would be folded for the regexes, for their
-    /// full-width commas). A bit test per character.
+    /// full-width commas). See [`RequiredChars`].
     regex_required: Option<RequiredChars>,
     max_gap: u8,
     /// Folded context words, for column headers.
@@ -1296,6 +1296,13 @@ pub fn snippet(text: &str, start: usize, end: usize, width: usize) -> String {
 /// than (ASCII digits quickly; others by `char::is_numeric`, which covers
 /// every `\d`).
 fn count_numerics(text: &str) -> usize {
+    sum_digits(text, |c| usize::from(is_numeric(c)))
+}
+
+/// ASCII digits count one each, other characters `weigh(c)`, CJK
+/// ideographs nothing (skipped by their lead byte, undecoded); the sum up
+/// to a bound no regex needs more than.
+fn sum_digits(text: &str, weigh: impl Fn(char) -> usize) -> usize {
     const ENOUGH: usize = 64;
     let mut n = 0;
     let mut at = 0;
@@ -1309,7 +1316,7 @@ fn count_numerics(text: &str) -> usize {
             at += 3;
         } else {
             let c = text[at..].chars().next().expect("a character starts here");
-            n += is_numeric(c) as usize;
+            n += weigh(c);
             at += c.len_utf8();
         }
         if n >= ENOUGH {
@@ -1358,32 +1365,16 @@ fn is_numeric(c: char) -> bool {
 /// telegraph symbols `㏠` → `1日`, U+3200–U+33FF; digit commas
 /// U+1F100–U+1F10C), may fold to up to three (`⒛` → `20.`).
 fn numerics_upper_bound(text: &str) -> usize {
-    const ENOUGH: usize = 64;
-    let mut n = 0;
-    let mut at = 0;
-    let bytes = text.as_bytes();
-    while at < bytes.len() {
-        let b = bytes[at];
-        if b < 0x80 {
-            n += b.is_ascii_digit() as usize;
-            at += 1;
-        } else if is_ideograph_lead(b) {
-            at += 3;
+    sum_digits(text, |c| {
+        let folds_to_digits = is_numeric(c)
+            || ('\u{3200}'..='\u{33FF}').contains(&c)
+            || ('\u{1F100}'..='\u{1F10C}').contains(&c);
+        if folds_to_digits {
+            3
         } else {
-            let c = text[at..].chars().next().expect("a character starts here");
-            if is_numeric(c)
-                || ('\u{3200}'..='\u{33FF}').contains(&c)
-                || ('\u{1F100}'..='\u{1F10C}').contains(&c)
-            {
-                n += 3;
-            }
-            at += c.len_utf8();
+            0
         }
-        if n >= ENOUGH {
-            break;
-        }
-    }
-    n
+    })
 }
 
 /// The fewest numeric characters any match of `pattern` holds: a literal's
@@ -1433,62 +1424,61 @@ fn min_numerics(pattern: &str) -> usize {
 /// At most this many characters are searched for one by one.
 const FEW_REQUIRED: usize = 4;
 
-/// `chars` and every character that folds to one of them, as a bit set
-/// over the first plane, and a list beyond it (the mathematical and
-/// enclosed forms). UTF-8 byte searches were tried first: the full-width
-/// forms share their lead bytes with the full-width comma of every Chinese
-/// paragraph, so the searches' prefilters stalled.
-struct RequiredChars {
-    bmp: Vec<u64>,
-    astral: Vec<char>,
-    /// For a few characters: each one's UTF-8 searched for by itself
-    /// (memchr's vectorised search, one pass per character), which beats
-    /// decoding every character of the block.
-    few: Option<Vec<memchr::memmem::Finder<'static>>>,
+/// `chars` and every character that folds to one of them, looked for in a
+/// block's original text. A few are each searched for by their UTF-8
+/// (memchr's vectorised search, one pass per character); more are tested
+/// character by character, from a bit set over the first plane and a list
+/// beyond it (the mathematical and enclosed forms). One search for all of
+/// them at once (aho-corasick) was tried first: the full-width forms share
+/// their lead bytes with the full-width comma of every Chinese paragraph,
+/// and its prefilter stalled.
+enum RequiredChars {
+    Few(Vec<memchr::memmem::Finder<'static>>),
+    Many { bmp: Vec<u64>, astral: Vec<char> },
 }
 
 impl RequiredChars {
     fn new(chars: &[char], opts: FoldOptions) -> Option<RequiredChars> {
-        let mut set = RequiredChars {
-            bmp: vec![0; 0x1_0000 / 64],
-            astral: Vec::new(),
-            few: None,
-        };
         let sources: Vec<char> = chars.iter().flat_map(|&c| sources_of(c, opts)).collect();
+        if sources.is_empty() {
+            return None;
+        }
         if sources.len() <= FEW_REQUIRED {
-            set.few = Some(
+            return Some(RequiredChars::Few(
                 sources
                     .iter()
                     .map(|c| memchr::memmem::Finder::new(c.to_string().as_bytes()).into_owned())
                     .collect(),
-            );
+            ));
         }
-        let mut any = false;
+        let mut bmp = vec![0u64; 0x1_0000 / 64];
+        let mut astral = Vec::new();
         for source in sources {
-            any = true;
             let cp = source as usize;
             if cp < 0x1_0000 {
-                set.bmp[cp / 64] |= 1 << (cp % 64);
+                bmp[cp / 64] |= 1 << (cp % 64);
             } else {
-                set.astral.push(source);
+                astral.push(source);
             }
         }
-        any.then_some(set)
+        Some(RequiredChars::Many { bmp, astral })
     }
 
     /// Would folding `text` give one of the characters?
     fn in_text(&self, text: &str) -> bool {
-        if let Some(few) = &self.few {
-            return few.iter().any(|f| f.find(text.as_bytes()).is_some());
-        }
-        text.chars().any(|c| {
-            let cp = c as usize;
-            if cp < 0x1_0000 {
-                self.bmp[cp / 64] & (1 << (cp % 64)) != 0
-            } else {
-                self.astral.contains(&c)
+        match self {
+            RequiredChars::Few(finders) => {
+                finders.iter().any(|f| f.find(text.as_bytes()).is_some())
             }
-        })
+            RequiredChars::Many { bmp, astral } => text.chars().any(|c| {
+                let cp = c as usize;
+                if cp < 0x1_0000 {
+                    bmp[cp / 64] & (1 << (cp % 64)) != 0
+                } else {
+                    astral.contains(&c)
+                }
+            }),
+        }
     }
 }
 

@@ -19,10 +19,6 @@ pub struct SiteNow {
     pub started: String,
 }
 
-fn failed(store: &Store, e: impl std::fmt::Display) -> Error {
-    Error::Failed(format!("{}: {e}", store.path.display()))
-}
-
 /// Every site's latest crawl that ended, the sites `user` may see, by
 /// operator then site.
 pub fn sites_now(store: &Store, user: &User) -> Result<Vec<SiteNow>, Error> {
@@ -32,7 +28,7 @@ pub fn sites_now(store: &Store, user: &User) -> Result<Vec<SiteNow>, Error> {
             "SELECT t.site, t.scan, t.summary, c.started FROM sites t JOIN scans c ON c.id = t.scan
              ORDER BY c.started, c.id",
         )
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map([], |r| {
             Ok((
@@ -42,10 +38,10 @@ pub fn sites_now(store: &Store, user: &User) -> Result<Vec<SiteNow>, Error> {
                 r.get::<_, String>(3)?,
             ))
         })
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let mut latest: HashMap<String, SiteNow> = HashMap::new();
     for row in rows {
-        let (site, scan, summary, started) = row.map_err(|e| failed(store, e))?;
+        let (site, scan, summary, started) = row.map_err(|e| store.failed(e))?;
         let Ok(summary) = serde_json::from_str::<SiteSummary>(&summary) else {
             continue;
         };
@@ -119,7 +115,7 @@ pub fn history(store: &Store, fingerprint: &str) -> Result<Vec<(String, String, 
             "SELECT f.scan, s.started, f.finding FROM findings f JOIN scans s ON s.id = f.scan
              WHERE f.fingerprint = ?1 ORDER BY s.started, s.id",
         )
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map(params![fingerprint], |r| {
             Ok((
@@ -128,10 +124,10 @@ pub fn history(store: &Store, fingerprint: &str) -> Result<Vec<(String, String, 
                 r.get::<_, String>(2)?,
             ))
         })
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let mut out = Vec::new();
     for row in rows {
-        let (scan, started, json) = row.map_err(|e| failed(store, e))?;
+        let (scan, started, json) = row.map_err(|e| store.failed(e))?;
         if let Ok(f) = serde_json::from_str(&json) {
             out.push((scan, started, f));
         }
@@ -147,11 +143,11 @@ pub fn scans_of_site(store: &Store, site: &str) -> Result<Vec<(String, String)>,
             "SELECT c.id, c.started FROM sites t JOIN scans c ON c.id = t.scan WHERE t.site = ?1
              ORDER BY c.started, c.id",
         )
-        .map_err(|e| failed(store, e))?;
+        .map_err(|e| store.failed(e))?;
     let rows = st
         .query_map(params![site], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(|e| failed(store, e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| failed(store, e))
+        .map_err(|e| store.failed(e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| store.failed(e))
 }
 
 /// Filters of the findings list (empty: any).
