@@ -143,6 +143,8 @@ pub struct Read {
     /// Scripts that send visitors elsewhere or write content depending on
     /// the referrer, user agent or a cookie.
     pub conditional: Vec<extract::script::Conditional>,
+    /// Scripts that load or navigate to an address they hide by encoding.
+    pub encoded: Vec<extract::script::Encoded>,
     /// Images it shows: distinct, in page order, at most
     /// [`MAX_SCRIPT_SOURCES`] (checked for `link.broken`, never read).
     pub images: Vec<Url>,
@@ -247,6 +249,7 @@ pub fn read(body: &Body, kind: Kind) -> Read {
         script_redirect,
         script_sources,
         conditional: extracted.conditional,
+        encoded: extracted.encoded,
         images,
         parser_cut: extracted.truncated,
         undecodable: decoded.errors.then_some(decoded.charset),
@@ -518,21 +521,27 @@ pub fn analyse(rules: &RuleSet, origin: &Origin, body: &Body) -> Analysis {
 }
 
 /// Findings from what a page's scripts do rather than the words in it:
-/// `script.conditional-redirect`, one per distinct condition (the same
-/// script inlined twice is one finding with a count).
+/// `script.conditional-redirect` and `script.encoded-url`, one per
+/// distinct condition or address (the same script inlined twice is one
+/// finding with a count).
 pub fn structure_findings(origin: &Origin, url: &Url, read: &Read) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
-    for c in &read.conditional {
-        let term = c.term();
-        match out.iter_mut().find(|f| f.term == term) {
+    let found = read
+        .conditional
+        .iter()
+        .map(|c| (SiteRule::ConditionalRedirect, c.term(), c.cause()))
+        .chain(
+            read.encoded
+                .iter()
+                .map(|e| (SiteRule::EncodedUrl, e.term(), e.cause())),
+        );
+    for (rule, term, cause) in found {
+        match out
+            .iter_mut()
+            .find(|f| f.rule == rule.id() && f.term == term)
+        {
             Some(f) => f.count += 1,
-            None => out.push(origin.site_finding(
-                SiteRule::ConditionalRedirect,
-                url,
-                &term,
-                c.cause(),
-                None,
-            )),
+            None => out.push(origin.site_finding(rule, url, &term, cause, None)),
         }
     }
     out

@@ -148,6 +148,9 @@ pub enum SiteRule {
     /// A script that sends visitors elsewhere or writes content depending
     /// on the referrer, user agent or a cookie: the search-referer hijack.
     ConditionalRedirect,
+    /// A script that loads or navigates to an address it holds only
+    /// encoded (base64, escapes, character codes, packed code).
+    EncodedUrl,
     /// A linked document that could not be read: encrypted, corrupt, over
     /// the cap, a format not read.
     AttachmentUnreadable,
@@ -157,7 +160,7 @@ pub enum SiteRule {
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 19] = [
+    pub const ALL: [SiteRule; 20] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -175,6 +178,7 @@ impl SiteRule {
         SiteRule::CloakReferer,
         SiteRule::CloakMobile,
         SiteRule::ConditionalRedirect,
+        SiteRule::EncodedUrl,
         SiteRule::AttachmentUnreadable,
         SiteRule::Availability,
     ];
@@ -216,6 +220,7 @@ impl SiteRule {
             SiteRule::CloakReferer => "cloak.referer",
             SiteRule::CloakMobile => "cloak.mobile",
             SiteRule::ConditionalRedirect => "script.conditional-redirect",
+            SiteRule::EncodedUrl => "script.encoded-url",
             SiteRule::AttachmentUnreadable => "attachment.unreadable",
             SiteRule::Availability => "site.availability",
         }
@@ -232,6 +237,7 @@ impl SiteRule {
             | SiteRule::Unreadable
             | SiteRule::DarkLinks
             | SiteRule::OutboundHijacked
+            | SiteRule::EncodedUrl
             | SiteRule::Availability => Severity::High,
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => {
                 Severity::Critical
@@ -264,6 +270,7 @@ impl SiteRule {
             SiteRule::CloakReferer => "对搜索引擎来访者显示不同内容",
             SiteRule::CloakMobile => "对手机访问显示不同内容",
             SiteRule::ConditionalRedirect => "按来路或设备跳转的恶意脚本（搜索劫持）",
+            SiteRule::EncodedUrl => "脚本加载或跳转到编码隐藏的外部网址",
             SiteRule::AttachmentUnreadable => "附件无法读取",
             SiteRule::Availability => "网站首页可用性不达标（近7天监测）",
         }
@@ -294,6 +301,7 @@ impl SiteRule {
             SiteRule::ConditionalRedirect => {
                 "script that redirects by referrer or device (search hijack)"
             }
+            SiteRule::EncodedUrl => "script that loads or opens an address it hides by encoding",
             SiteRule::Availability => "home page often unavailable (last 7 days' probes)",
         }
     }
@@ -312,7 +320,7 @@ impl SiteRule {
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => "cloak",
             // As the bundled packs' referrer rules (malicious.toml), so the
             // report groups them.
-            SiteRule::ConditionalRedirect => "malicious-script",
+            SiteRule::ConditionalRedirect | SiteRule::EncodedUrl => "malicious-script",
             SiteRule::AttachmentUnreadable => "crawl",
             SiteRule::Truncated | SiteRule::RobotsBlocked | SiteRule::Blocked => "crawl",
         }

