@@ -220,6 +220,59 @@ pub fn site_of(url: &Url) -> String {
     registrable_domain(host).unwrap_or_else(|| host.trim_end_matches('.').to_ascii_lowercase())
 }
 
+/// Words percent-encoded in a URL or a text, decoded: `search-keyword=
+/// %E5%8D%9A%E5%BD%A9` is `search-keyword=博彩`. Spam rides in the query
+/// strings of search pages (links, or addresses pasted as text) where no
+/// word list sees it. Only runs of `%XX` that make whole non-ASCII UTF-8
+/// characters are decoded; `%20`, `%2F` and stray percent signs stay as
+/// they are. None when there is nothing to decode.
+pub fn decode_percent_words(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    memchr::memchr(b'%', b)?;
+    let hex = |i: usize| -> Option<u8> {
+        let h = b.get(i + 1..i + 3)?;
+        u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        // A run of %XX.
+        let mut bytes = Vec::new();
+        let mut j = i;
+        while b.get(j) == Some(&b'%') {
+            match hex(j) {
+                Some(v) => bytes.push(v),
+                None => break,
+            }
+            j += 3;
+        }
+        // Decode the run's longest prefix of whole characters, when it
+        // holds a non-ASCII one.
+        let valid = match std::str::from_utf8(&bytes) {
+            Ok(_) => bytes.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        let decoded = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
+        if !decoded.is_ascii() {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..i]);
+            o.push_str(decoded);
+            i += valid * 3;
+            copied = i;
+        } else {
+            i = j.max(i + 1);
+        }
+    }
+    let mut o = out?;
+    o.push_str(&text[copied..]);
+    Some(o)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +377,25 @@ mod tests {
             site_of(&u("https://news.example.gov.cn/")),
             "example.gov.cn"
         );
+    }
+
+    #[test]
+    fn percent_encoded_words_are_decoded_and_nothing_else() {
+        assert_eq!(
+            decode_percent_words(
+                "https://www.iqiyi.com/search-keyword=%E5%8D%9A%E5%BD%A9%E3%80%90Q632144%E3%80%91"
+            )
+            .as_deref(),
+            Some("https://www.iqiyi.com/search-keyword=博彩【Q632144】")
+        );
+        // ASCII escapes and broken sequences stay; mixed runs decode their
+        // whole characters only.
+        assert_eq!(decode_percent_words("a%20b%2Fc"), None);
+        assert_eq!(decode_percent_words("100% sure, %E5%8D"), None);
+        assert_eq!(
+            decode_percent_words("q=%E5%8D%9A%20x%E5%BD").as_deref(),
+            Some("q=博 x%E5%BD")
+        );
+        assert_eq!(decode_percent_words("no percent"), None);
     }
 }

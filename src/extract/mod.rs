@@ -749,7 +749,8 @@ impl State {
             return;
         }
         let field = self.ctx.field.unwrap_or(Field::Link);
-        self.push_block(field, hidden || self.ctx.hidden, value.to_string());
+        let text = urls::decode_percent_words(value).unwrap_or_else(|| value.to_string());
+        self.push_block(field, hidden || self.ctx.hidden, text);
         if crawl {
             if let Some(u) = urls::resolve(&self.base, value) {
                 self.links.push(u);
@@ -844,7 +845,9 @@ impl State {
                 continue;
             }
             let b = self.buffers.remove(i);
+            // Addresses pasted as text carry their words encoded too.
             let text = trimmed(b.text);
+            let text = urls::decode_percent_words(&text).unwrap_or(text);
             if !text.is_empty() {
                 self.blocks.push(Block {
                     field: b.field,

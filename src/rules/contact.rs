@@ -79,11 +79,17 @@ struct Ch {
 }
 
 /// Full-width ASCII to ASCII, ASCII upper case to lower case, the
-/// ideographic and full-width full stops to '.'; everything else as is.
+/// ideographic and full-width full stops to '.', and the look-alikes ads
+/// type a domain's letters with (`DF518·匚匚` is `df518.cc`, round 6, tune
+/// split spam/135) to the letter; everything else as is.
 fn fold_char(c: char) -> char {
     let c = match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{3000}' => ' ',
+        // 匚, small roman numeral one hundred, Cyrillic es.
+        '匚' | '\u{217D}' | '\u{0441}' | '\u{0421}' => 'c',
+        // Cyrillic o, ideographic number zero.
+        '\u{043E}' | '\u{041E}' | '〇' => 'o',
         _ => c,
     };
     c.to_ascii_lowercase()
@@ -100,6 +106,8 @@ const LABELS: &[&str] = &[
     "vx",
     "wx",
     "qq",
+    // `【Q632144】`: a QQ number after a bare Q, digits only (below).
+    "q",
     "扣扣",
     "企鹅",
     "飞机",
@@ -281,6 +289,12 @@ fn handle_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
         j += 1;
     }
     let id = &chars[id_start..j];
+    if *label == "q" {
+        // A QQ number: 5 to 11 digits (not steel grade Q235 or Q345B).
+        let digits = id.iter().take_while(|c| c.c.is_ascii_digit()).count();
+        let whole = digits == id.len();
+        return (whole && (5..=11).contains(&digits)).then_some((ContactKind::Handle, j));
+    }
     let long_enough = id.iter().filter(|c| c.c.is_ascii_alphanumeric()).count() >= 5;
     let has_digit = id.iter().any(|c| c.c.is_ascii_digit());
     (long_enough && has_digit).then_some((ContactKind::Handle, j))
@@ -465,6 +479,11 @@ mod tests {
         assert!(kinds("微信号：abc").is_empty());
         assert!(kinds("betg12345").is_empty());
         assert!(kinds("微博 weibo2024").is_empty());
+        // A QQ number after a bare Q; steel grades and quarters are not.
+        assert_eq!(kinds("开户【Q632144】"), vec![(Handle, "Q632144")]);
+        assert!(kinds("采用Q235钢材，Q345B板材").is_empty());
+        assert!(kinds("2024年Q3营收").is_empty());
+        assert!(kinds("Q/12345678901234").is_empty());
     }
 
     #[test]
@@ -478,6 +497,8 @@ mod tests {
             vec![(Domain, "www.duhaowan.com")]
         );
         assert_eq!(kinds("【376838.com】"), vec![(Domain, "376838.com")]);
+        // Letters typed with look-alikes.
+        assert_eq!(kinds("【誷―DF518·匚匚―】"), vec![(Domain, "DF518·匚匚")]);
         // Government and education sites, file names, version numbers,
         // unknown endings: none.
         assert!(kinds("详见www.cwl.gov.cn").is_empty());

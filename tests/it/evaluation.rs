@@ -61,30 +61,40 @@ struct Floor {
 /// court words in gambling-promo, mobiles in 3-4-4 groups with any joiner,
 /// three terms) raised tune to 56/66 with 0/131; heldout stayed 25/44 with
 /// 4/80. porn-contact then: tune 57/66, heldout 26/44, flagged unchanged.
-/// The floors below are those figures.
+///
+/// Round 6: server-side cloaking source (cloaking-kit-source) and scripts
+/// that load an address they hide (script.encoded-url), from tune misses,
+/// raised tune to 59/66 and 60/66. Then the set grew to 364 (23 spam, 20
+/// legitimate, alternating as saved). Before tuning on them: tune 64/78
+/// with 1/141 flagged, heldout 29/55 with 5/90. Tuning on the new tune
+/// samples (fraud-invoices needs two terms; a bare Q before a QQ number
+/// and look-alike letters in typed domains; platform-agent and tip-tutor
+/// words with a contact; account sales with a handle; brands swapped into
+/// mirrored pages): tune 72/78 with 0/141, heldout 32/55 with 5/90. The
+/// floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 66,
-        caught_at_least: 57,
-        legit: 131,
+        spam: 78,
+        caught_at_least: 72,
+        legit: 141,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 44,
-        caught_at_least: 26,
-        legit: 80,
-        flagged_at_most: 4,
+        spam: 55,
+        caught_at_least: 32,
+        legit: 90,
+        flagged_at_most: 5,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 110,
-        caught_at_least: 83,
-        legit: 211,
-        flagged_at_most: 4,
+        spam: 133,
+        caught_at_least: 104,
+        legit: 231,
+        flagged_at_most: 5,
         critical_on_legit_at_most: 0,
     },
 ];
@@ -162,8 +172,9 @@ fn the_bundled_packs_keep_their_floors_on_real_material() {
 fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
-    // first 222 samples); the 60 added in round 4 and the 39 of round 5
-    // alternate tune, heldout in the order they were saved, per class. Samples dropped on review
+    // first 222 samples); the 60 added in round 4, the 39 of round 5 and
+    // the 43 of round 6 alternate tune, heldout in the order they were
+    // saved, per class. Samples dropped on review
     // left gaps, so today's order no longer gives that rule; what must
     // hold is that every split is one of the two and the held-out share
     // stays a third or more.
@@ -173,8 +184,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 321);
-    assert_eq!(heldout, 124);
+    assert_eq!(set.samples.len(), 364);
+    assert_eq!(heldout, 145);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -208,7 +219,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("321 samples (110 spam, 211 legitimate)"),
+        stdout.contains("364 samples (133 spam, 231 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");

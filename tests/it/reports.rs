@@ -325,7 +325,8 @@ fn has_terminal_controls(s: &str) -> Option<char> {
 
 #[test]
 fn rules_explain_strips_terminal_control_sequences_from_page_text() {
-    let hostile = "代开发票\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{1b}[31m红\u{9b}1m\u{202E}txt.exe\u{0}尾";
+    let hostile =
+        "代开发票真票\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{1b}[31m红\u{9b}1m\u{202E}txt.exe\u{0}尾";
     let dir = tempfile::tempdir().unwrap();
     // (No NUL in a command-line argument.)
     let arg = hostile.replace('\0', "");
@@ -657,7 +658,7 @@ fn report_reads_a_killed_scans_write_ahead_log_without_writing_anything() {
 fn report_applies_the_ignore_file_beside_the_scans_register_not_the_working_directorys() {
     let server = Server::start(Arc::new(|req: &Request| match req.target.as_str() {
         "/" => Reply::html(
-            "<html><body><div hidden><a href='http://x.example/'>六合彩</a></div><p>办理代开发票</p></body></html>",
+            "<html><body><div hidden><a href='http://x.example/'>六合彩</a></div><p>办理代开发票，真票</p></body></html>",
         ),
         _ => Reply::status(404),
     }))

@@ -826,15 +826,15 @@ impl Behaviour {
     /// The decision for `script.encoded-url`: an address the source hides
     /// (decoded at run time, or in packed code), on another site than the
     /// page's, with something that loads, writes or navigates within
-    /// [`WINDOW`] tokens of it. Injected loaders carry the address of their
-    /// next stage so — a custom base64 function feeding `s.src`, `atob`
-    /// into `location.href`, the packer around `document.write` — so that
-    /// neither a reader nor a word list sees the domain; sites' own code
+    /// [`WINDOW`] tokens of it. Injected loaders hide the address of their
+    /// next stage — a custom base64 function feeding `s.src`, `atob` into
+    /// `location.href`, `eval` of a decoded string — so that neither a
+    /// reader nor a word list sees the domain; sites' own code
     /// writes its addresses out (a statistics loader, a partner's widget).
     /// Statistics hosts, government and education sites and the page's own
-    /// domain are not counted. A page without a host is not judged.
+    /// domain are not counted (a page without a host, a local file, has no
+    /// own domain).
     pub fn encoded(&self, base: &Url) -> Option<Encoded> {
-        base.host()?;
         for (at, u, hidden) in &self.urls {
             if !hidden {
                 continue;
