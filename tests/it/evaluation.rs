@@ -70,8 +70,10 @@ struct Floor {
 /// samples (fraud-invoices needs two terms; a bare Q before a QQ number
 /// and look-alike letters in typed domains; platform-agent and tip-tutor
 /// words with a contact; account sales with a handle; brands swapped into
-/// mirrored pages): tune 72/78 with 0/141, heldout 32/55 with 5/90. The
-/// floors below are those figures.
+/// mirrored pages): tune 72/78 with 0/141, heldout 32/55 with 5/90. Then
+/// title shapes (gambling-title: the kind of game, then the site;
+/// porn-title-shape: three video-site phrases): heldout 35/55, flagged
+/// unchanged. The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
@@ -84,7 +86,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Heldout,
         spam: 55,
-        caught_at_least: 32,
+        caught_at_least: 35,
         legit: 90,
         flagged_at_most: 5,
         critical_on_legit_at_most: 0,
@@ -92,7 +94,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::All,
         spam: 133,
-        caught_at_least: 104,
+        caught_at_least: 107,
         legit: 231,
         flagged_at_most: 5,
         critical_on_legit_at_most: 0,
