@@ -902,7 +902,7 @@ impl Scan<'_> {
                 hits.push(hit);
             }
         }
-        let mut hits = self.contact_fallback(hits);
+        let mut hits = self.fallbacks(hits);
         hits.sort_by_key(|h| (h.block, h.start, h.rule));
         self.rejected
             .sort_by_key(|r| (r.hit.block, r.hit.start, r.hit.rule));
@@ -912,23 +912,24 @@ impl Scan<'_> {
         }
     }
 
-    /// `needs_contact` rules are a fallback: they catch the one-line ad the
-    /// other rules of their category miss. Where a block is already
+    /// `fallback` rules (every `needs_contact` rule, and those that say
+    /// `fallback = true`) catch what the other rules of their category
+    /// miss: the one-line ad, a title's shape. Where a block is already
     /// reported by another rule of the same category, their hits in it
     /// would be the same text a second time in the report; they are
-    /// dropped, and of two contact rules of a category hitting one block
+    /// dropped, and of two fallback rules of a category hitting one block
     /// the first (in pack order) is kept.
-    fn contact_fallback(&mut self, hits: Vec<Hit>) -> Vec<Hit> {
+    fn fallbacks(&mut self, hits: Vec<Hit>) -> Vec<Hit> {
         let rules = &self.set.rules;
-        if !hits.iter().any(|h| rules[h.rule].contact_window.is_some()) {
+        if !hits.iter().any(|h| rules[h.rule].fallback) {
             return hits;
         }
         // (block, category) -> the rule that reports it: another rule
-        // before a contact rule, then the first in pack order.
+        // before a fallback rule, then the first in pack order.
         let mut owner: HashMap<(usize, &str), (bool, usize)> = HashMap::new();
         for h in &hits {
             let spec = &rules[h.rule];
-            let rank = (spec.contact_window.is_some(), h.rule);
+            let rank = (spec.fallback, h.rule);
             owner
                 .entry((h.block, spec.category.as_str()))
                 .and_modify(|o| *o = (*o).min(rank))
@@ -936,7 +937,7 @@ impl Scan<'_> {
         }
         let (kept, covered): (Vec<Hit>, Vec<Hit>) = hits.into_iter().partition(|h| {
             let spec = &rules[h.rule];
-            spec.contact_window.is_none() || owner[&(h.block, spec.category.as_str())].1 == h.rule
+            !spec.fallback || owner[&(h.block, spec.category.as_str())].1 == h.rule
         });
         let by: Vec<usize> = covered
             .iter()

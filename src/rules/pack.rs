@@ -102,6 +102,9 @@ pub struct RuleSpec {
     /// Which contacts count (`contact_kinds`), as a set of
     /// [`ContactKind::bit`]; all by default.
     pub contact_kinds: u8,
+    /// Its hits are dropped in a block another rule of its category
+    /// already reports (`fallback`; every `needs_contact` rule is one).
+    pub fallback: bool,
     /// Bit set of [`Field::bit`].
     pub fields: u16,
     pub hidden_only: bool,
@@ -166,6 +169,12 @@ impl RuleSpec {
         let contact = self.contact_window.map_or(String::new(), |w| {
             format!("contact {w} {}", self.contact_kinds)
         });
+        // (A contact rule is a fallback anyway: only the explicit key.)
+        let fallback = if self.fallback && self.contact_window.is_none() {
+            "fallback"
+        } else {
+            ""
+        };
         let later = [
             exclude.as_str(),
             exclude_header.as_str(),
@@ -174,6 +183,7 @@ impl RuleSpec {
             attachment,
             contact.as_str(),
             strong.as_str(),
+            fallback,
         ];
         let used = later
             .iter()
@@ -264,6 +274,8 @@ struct RuleToml {
     strong: Vec<Spanned<String>>,
     #[serde(default)]
     needs_contact: bool,
+    #[serde(default)]
+    fallback: bool,
     contact_window: Option<Spanned<i64>>,
     contact_kinds: Option<Spanned<Vec<Spanned<String>>>>,
     fields: Option<Vec<Spanned<String>>>,
@@ -573,6 +585,7 @@ fn convert(
         strong_keyword,
         contact_window,
         contact_kinds,
+        fallback: r.fallback || r.needs_contact,
         fields,
         hidden_only: r.hidden_only,
         tests_hit: tests.hit,

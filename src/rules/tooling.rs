@@ -103,9 +103,12 @@ fn fold_opts(rule: &RuleSpec) -> FoldOptions {
 /// rule through one Aho-Corasick automaton over that rule's terms, instead
 /// of comparing every pair of terms.
 /// Two rules that report a term on the same evidence: both or neither
-/// count only hidden text, and both or neither need a seller's contact.
+/// count only hidden text, both or neither need a seller's contact, and
+/// both or neither are a fallback (dropped where the other reports).
 fn same_policy(a: &RuleSpec, b: &RuleSpec) -> bool {
-    a.hidden_only == b.hidden_only && a.contact_window.is_some() == b.contact_window.is_some()
+    a.hidden_only == b.hidden_only
+        && a.contact_window.is_some() == b.contact_window.is_some()
+        && a.fallback == b.fallback
 }
 
 pub fn lint(set: &RuleSet) -> Vec<Warning> {

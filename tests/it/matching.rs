@@ -1131,6 +1131,41 @@ keywords = ["彩票"]
 }
 
 #[test]
+fn a_fallback_rule_reports_only_blocks_its_category_leaves_alone() {
+    let s = set(r#"
+[[rule]]
+id = "title"
+category = "porn"
+severity = "high"
+keywords = ["无码"]
+
+[[rule]]
+id = "shape"
+category = "porn"
+severity = "high"
+keywords = ["国产", "精品", "久久"]
+min_distinct = 2
+fallback = true
+"#);
+    let rules_hit = |text: &str| -> Vec<String> {
+        let mut ids: Vec<String> = s
+            .match_page(&Page::from_text(text))
+            .iter()
+            .map(|h| s.rules[h.rule].id.clone())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    assert_eq!(rules_hit("国产精品 无码"), vec!["title"]);
+    assert_eq!(rules_hit("国产精品 久久"), vec!["shape"]);
+    let m = explained(&s, &Page::from_text("国产精品 无码"));
+    assert!(m
+        .rejected
+        .iter()
+        .any(|r| r.reason.to_string().contains("already reported by `title`")));
+}
+
+#[test]
 fn a_regex_gated_on_its_required_characters_still_sees_their_full_width_forms() {
     // Every match of this regex holds a `[`; blocks without one (after
     // width folding) are not searched, so a full-width `［` must count.
