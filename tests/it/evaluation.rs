@@ -73,30 +73,38 @@ struct Floor {
 /// mirrored pages): tune 72/78 with 0/141, heldout 32/55 with 5/90. Then
 /// title shapes (gambling-title: the kind of game, then the site;
 /// porn-title-shape: three video-site phrases): heldout 35/55, flagged
-/// unchanged. The floors below are those figures.
+/// unchanged.
+///
+/// Round 6, second gathering: 42 more (22 title hijacks and brand swaps,
+/// 20 legitimate pages with a game or casino in the title). Before tuning
+/// on them: tune 74/89 with 7/151 flagged, heldout 40/66 with 8/100.
+/// Tuning on the tune split (games and venues weak in gambling-title, a
+/// game-then-site title shape, 彩金 out of titles, brands as written by
+/// tune hijacks): tune 82/89 with 0/151, heldout 40/66 with 1/100. The
+/// floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 78,
-        caught_at_least: 72,
-        legit: 141,
+        spam: 89,
+        caught_at_least: 82,
+        legit: 151,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 55,
-        caught_at_least: 35,
-        legit: 90,
-        flagged_at_most: 5,
+        spam: 66,
+        caught_at_least: 40,
+        legit: 100,
+        flagged_at_most: 1,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 133,
-        caught_at_least: 107,
-        legit: 231,
-        flagged_at_most: 5,
+        spam: 155,
+        caught_at_least: 122,
+        legit: 251,
+        flagged_at_most: 1,
         critical_on_legit_at_most: 0,
     },
 ];
@@ -175,7 +183,7 @@ fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
     // first 222 samples); the 60 added in round 4, the 39 of round 5 and
-    // the 43 of round 6 alternate tune, heldout in the order they were
+    // the 85 of round 6 alternate tune, heldout in the order they were
     // saved, per class. Samples dropped on review
     // left gaps, so today's order no longer gives that rule; what must
     // hold is that every split is one of the two and the held-out share
@@ -186,8 +194,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 364);
-    assert_eq!(heldout, 145);
+    assert_eq!(set.samples.len(), 406);
+    assert_eq!(heldout, 166);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -221,7 +229,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("364 samples (133 spam, 231 legitimate)"),
+        stdout.contains("406 samples (155 spam, 251 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
