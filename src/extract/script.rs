@@ -41,8 +41,9 @@ pub struct Script {
     pub patterns: Vec<String>,
     /// Code run from strings: read again as a script by the caller.
     pub evals: Vec<String>,
-    /// Per entry of `evals`: the code was decoded or packed, so the
-    /// addresses in it are hidden from a reader of the source.
+    /// Per entry of `evals`: the code was decoded (not the packer, a
+    /// minifier), so the addresses in it are hidden from a reader of the
+    /// source.
     pub evals_hidden: Vec<bool>,
     /// The source with comments dropped.
     pub code: String,

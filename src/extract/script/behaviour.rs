@@ -182,8 +182,9 @@ pub struct Behaviour {
     /// URLs it loads by `x.src = '…'` (as written).
     pub loads: Vec<String>,
     /// Web addresses in its string values: position, address, and whether
-    /// the source hides it (decoded from base64, escapes for `unescape`,
-    /// `String.fromCharCode`; or in code run from a string).
+    /// the source hides it (its host is not in the source as written:
+    /// decoded, escaped, joined from pieces; or in code run from a decoded
+    /// string).
     pub(super) urls: Vec<(usize, String, bool)>,
     /// Positions of the calls that run code from strings, in the order of
     /// [`super::Script::evals`].
@@ -255,8 +256,8 @@ impl Conditional {
 }
 
 /// A script that loads or navigates to a web address its source does not
-/// show: decoded from base64, escapes or character codes, or in packed
-/// code (`script.encoded-url`).
+/// show: decoded from base64, escapes or character codes, joined from
+/// pieces, or in code run from a decoded string (`script.encoded-url`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Encoded {
     /// The address, decoded and resolved.
@@ -816,7 +817,7 @@ impl Behaviour {
     }
 
     /// Every address it holds counts as hidden: code run from a string
-    /// that was itself decoded or packed.
+    /// that was itself decoded (`eval(atob('…'))`).
     pub fn hide_addresses(&mut self) {
         for u in &mut self.urls {
             u.2 = true;
@@ -824,7 +825,7 @@ impl Behaviour {
     }
 
     /// The decision for `script.encoded-url`: an address the source hides
-    /// (decoded at run time, or in packed code), on another site than the
+    /// (decoded at run time, or joined from pieces), on another site than the
     /// page's, with something that loads, writes or navigates within
     /// [`WINDOW`] tokens of it. Injected loaders hide the address of their
     /// next stage — a custom base64 function feeding `s.src`, `atob` into
