@@ -239,6 +239,12 @@ struct Owner {
 
 struct Pattern {
     owners: Vec<Owner>,
+    /// Fields a hit of it can count in: its term owners' fields, all when
+    /// it is also an allow phrase, context or exclude word (those matter
+    /// wherever they lie). A match in a block of another field is dropped
+    /// before any work when no explanation is asked for: a rule of titles
+    /// sees its words in every paragraph too (国产, 亚洲 in news text).
+    fields: u16,
     /// The folded pattern starts / ends with an ASCII letter or digit, so a
     /// word boundary is needed there in the original text.
     left_word: bool,
@@ -314,6 +320,7 @@ impl RuleSet {
                     groups.len() - 1
                 }
             };
+            let rule_fields = rule.fields;
             let mut add = |text: &str, loc: &Loc, role: Role| -> Result<(), InputError> {
                 let term = fold(text, opts);
                 let folded = term.text;
@@ -326,6 +333,7 @@ impl RuleSet {
                     group_patterns[gi].push(folded.clone());
                     groups[gi].patterns.push(Pattern {
                         owners: Vec::new(),
+                        fields: 0,
                         left_word: folded
                             .chars()
                             .next()
@@ -337,7 +345,12 @@ impl RuleSet {
                     });
                     groups[gi].patterns.len() - 1
                 });
-                let owners = &mut groups[gi].patterns[pid].owners;
+                let pattern = &mut groups[gi].patterns[pid];
+                pattern.fields |= match role {
+                    Role::Term(_) => rule_fields,
+                    _ => u16::MAX,
+                };
+                let owners = &mut pattern.owners;
                 // The same folded term twice in one rule: keep the first.
                 let duplicate = owners.iter().any(|o| {
                     o.rule == ri as u32
@@ -628,8 +641,11 @@ impl Scan<'_> {
             return;
         };
         let block = &self.page.blocks[bi];
+        let field = block.field.bit();
+        let drop_unread = !self.opts.explain && !self.opts.term_logic_only;
         let matches: Vec<(usize, usize, u32)> = ac
             .find_overlapping_iter(&folds.folds[gi].text)
+            .filter(|m| !drop_unread || group.patterns[m.value() as usize].fields & field != 0)
             .map(|m| (m.start(), m.end(), m.value()))
             .collect();
         for (s, e, pid) in matches {
@@ -1492,6 +1508,11 @@ impl RequiredChars {
 fn required_chars(pattern: &str) -> Option<Vec<char>> {
     use regex_syntax::hir::{Class, Hir, HirKind};
     const SMALL: usize = 16;
+    /// Characters most blocks hold (text folds full-width punctuation to
+    /// these; code is full of `$` and `=`).
+    const COMMON: &[char] = &[
+        ' ', '(', ')', '[', ']', ',', '.', ':', ';', '/', '-', '\'', '"', '$', '=',
+    ];
     fn walk(h: &Hir) -> Option<Vec<char>> {
         match h.kind() {
             HirKind::Empty | HirKind::Look(_) => None,
@@ -1528,7 +1549,13 @@ fn required_chars(pattern: &str) -> Option<Vec<char>> {
             HirKind::Repetition(r) if r.min > 0 => walk(&r.sub),
             HirKind::Repetition(_) => None,
             HirKind::Capture(c) => walk(&c.sub),
-            HirKind::Concat(parts) => parts.iter().filter_map(walk).min_by_key(Vec::len),
+            // The fewest characters, and of those the rarest: `getenv\(…
+            // http_user_agent` is gated on `_`, not on the `(` that every
+            // paragraph with a full-width parenthesis folds to.
+            HirKind::Concat(parts) => parts
+                .iter()
+                .filter_map(walk)
+                .min_by_key(|set| (set.len(), set.iter().filter(|c| COMMON.contains(c)).count())),
             HirKind::Alternation(parts) => {
                 let mut out = Vec::new();
                 for p in parts {
@@ -1567,6 +1594,11 @@ mod required_gate {
         assert_eq!(set(r"(?:a|b)x").as_deref(), Some("Xx"));
         assert_eq!(set(r"(?:a|b)").as_deref(), Some("ABab"));
         assert_eq!(set(r"[a-z0-9]+\.(vip|com)").as_deref(), Some("."));
+        // Of equally small sets, the one without punctuation most blocks hold.
+        assert_eq!(
+            set(r#"getenv\s*\(\s*["'](?:http_user_agent|http_referer)["']"#).as_deref(),
+            Some("_")
+        );
         // Nothing every match must hold.
         assert_eq!(set(r"x?y*"), None);
         assert_eq!(set(r"\w+"), None);
