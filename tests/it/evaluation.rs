@@ -80,31 +80,36 @@ struct Floor {
 /// on them: tune 74/89 with 7/151 flagged, heldout 40/66 with 8/100.
 /// Tuning on the tune split (games and venues weak in gambling-title, a
 /// game-then-site title shape, 彩金 out of titles, brands as written by
-/// tune hijacks): tune 82/89 with 0/151, heldout 40/66 with 1/100. The
-/// floors below are those figures.
+/// tune hijacks): tune 82/89 with 0/151, heldout 40/66 with 1/100.
+///
+/// Round 6, blind batch: 40 more (20 spam of every kind, 20 legitimate),
+/// gathered without their content reported, measured once and not tuned
+/// on: 9/20 spam caught, 2/20 legitimate flagged. With them: tune 86/99
+/// with 1/161, heldout 45/76 with 2/110. The floors below are those
+/// figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 89,
-        caught_at_least: 82,
-        legit: 151,
-        flagged_at_most: 0,
+        spam: 99,
+        caught_at_least: 86,
+        legit: 161,
+        flagged_at_most: 1,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 66,
-        caught_at_least: 40,
-        legit: 100,
-        flagged_at_most: 1,
+        spam: 76,
+        caught_at_least: 45,
+        legit: 110,
+        flagged_at_most: 2,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 155,
-        caught_at_least: 122,
-        legit: 251,
-        flagged_at_most: 1,
+        spam: 175,
+        caught_at_least: 131,
+        legit: 271,
+        flagged_at_most: 3,
         critical_on_legit_at_most: 0,
     },
 ];
@@ -183,7 +188,7 @@ fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
     // first 222 samples); the 60 added in round 4, the 39 of round 5 and
-    // the 85 of round 6 alternate tune, heldout in the order they were
+    // the 125 of round 6 alternate tune, heldout in the order they were
     // saved, per class. Samples dropped on review
     // left gaps, so today's order no longer gives that rule; what must
     // hold is that every split is one of the two and the held-out share
@@ -194,8 +199,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 406);
-    assert_eq!(heldout, 166);
+    assert_eq!(set.samples.len(), 446);
+    assert_eq!(heldout, 186);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -229,7 +234,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("406 samples (155 spam, 251 legitimate)"),
+        stdout.contains("446 samples (175 spam, 271 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
