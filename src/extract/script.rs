@@ -803,6 +803,8 @@ fn base64(s: &str) -> Option<Vec<u8>> {
 /// A literal that is nothing but base64 (16 characters or more) and
 /// decodes to printable UTF-8 holding a URL or markup: what a loader's own
 /// base64 function would turn it into (`aHR0cHM6Ly9…` is `https://…`).
+/// Also read backwards: loaders reverse the string before decoding it so
+/// that `aHR0c` does not show (`…c0RHan0zc` is `s='https://…'`).
 fn bare_base64(s: &str) -> Option<String> {
     if s.len() < 16
         || !s
@@ -811,7 +813,26 @@ fn bare_base64(s: &str) -> Option<String> {
     {
         return None;
     }
-    let text = String::from_utf8(base64(s)?).ok()?;
+    let reversed: String = s.chars().rev().collect();
+    base64_text(s).or_else(|| base64_text(reversed.trim_start_matches('=')))
+}
+
+/// Base64 that decodes to printable UTF-8 holding a URL or markup. A few
+/// stray bytes at the end (padding characters a loader adds so the
+/// length is not a multiple of four) are dropped.
+fn base64_text(s: &str) -> Option<String> {
+    let text = match String::from_utf8(base64(s)?) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let mut bytes = e.into_bytes();
+            if bytes.len() - valid > 3 {
+                return None;
+            }
+            bytes.truncate(valid);
+            String::from_utf8(bytes).ok()?
+        }
+    };
     let printable = text
         .chars()
         .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'));

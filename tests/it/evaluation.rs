@@ -85,15 +85,19 @@ struct Floor {
 /// Round 6, blind batch: 40 more (20 spam of every kind, 20 legitimate),
 /// gathered without their content reported, measured once and not tuned
 /// on: 9/20 spam caught, 2/20 legitimate flagged. With them: tune 86/99
-/// with 1/161, heldout 45/76 with 2/110. The floors below are those
-/// figures.
+/// with 1/161, heldout 45/76 with 2/110. Tuning on its tune half only
+/// (backwards base64 and eval beside a hidden address, a venue-and-number
+/// casino name, porn live-stream and escort terms, court words in the
+/// porn rules): tune 90/99 with 0/161; heldout unchanged, 45/76 with
+/// 2/110 (the batch's held-out half: 5/10 before and after). The floors
+/// below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 99,
-        caught_at_least: 86,
+        caught_at_least: 90,
         legit: 161,
-        flagged_at_most: 1,
+        flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
@@ -107,9 +111,9 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::All,
         spam: 175,
-        caught_at_least: 131,
+        caught_at_least: 135,
         legit: 271,
-        flagged_at_most: 3,
+        flagged_at_most: 2,
         critical_on_legit_at_most: 0,
     },
 ];

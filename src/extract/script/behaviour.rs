@@ -116,6 +116,10 @@ pub struct Sinks {
     /// condition is judged on what it writes, as before; an address the
     /// script decodes is judged on this too ([`Behaviour::encoded`]).
     pub load: bool,
+    /// `eval(…)`, `Function(…)` of what the code computes (not a literal):
+    /// runs code it built. Like `load`, judged only beside
+    /// an address the script hides.
+    pub run: bool,
 }
 
 impl Sinks {
@@ -137,6 +141,7 @@ impl Sinks {
         self.inner_html |= o.inner_html;
         self.create_element |= o.create_element;
         self.load |= o.load;
+        self.run |= o.run;
     }
 
     fn names(self, navigation_only: bool) -> Vec<&'static str> {
@@ -149,6 +154,7 @@ impl Sinks {
             (self.inner_html, "innerHTML", false),
             (self.create_element, "createElement", false),
             (self.load, "src", false),
+            (self.run, "eval", false),
         ] {
             if on && (nav || !navigation_only) {
                 v.push(name);
@@ -670,6 +676,19 @@ pub(super) fn read(toks: &[Tok], code: &str) -> Behaviour {
                     );
                 }
             }
+            // (Not setTimeout: its argument is a function, mostly.)
+            Tok::Word("eval" | "Function" | "execScript")
+                if punct(i + 1, b'(') && !matches!(toks.get(i + 2), Some(Tok::Str(_))) =>
+            {
+                sink(
+                    &mut b,
+                    i,
+                    Sinks {
+                        run: true,
+                        ..Sinks::default()
+                    },
+                );
+            }
             Tok::Word("setAttribute")
                 if punct(i + 1, b'(')
                     && matches!(toks.get(i + 2), Some(Tok::Str(s)) if s.eq_ignore_ascii_case("src")) =>
@@ -857,7 +876,7 @@ impl Behaviour {
                     all.or(s);
                 }
             }
-            if all.navigates() || all.writes() || all.load {
+            if all.navigates() || all.writes() || all.load || all.run {
                 return Some(Encoded {
                     url: target.to_string(),
                     sinks: all.names(false),
