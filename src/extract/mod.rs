@@ -59,9 +59,10 @@ pub struct Extracted {
 /// (`eval`, the packer) read again, but not forever: each at most this many
 /// levels deep.
 const MAX_NESTING: u8 = 2;
-/// Conditional scripts kept per page (each is a finding; the same one
-/// repeated is one finding with a count).
-const MAX_CONDITIONAL: usize = 16;
+/// Conditional redirects, and scripts hiding an address, kept per page,
+/// each (each is a finding; the same one repeated is one finding with a
+/// count).
+const MAX_SCRIPT_FINDINGS: usize = 16;
 /// lol_html's own buffers (its element stack, a tag split across chunks):
 /// 100,000 nested elements fit; a page past it is cut and marked truncated.
 const PARSER_MEMORY: usize = 32 << 20;
@@ -165,12 +166,12 @@ fn finish(mut st: State, base: &Url, hidden: &HiddenSelectors, ctx: Context, out
     out.script_sources.append(&mut st.script_sources);
     out.images.append(&mut st.images);
     for c in st.conditional.drain(..) {
-        if out.conditional.len() < MAX_CONDITIONAL {
+        if out.conditional.len() < MAX_SCRIPT_FINDINGS {
             out.conditional.push(c);
         }
     }
     for e in st.encoded.drain(..) {
-        if out.encoded.len() < MAX_CONDITIONAL {
+        if out.encoded.len() < MAX_SCRIPT_FINDINGS {
             out.encoded.push(e);
         }
     }
@@ -956,13 +957,13 @@ impl State {
         let mut encoded = None;
         if level < MAX_NESTING {
             for (k, run) in read.evals.iter().enumerate() {
-                let (mut inner, inner_found, inner_encoded) =
+                let (mut inner, inner_found, mut inner_encoded) =
                     self.script_at(run, hidden, level + 1);
+                // Code that was itself decoded hides every address in it:
+                // decided again with all of them hidden.
                 if read.evals_hidden.get(k).copied().unwrap_or(false) {
                     inner.hide_addresses();
-                    if encoded.is_none() {
-                        encoded = inner.encoded(&self.base);
-                    }
+                    inner_encoded = inner.encoded(&self.base);
                 }
                 encoded = encoded.or(inner_encoded);
                 if found.is_none() && inner_found.is_some() {

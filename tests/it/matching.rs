@@ -27,6 +27,18 @@ fn hits(set: &RuleSet, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ids of the rules that hit a one-block page, in hit order, repeats
+/// merged.
+fn rule_ids(set: &RuleSet, text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = set
+        .match_page(&Page::from_text(text))
+        .iter()
+        .map(|h| set.rules[h.rule].id.clone())
+        .collect();
+    ids.dedup();
+    ids
+}
+
 #[test]
 fn every_evasion_named_in_the_spec_hits() {
     let s = rule(r#"keywords = ["百家乐", "赌博", "bet365", "1号"]"#);
@@ -1103,16 +1115,7 @@ category = "gambling"
 severity = "high"
 keywords = ["彩票"]
 "#);
-    let rules_hit = |text: &str| -> Vec<String> {
-        let page = Page::from_text(text);
-        let mut ids: Vec<String> = s
-            .match_page(&page)
-            .iter()
-            .map(|h| s.rules[h.rule].id.clone())
-            .collect();
-        ids.dedup();
-        ids
-    };
+    let rules_hit = |text: &str| rule_ids(&s, text);
     // Already reported by a rule of its category: the block is one row.
     assert_eq!(rules_hit("代开发票 微信 fp88888"), vec!["ads"]);
     // Alone, the first contact rule in pack order reports it.
@@ -1147,15 +1150,7 @@ keywords = ["国产", "精品", "久久"]
 min_distinct = 2
 fallback = true
 "#);
-    let rules_hit = |text: &str| -> Vec<String> {
-        let mut ids: Vec<String> = s
-            .match_page(&Page::from_text(text))
-            .iter()
-            .map(|h| s.rules[h.rule].id.clone())
-            .collect();
-        ids.dedup();
-        ids
-    };
+    let rules_hit = |text: &str| rule_ids(&s, text);
     assert_eq!(rules_hit("国产精品 无码"), vec!["title"]);
     assert_eq!(rules_hit("国产精品 久久"), vec!["shape"]);
     let m = explained(&s, &Page::from_text("国产精品 无码"));
