@@ -24,6 +24,7 @@
 use crate::analyse::{self, Kind};
 use crate::error::InputError;
 use crate::findings::{Finding, Origin, RESERVED_PREFIXES};
+use crate::page::Page;
 use crate::rules::RuleSet;
 use crate::severity::Severity;
 use std::collections::{BTreeMap, HashSet};
@@ -91,6 +92,8 @@ pub struct Sample {
     pub category: String,
     /// `Tune` or `Heldout`.
     pub split: Split,
+    /// Where it was found (the `source` column), when the file has one.
+    pub source: Option<String>,
     /// Its line in the labels file.
     pub line: usize,
 }
@@ -145,6 +148,7 @@ pub fn parse_labels(path: &Path, text: &str) -> Result<Vec<Sample>, InputError> 
             ),
         ));
     }
+    let source_column = names.iter().position(|n| *n == "source");
     let mut seen: HashSet<String> = HashSet::new();
     let mut samples = Vec::new();
     for (line, raw) in lines {
@@ -214,6 +218,10 @@ pub fn parse_labels(path: &Path, text: &str) -> Result<Vec<Sample>, InputError> 
             class,
             category: category.to_string(),
             split,
+            source: source_column
+                .and_then(|i| cols.get(i))
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_string()),
             line,
         });
     }
@@ -316,23 +324,10 @@ impl Evaluation {
 
 /// Run every sample of `set` through the analyse stage with `rules`.
 pub fn evaluate(rules: &RuleSet, set: &LabelledSet) -> Result<Evaluation, InputError> {
-    let labels = set.dir.join(LABELS);
-    let origin = Origin {
-        scan: "eval".to_string(),
-        site: "eval".to_string(),
-        operator: String::new(),
-        insecure_tls: false,
-    };
+    let origin = eval_origin();
     let mut outcomes = Vec::with_capacity(set.samples.len());
     for sample in &set.samples {
-        let path = set.dir.join(&sample.file);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            InputError::at(
-                &labels,
-                sample.line,
-                format!("{}: cannot read: {e}", sample.file),
-            )
-        })?;
+        let (path, bytes) = read_sample(set, sample)?;
         let (kind, findings) = analyse_file(rules, &origin, &path, &bytes);
         outcomes.push(Outcome {
             sample: sample.clone(),
@@ -346,6 +341,44 @@ pub fn evaluate(rules: &RuleSet, set: &LabelledSet) -> Result<Evaluation, InputE
         all: figures(&outcomes, Split::All),
         outcomes,
     })
+}
+
+/// Findings of `rules eval` name the scan and site `eval`.
+fn eval_origin() -> Origin {
+    Origin {
+        scan: "eval".to_string(),
+        site: "eval".to_string(),
+        operator: String::new(),
+        insecure_tls: false,
+    }
+}
+
+fn read_sample(set: &LabelledSet, sample: &Sample) -> Result<(PathBuf, Vec<u8>), InputError> {
+    let path = set.dir.join(&sample.file);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        InputError::at(
+            set.dir.join(LABELS),
+            sample.line,
+            format!("{}: cannot read: {e}", sample.file),
+        )
+    })?;
+    Ok((path, bytes))
+}
+
+/// A sample's text as the analyse stage reads it: the page's blocks.
+pub fn sample_page(
+    rules: &RuleSet,
+    set: &LabelledSet,
+    sample: &Sample,
+) -> Result<Page, InputError> {
+    let (path, bytes) = read_sample(set, sample)?;
+    let origin = eval_origin();
+    let url = sample_url(&path);
+    Ok(
+        analyse::analyse_local_file(rules, &origin, &url, &path, &bytes, content_type_of(&path))
+            .read
+            .page,
+    )
 }
 
 /// The content type a sample file is served with, by its extension

@@ -7,6 +7,7 @@ mod cli;
 use cli::rules::ExplainInput;
 use cli::scan::ScanArgs;
 use sitesweep::evaluate::Split;
+use sitesweep::rules::mine::SpamKind;
 use sitesweep::severity::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -260,6 +261,23 @@ enum RulesCommand {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Mine brand terms from collected spam texts; prints a keywords file.
+    Mine {
+        /// Tab-separated file with the header source, kind, text (kind: gambling or porn).
+        texts: PathBuf,
+        /// Which texts to mine.
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// A labelled set (as for `eval`): texts from its samples' sources are left out, and a term found on one of its legitimate tune pages is dropped.
+        #[arg(long, value_name = "DIR")]
+        against: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Gambling,
+    Porn,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -400,6 +418,18 @@ fn main() -> ExitCode {
                     SplitArg::All => Split::All,
                 },
                 verbose,
+            ),
+            RulesCommand::Mine {
+                texts,
+                kind,
+                against,
+            } => cli::rules::rules_mine(
+                &texts,
+                match kind {
+                    KindArg::Gambling => SpamKind::Gambling,
+                    KindArg::Porn => SpamKind::Porn,
+                },
+                against.as_deref(),
             ),
         },
     };

@@ -1,4 +1,4 @@
-//! `sitesweep rules test|lint|explain|init|eval`.
+//! `sitesweep rules test|lint|explain|init|eval|mine`.
 
 use super::{exit, load_rules, runtime, terminal_safe};
 use sitesweep::analyse::{self, Body, Kind};
@@ -8,7 +8,9 @@ use sitesweep::evaluate::{self, Class, LabelledSet, Split};
 use sitesweep::findings::{Finding, Origin};
 use sitesweep::page::Page;
 use sitesweep::register::Settings;
+use sitesweep::rules::mine::{self, SpamKind};
 use sitesweep::rules::{builtin, tooling};
+use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use url::Url;
@@ -429,4 +431,92 @@ fn write_table(out: &mut impl Write, rows: &[Vec<String>]) {
             .collect();
         let _ = writeln!(out, "{}", line.join("  ").trim_end());
     }
+}
+
+/// `sitesweep rules mine`: brand terms mined from collected spam texts,
+/// written to stdout as a keywords file (docs/brandfeed.md).
+pub fn rules_mine(texts_path: &Path, kind: SpamKind, against: Option<&Path>) -> Result<u8, Error> {
+    let raw = std::fs::read_to_string(texts_path)
+        .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", texts_path.display())))?;
+    let mut texts = mine::parse_texts(texts_path, &raw)?;
+    let all_sources: BTreeSet<&str> = texts.iter().map(|t| t.source.as_str()).collect();
+    let all_sources = all_sources.len();
+    // A labelled set's own sources are left out, so that its samples
+    // measure the list rather than feed it; a term one of its legitimate
+    // tune pages carries is dropped.
+    let mut legit_pages = Vec::new();
+    let mut left_out = 0;
+    if let Some(dir) = against {
+        let set = LabelledSet::load(dir)?;
+        let sources: HashSet<&str> = set
+            .samples
+            .iter()
+            .filter_map(|s| s.source.as_deref())
+            .collect();
+        let before = texts.len();
+        texts.retain(|t| !sources.contains(t.source.as_str()));
+        left_out = before - texts.len();
+        // Only the pages' text is wanted: any rules read it the same way.
+        let rules = sitesweep::rules::load(None)?;
+        for s in set
+            .samples
+            .iter()
+            .filter(|s| s.class == Class::Legit && s.split == Split::Tune)
+        {
+            legit_pages.push((s.file.clone(), evaluate::sample_page(&rules, &set, s)?));
+        }
+    }
+    texts.retain(|t| t.kind == kind);
+    let sources: BTreeSet<&str> = texts.iter().map(|t| t.source.as_str()).collect();
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for m in mine::mine(&texts) {
+        let on = legit_pages.iter().find(|(_, page)| {
+            page.blocks
+                .iter()
+                .any(|b| mine::occurs_in(&m.term, &b.text))
+        });
+        match on {
+            Some((file, _)) => dropped.push(format!("{} ({file})", m.term)),
+            None => kept.push(m),
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "# {} brand terms mined by `sitesweep rules mine --kind {}` (docs/brandfeed.md)\n\
+         # from {} texts of {} distinct sources{}.\n\
+         # A name before a suffix in at least {} sources; a term seen in at least {}.\n\
+         # Regenerate rather than edit: the list is the rule's output.",
+        kept.len(),
+        kind.name(),
+        texts.len(),
+        sources.len(),
+        if left_out > 0 {
+            format!(" ({left_out} texts left out: sources of the labelled set)")
+        } else {
+            String::new()
+        },
+        mine::MIN_BRAND_SOURCES,
+        mine::MIN_TERM_SOURCES,
+    );
+    if !dropped.is_empty() {
+        let _ = writeln!(out, "# Dropped, on a legitimate tune page of the set:");
+        for d in &dropped {
+            let _ = writeln!(out, "#   {d}");
+        }
+    }
+    for m in &kept {
+        let _ = writeln!(out, "{}", m.term);
+    }
+    eprintln!(
+        "{}: {} {} texts of {} sources mined ({all_sources} sources in the file, {left_out} texts left out); {} terms kept, {} dropped",
+        terminal_safe(&texts_path.display().to_string()),
+        texts.len(),
+        kind.name(),
+        sources.len(),
+        kept.len(),
+        dropped.len()
+    );
+    Ok(exit::OK)
 }

@@ -8,8 +8,16 @@ pub const PREFIX: &str = "<built-in>";
 pub const FILES: &[(&str, &str)] = &[
     ("gambling.toml", include_str!("../../rules/gambling.toml")),
     ("gambling.txt", include_str!("../../rules/gambling.txt")),
+    (
+        "gambling-brands.txt",
+        include_str!("../../rules/gambling-brands.txt"),
+    ),
     ("porn.toml", include_str!("../../rules/porn.toml")),
     ("porn.txt", include_str!("../../rules/porn.txt")),
+    (
+        "porn-brands.txt",
+        include_str!("../../rules/porn-brands.txt"),
+    ),
     ("fraud.toml", include_str!("../../rules/fraud.toml")),
     ("fraud.txt", include_str!("../../rules/fraud.txt")),
     ("malicious.toml", include_str!("../../rules/malicious.toml")),

@@ -6,7 +6,8 @@
 //! - [`validate`]: personal-data validators for regex hits;
 //! - [`contact`]: mobile numbers, messaging handles and domains written
 //!   into text, for `needs_contact` rules;
-//! - [`tooling`]: `rules test`, `rules lint`, `rules explain`.
+//! - [`tooling`]: `rules test`, `rules lint`, `rules explain`;
+//! - [`mine`]: brand terms mined from collected spam texts (`rules mine`).
 //!
 //! (`rules eval` lives in `crate::evaluate`: it runs whole pages through
 //! the analyse stage, which stands above the rules.)
@@ -15,6 +16,7 @@ pub mod builtin;
 pub mod contact;
 pub mod fold;
 pub mod matcher;
+pub mod mine;
 pub mod pack;
 pub mod tooling;
 mod trad;

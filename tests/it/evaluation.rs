@@ -89,30 +89,40 @@ struct Floor {
 /// (backwards base64 and eval beside a hidden address, a venue-and-number
 /// casino name, porn live-stream and escort terms, court words in the
 /// porn rules): tune 90/99 with 0/161; heldout unchanged, 45/76 with
-/// 2/110 (the batch's held-out half: 5/10 before and after). The floors
-/// below are those figures.
+/// 2/110 (the batch's held-out half: 5/10 before and after).
+///
+/// Round 7: 48 more (24 spam, 24 legitimate), a blind batch as before:
+/// 14/24 spam caught and 0/24 flagged before anything was tuned (tune half
+/// 6/12, held-out half 8/12). With them: tune 96/111 with 0/173, heldout
+/// 53/88 with 2/122. The brand feed (`rules mine`, gambling-brand and
+/// porn-brand) moved nothing. Tuning on the batch's tune half only
+/// (cash-out and "recovery" services with a contact, card-cheating
+/// lessons, `体育app官网`, a site word standing before a school's students):
+/// tune 101/111 with 0/173; heldout unchanged, 53/88 with 2/122 (the
+/// batch's held-out half: 8/12 before and after). The floors below are
+/// those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 99,
-        caught_at_least: 90,
-        legit: 161,
+        spam: 111,
+        caught_at_least: 101,
+        legit: 173,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 76,
-        caught_at_least: 45,
-        legit: 110,
+        spam: 88,
+        caught_at_least: 53,
+        legit: 122,
         flagged_at_most: 2,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 175,
-        caught_at_least: 135,
-        legit: 271,
+        spam: 199,
+        caught_at_least: 154,
+        legit: 295,
         flagged_at_most: 2,
         critical_on_legit_at_most: 0,
     },
@@ -191,20 +201,20 @@ fn the_bundled_packs_keep_their_floors_on_real_material() {
 fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
-    // first 222 samples); the 60 added in round 4, the 39 of round 5 and
-    // the 125 of round 6 alternate tune, heldout in the order they were
-    // saved, per class. Samples dropped on review
-    // left gaps, so today's order no longer gives that rule; what must
-    // hold is that every split is one of the two and the held-out share
-    // stays a third or more.
+    // first 222 samples); the 60 added in round 4, the 39 of round 5, the
+    // 125 of round 6 and the 48 of round 7 alternate tune, heldout in the
+    // order they were saved, per class. Samples dropped on review left
+    // gaps, so today's order no longer gives that rule; what must hold is
+    // that every split is one of the two and the held-out share stays a
+    // third or more.
     let set = LabelledSet::load(&realworld()).unwrap();
     let heldout = set
         .samples
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 446);
-    assert_eq!(heldout, 186);
+    assert_eq!(set.samples.len(), 494);
+    assert_eq!(heldout, 210);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -238,7 +248,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("446 samples (175 spam, 271 legitimate)"),
+        stdout.contains("494 samples (199 spam, 295 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");

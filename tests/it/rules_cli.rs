@@ -300,3 +300,112 @@ fn explain_prints_a_conditional_redirect_of_a_script_file() {
     );
     assert!(text.contains("(to http://x.example/)"), "{text}");
 }
+
+#[test]
+fn the_bundled_brand_lists_are_what_rules_mine_makes_of_the_collected_texts() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for kind in ["gambling", "porn"] {
+        let out = sitesweep(
+            &[
+                "rules",
+                "mine",
+                "fixtures/brandfeed/texts.tsv",
+                "--kind",
+                kind,
+                "--against",
+                "fixtures/realworld",
+            ],
+            root,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let shipped =
+            std::fs::read_to_string(root.join(format!("rules/{kind}-brands.txt"))).unwrap();
+        assert!(
+            stdout(&out).lines().filter(|l| !l.starts_with('#')).count() > 5,
+            "{}",
+            stdout(&out)
+        );
+        assert_eq!(
+            stdout(&out),
+            shipped,
+            "rules/{kind}-brands.txt is not what `rules mine` makes of fixtures/brandfeed: regenerate it (docs/brandfeed.md)"
+        );
+    }
+}
+
+#[test]
+fn rules_mine_leaves_out_the_sets_sources_and_drops_a_term_a_legitimate_tune_page_carries() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = "source\tkind\ttext\n\
+        a\tgambling\t开云体育官网\nb\tgambling\t开云体育app\nc\tgambling\t开云体育\n\
+        d\tgambling\t乐鱼体育\ne\tgambling\t乐鱼体育\nf\tgambling\t乐鱼体育\n\
+        g\tgambling\t米乐体育\nh\tgambling\t米乐体育\ni\tgambling\t米乐体育\n";
+    std::fs::write(dir.path().join("texts.tsv"), texts).unwrap();
+    let set = dir.path().join("set");
+    std::fs::create_dir_all(set.join("legit")).unwrap();
+    std::fs::create_dir_all(set.join("spam")).unwrap();
+    // Sample sources: i is a spam sample's source, so 米乐 is left with two
+    // sources; a legitimate tune page names 乐鱼体育 as a sponsor.
+    std::fs::write(
+        set.join("PROVENANCE.tsv"),
+        "file\tclass\tcategory\tsplit\tsource\tnotes\n\
+         spam/1.html\tspam\tgambling\theldout\ti\t\n\
+         legit/1.html\tlegit\tother\ttune\tx\t\n",
+    )
+    .unwrap();
+    std::fs::write(set.join("spam/1.html"), "<title>米乐体育</title>").unwrap();
+    std::fs::write(
+        set.join("legit/1.html"),
+        "<title>俱乐部新赛季</title><p>球衣赞助商为乐鱼体育</p>",
+    )
+    .unwrap();
+    let out = sitesweep(
+        &[
+            "rules",
+            "mine",
+            "texts.tsv",
+            "--kind",
+            "gambling",
+            "--against",
+            "set",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let terms: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(terms, ["开云体育"], "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("乐鱼体育 (legit/1.html)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("1 texts left out"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn rules_mine_refuses_a_bad_texts_file_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("texts.tsv"),
+        "source\tkind\ttext\na\tgambling\t开云体育\nb\tpoker\t德州\n",
+    )
+    .unwrap();
+    let out = sitesweep(
+        &["rules", "mine", "texts.tsv", "--kind", "gambling"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("texts.tsv:3: kind `poker`: use gambling or porn"),
+        "{}",
+        stderr(&out)
+    );
+}
