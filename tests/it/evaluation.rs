@@ -1,5 +1,5 @@
-//! The bundled packs measured on real material: fixtures/realworld (91
-//! spam and 191 legitimate pages with their provenance), and `rules eval`
+//! The bundled packs measured on real material: fixtures/realworld (spam
+//! and legitimate pages with their provenance), and `rules eval`
 //! as a user runs it.
 
 use crate::support::{sitesweep, text};
@@ -99,31 +99,43 @@ struct Floor {
 /// (cash-out and "recovery" services with a contact, card-cheating
 /// lessons, `体育app官网`, a site word standing before a school's students):
 /// tune 101/111 with 0/173; heldout unchanged, 53/88 with 2/122 (the
-/// batch's held-out half: 8/12 before and after). The floors below are
-/// those figures.
+/// batch's held-out half: 8/12 before and after).
+///
+/// Round 8: 48 more, a blind batch again, its legitimate half asked for
+/// the kinds round 7's rules name (card-cheating cases, cash-out scams,
+/// campus news). Before tuning: 8/24 spam caught, 3/24 flagged (tune half
+/// 4/12 and 1/12, held-out half 4/12 and 2/12). With them: tune 105/123
+/// with 1/185, heldout 57/100 with 4/134. Tuning on its tune half only
+/// (anti-fraud words as exclude words, credit-repair services with a
+/// contact, a Latin "bet" name before a site word, a Latin name before
+/// 娱乐城, three porn studios' names in a title, 免费看片, sunbet and
+/// 必赢bwin, gambling-cheat out of body text after two tune-split news
+/// pages came near it): tune 111/123 with 0/185; heldout 58/100 with
+/// 4/134 (the batch's held-out half: 4/12 and 2/12 before and after; one
+/// earlier held-out sample caught). The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 111,
-        caught_at_least: 101,
-        legit: 173,
+        spam: 123,
+        caught_at_least: 111,
+        legit: 185,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 88,
-        caught_at_least: 53,
-        legit: 122,
-        flagged_at_most: 2,
+        spam: 100,
+        caught_at_least: 58,
+        legit: 134,
+        flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 199,
-        caught_at_least: 154,
-        legit: 295,
-        flagged_at_most: 2,
+        spam: 223,
+        caught_at_least: 169,
+        legit: 319,
+        flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
 ];
@@ -202,8 +214,8 @@ fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
     // first 222 samples); the 60 added in round 4, the 39 of round 5, the
-    // 125 of round 6 and the 48 of round 7 alternate tune, heldout in the
-    // order they were saved, per class. Samples dropped on review left
+    // 125 of round 6 and the 48 each of rounds 7 and 8 alternate tune,
+    // heldout in the order they were saved, per class. Samples dropped on review left
     // gaps, so today's order no longer gives that rule; what must hold is
     // that every split is one of the two and the held-out share stays a
     // third or more.
@@ -213,8 +225,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 494);
-    assert_eq!(heldout, 210);
+    assert_eq!(set.samples.len(), 542);
+    assert_eq!(heldout, 234);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -248,7 +260,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("494 samples (199 spam, 295 legitimate)"),
+        stdout.contains("542 samples (223 spam, 319 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
