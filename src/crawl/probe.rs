@@ -639,6 +639,12 @@ mod measure {
     //! 0.77); a third, min 0.05 (median 0.52); against spam, max 0.12 (99th
     //! percentile 0.02, median 0.00). So 0.2: above every page/spam pair,
     //! below every page with a fifth of it changed.
+    //!
+    //! Round 9's pages broke "every fifth block": a page of four short
+    //! lines and one long body had four fifths of its text replaced and
+    //! scored 0.16. The test now replaces a fifth of the characters, in two
+    //! places. On 333 pages: min 0.50, 5th percentile 0.55, median 0.67;
+    //! against spam, max 0.12 (99th percentile 0.02). The threshold stands.
     use super::*;
 
     fn texts(dir: &str) -> Vec<Vec<String>> {
@@ -663,6 +669,25 @@ mod measure {
             .collect()
     }
 
+    /// The page's text with a fifth of its characters replaced by the
+    /// donor's, in two places (the fifth and the tenth tenth: a news list
+    /// moving, a counter and a date). By characters, not blocks: a page of
+    /// four short lines and one long body is not "a fifth changed" when its
+    /// body is.
+    fn a_fifth_changed(blocks: &[String], donor: &[String]) -> String {
+        let chars: Vec<char> = blocks.join("\n").chars().collect();
+        let donor: Vec<char> = donor.join("\n").chars().collect();
+        let n = chars.len().max(1);
+        chars
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| match k * 10 / n {
+                4 | 9 => donor.get(k).copied().unwrap_or('·'),
+                _ => c,
+            })
+            .collect()
+    }
+
     #[test]
     fn the_threshold_separates_changed_real_pages_from_spam_pages() {
         let legit = texts("fixtures/realworld/legit");
@@ -678,19 +703,8 @@ mod measure {
                 continue;
             }
             compared += 1;
-            let donor = &legit[(i + 1) % legit.len()];
-            let varied: Vec<String> = blocks
-                .iter()
-                .enumerate()
-                .map(|(k, b)| {
-                    if k % 5 == 4 {
-                        donor.get(k).cloned().unwrap_or_default()
-                    } else {
-                        b.clone()
-                    }
-                })
-                .collect();
-            let same = sketch.similarity(&Sketch::of(&varied.join("\n")));
+            let varied = a_fifth_changed(blocks, &legit[(i + 1) % legit.len()]);
+            let same = sketch.similarity(&Sketch::of(&varied));
             assert!(
                 same >= SIMILARITY_MIN,
                 "legit #{i} with a fifth changed: {same:.2}"

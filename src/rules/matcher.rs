@@ -274,6 +274,12 @@ struct CompiledRule {
     /// `[`; most Chinese blocks would be folded for the regexes, for their
     /// full-width commas). See [`RequiredChars`].
     regex_required: Option<RequiredChars>,
+    /// The same, per regex, for a rule of several: a block holding one of
+    /// the rule's characters runs only the regexes it can match (a title
+    /// rule's eight shapes, a venue regex gated on 金 beside one gated on
+    /// 娱: most Chinese blocks hold a 金, and the second regex, with no
+    /// literal to start from, costs a full scan of each).
+    regex_gates: Vec<Option<RequiredChars>>,
     max_gap: u8,
     /// Folded context words, for column headers.
     context: Vec<String>,
@@ -439,11 +445,28 @@ impl RuleSet {
                     })
                     .and_then(|all| RequiredChars::new(&all, FoldOptions::for_regex(n.width)))
             };
+            let regex_gates: Vec<Option<RequiredChars>> = if rule.regex.len() < 2 {
+                rule.regex.iter().map(|_| None).collect()
+            } else {
+                rule.regex
+                    .iter()
+                    .zip(&regex_numerics)
+                    .map(|(r, &numerics)| {
+                        if numerics > 0 {
+                            return None;
+                        }
+                        required_chars(&r.text).and_then(|chars| {
+                            RequiredChars::new(&chars, FoldOptions::for_regex(n.width))
+                        })
+                    })
+                    .collect()
+            };
             compiled.push(CompiledRule {
                 group: gi,
                 regexes,
                 regex_numerics,
                 regex_required,
+                regex_gates,
                 max_gap: if n.separators { MAX_SEPARATOR_RUN } else { 0 },
                 context: rule
                     .context
@@ -760,8 +783,13 @@ impl Scan<'_> {
             let folded = (!as_is).then(|| &regex_folds[width]);
             let text = folded.map_or(block.text.as_str(), |f| f.text.as_str());
             let present = *numerics[width].get_or_insert_with(|| count_numerics(text));
-            for (re, &needed) in rule.regexes.iter().zip(&rule.regex_numerics) {
-                if present < needed {
+            for ((re, &needed), gate) in rule
+                .regexes
+                .iter()
+                .zip(&rule.regex_numerics)
+                .zip(&rule.regex_gates)
+            {
+                if present < needed || gate.as_ref().is_some_and(|g| !g.in_text(&block.text)) {
                     continue;
                 }
                 for m in re.find_iter(text) {

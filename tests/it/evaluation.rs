@@ -112,29 +112,38 @@ struct Floor {
 /// 必赢bwin, gambling-cheat out of body text after two tune-split news
 /// pages came near it): tune 111/123 with 0/185; heldout 58/100 with
 /// 4/134 (the batch's held-out half: 4/12 and 2/12 before and after; one
-/// earlier held-out sample caught). The floors below are those figures.
+/// earlier held-out sample caught).
+///
+/// Round 9: 48 more, a blind batch asked for a broad mix of what district
+/// sites meet. Before tuning: 8/24 spam caught (no title hijack of 8),
+/// 0/24 flagged. With them: tune 114/135 with 0/197, heldout 63/112 with
+/// 4/146. Tuning on its tune half only (web and phone versions after a
+/// betting site's kind, misspelled venues 新莆京/新蒲京/新浦京 and 娱人城,
+/// 开云电子): tune 118/135 with 0/197; heldout 65/112 with 4/146 (the
+/// batch's held-out half: 5/12 → 6/12, 0/12 flagged; one earlier held-out
+/// sample caught). The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 123,
-        caught_at_least: 111,
-        legit: 185,
+        spam: 135,
+        caught_at_least: 118,
+        legit: 197,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 100,
-        caught_at_least: 58,
-        legit: 134,
+        spam: 112,
+        caught_at_least: 65,
+        legit: 146,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 223,
-        caught_at_least: 169,
-        legit: 319,
+        spam: 247,
+        caught_at_least: 183,
+        legit: 343,
         flagged_at_most: 4,
         critical_on_legit_at_most: 0,
     },
@@ -214,7 +223,7 @@ fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
     // first 222 samples); the 60 added in round 4, the 39 of round 5, the
-    // 125 of round 6 and the 48 each of rounds 7 and 8 alternate tune,
+    // 125 of round 6 and the 48 each of rounds 7, 8 and 9 alternate tune,
     // heldout in the order they were saved, per class. Samples dropped on review left
     // gaps, so today's order no longer gives that rule; what must hold is
     // that every split is one of the two and the held-out share stays a
@@ -225,8 +234,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 542);
-    assert_eq!(heldout, 234);
+    assert_eq!(set.samples.len(), 590);
+    assert_eq!(heldout, 258);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -260,7 +269,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("542 samples (223 spam, 319 legitimate)"),
+        stdout.contains("590 samples (247 spam, 343 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");

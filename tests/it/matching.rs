@@ -1197,3 +1197,17 @@ contact_window = 10"#,
     // Three on either side lie within 10 characters of the handle.
     assert!(!found.is_empty() && found.len() <= 8, "{}", found.len());
 }
+
+#[test]
+fn each_regex_of_a_rule_runs_where_its_own_characters_are_and_still_hits() {
+    // Two regexes gated on different characters (金 for the first, 娱 or
+    // 娛 for the second): a block holding only one of them runs only that
+    // regex, and every match is still found, full-width and traditional
+    // forms included.
+    let s = rule(r#"regex = ['金沙\s*[a-z]{0,4}\d{3}', '[a-z][a-z0-9]{1,7}\s*(?:娱乐城|娛樂城)']"#);
+    assert_eq!(hits(&s, "金沙js333官网"), ["金沙js333"]);
+    assert_eq!(hits(&s, "在 MBM娛樂城 上下注"), ["MBM娛樂城"]);
+    assert_eq!(hits(&s, "ＭＢＭ娱乐城"), ["ＭＢＭ娱乐城"]);
+    assert_eq!(hits(&s, "金沙 mbm 娱乐城 888"), ["mbm 娱乐城"]);
+    assert!(hits(&s, "金沙江畔的娱乐城").is_empty());
+}

@@ -599,11 +599,14 @@ fn slow_site(pages: usize) -> Server {
             }
         }
         body += "</body></html>";
+        // In 64-byte pieces 40 ms apart: a page (about 230 bytes) takes
+        // 120 ms or more. (In 256-byte pieces it came whole at once, the
+        // crawl ended within 100 ms, and the kill below missed it.)
         Reply::Trickle {
             status: 200,
             headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
             body: body.into_bytes(),
-            chunk: 256,
+            chunk: 64,
             pause: Duration::from_millis(40),
         }
     }))
