@@ -439,8 +439,8 @@ pub fn rules_mine(texts_path: &Path, kind: SpamKind, against: Option<&Path>) -> 
     let raw = std::fs::read_to_string(texts_path)
         .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", texts_path.display())))?;
     let mut texts = mine::parse_texts(texts_path, &raw)?;
-    let all_sources: BTreeSet<&str> = texts.iter().map(|t| t.source.as_str()).collect();
-    let all_sources = all_sources.len();
+    let in_file: BTreeSet<&str> = texts.iter().map(|t| t.source.as_str()).collect();
+    let in_file = in_file.len();
     // A labelled set's own sources are left out, so that its samples
     // measure the list rather than feed it; a term one of its legitimate
     // tune pages carries is dropped.
@@ -468,53 +468,22 @@ pub fn rules_mine(texts_path: &Path, kind: SpamKind, against: Option<&Path>) -> 
     }
     texts.retain(|t| t.kind == kind);
     let sources: BTreeSet<&str> = texts.iter().map(|t| t.source.as_str()).collect();
-    let mut kept = Vec::new();
-    let mut dropped = Vec::new();
-    for m in mine::mine(&texts) {
-        let on = legit_pages.iter().find(|(_, page)| {
-            page.blocks
-                .iter()
-                .any(|b| mine::occurs_in(&m.term, &b.text))
-        });
-        match on {
-            Some((file, _)) => dropped.push(format!("{} ({file})", m.term)),
-            None => kept.push(m),
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "# {} brand terms mined by `sitesweep rules mine --kind {}` (docs/brandfeed.md)\n\
-         # from {} texts of {} distinct sources{}.\n\
-         # A name before a suffix in at least {} sources; a term seen in at least {}.\n\
-         # Regenerate rather than edit: the list is the rule's output.",
-        kept.len(),
-        kind.name(),
-        texts.len(),
-        sources.len(),
-        if left_out > 0 {
-            format!(" ({left_out} texts left out: sources of the labelled set)")
-        } else {
-            String::new()
-        },
-        mine::MIN_BRAND_SOURCES,
-        mine::MIN_TERM_SOURCES,
-    );
-    if !dropped.is_empty() {
-        let _ = writeln!(out, "# Dropped, on a legitimate tune page of the set:");
-        for d in &dropped {
-            let _ = writeln!(out, "#   {d}");
-        }
-    }
-    for m in &kept {
-        let _ = writeln!(out, "{}", m.term);
-    }
+    let counts = mine::Counts {
+        kind,
+        texts: texts.len(),
+        sources: sources.len(),
+        left_out,
+    };
+    let (kept, dropped) = mine::drop_found_on(mine::mine(&texts), &legit_pages);
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(mine::keywords_file(&counts, &kept, &dropped).as_bytes());
     eprintln!(
-        "{}: {} {} texts of {} sources mined ({all_sources} sources in the file, {left_out} texts left out); {} terms kept, {} dropped",
+        "{}: {} {} texts of {} sources mined ({in_file} sources in the file, {left_out} texts left out); {} terms kept, {} dropped",
         terminal_safe(&texts_path.display().to_string()),
-        texts.len(),
+        counts.texts,
         kind.name(),
-        sources.len(),
+        counts.sources,
         kept.len(),
         dropped.len()
     );

@@ -12,6 +12,7 @@
 
 use super::fold::{fold_term, FoldOptions};
 use crate::error::InputError;
+use crate::page::Page;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
@@ -350,7 +351,6 @@ pub fn mine(texts: &[SpamText]) -> Vec<Mined> {
         })
         .collect();
     out.sort_by(|a, b| (a.kind, &a.term).cmp(&(b.kind, &b.term)));
-    out.dedup_by(|a, b| a.kind == b.kind && a.term == b.term);
     out
 }
 
@@ -360,6 +360,68 @@ pub fn mine(texts: &[SpamText]) -> Vec<Mined> {
 pub fn occurs_in(term: &str, text: &str) -> bool {
     let term = fold_term(term, FoldOptions::ALL);
     !term.is_empty() && fold_term(text, FoldOptions::ALL).contains(&term)
+}
+
+/// The mined terms split into those kept and those found in a block of a
+/// legitimate page (with the page's name): step 6 of the rule.
+pub fn drop_found_on(
+    mined: Vec<Mined>,
+    legit: &[(String, Page)],
+) -> (Vec<Mined>, Vec<(Mined, String)>) {
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for m in mined {
+        let on = legit
+            .iter()
+            .find(|(_, page)| page.blocks.iter().any(|b| occurs_in(&m.term, &b.text)));
+        match on {
+            Some((name, _)) => dropped.push((m, name.clone())),
+            None => kept.push(m),
+        }
+    }
+    (kept, dropped)
+}
+
+/// What a mining read, for the list's header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counts {
+    pub kind: SpamKind,
+    /// Texts of the kind mined, and their distinct sources.
+    pub texts: usize,
+    pub sources: usize,
+    /// Texts left out, their source being a sample's.
+    pub left_out: usize,
+}
+
+/// The keywords file: a comment header (the rule, the counts, the terms
+/// dropped and where), then one term a line.
+pub fn keywords_file(counts: &Counts, kept: &[Mined], dropped: &[(Mined, String)]) -> String {
+    let mut out = format!(
+        "# {} brand terms mined by `sitesweep rules mine --kind {}` (docs/brandfeed.md)\n\
+         # from {} texts of {} distinct sources{}.\n\
+         # A name before a suffix in at least {MIN_BRAND_SOURCES} sources; a term seen in at least {MIN_TERM_SOURCES}.\n\
+         # Regenerate rather than edit: the list is the rule's output.\n",
+        kept.len(),
+        counts.kind.name(),
+        counts.texts,
+        counts.sources,
+        if counts.left_out > 0 {
+            format!(" ({} texts left out: sources of the labelled set)", counts.left_out)
+        } else {
+            String::new()
+        },
+    );
+    if !dropped.is_empty() {
+        out.push_str("# Dropped, on a legitimate tune page of the set:\n");
+        for (m, page) in dropped {
+            out.push_str(&format!("#   {} ({page})\n", m.term));
+        }
+    }
+    for m in kept {
+        out.push_str(&m.term);
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]
