@@ -124,31 +124,35 @@ struct Floor {
 /// sample caught). Then more of the tune split's misses (a crawler's
 /// name beside a user-agent read in PHP source, 百家龙虎 with a contact, a
 /// casino game and a sure-win method in a title, 伟德 with a Latin name and
-/// a year, 色综合): tune 123/135; heldout unchanged. The floors below are
-/// those figures.
+/// a year, 色综合): tune 123/135; heldout unchanged.
+///
+/// Round 10: 48 more, a blind batch measured once with the round's final
+/// packs and not tuned on: 8/24 spam caught, 2/24 flagged (two police
+/// warnings, fraud-loans-tasks). With them: tune 128/147 with 0/209,
+/// heldout 68/124 with 6/158. The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 135,
-        caught_at_least: 123,
-        legit: 197,
+        spam: 147,
+        caught_at_least: 128,
+        legit: 209,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 112,
-        caught_at_least: 65,
-        legit: 146,
-        flagged_at_most: 4,
+        spam: 124,
+        caught_at_least: 68,
+        legit: 158,
+        flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 247,
-        caught_at_least: 188,
-        legit: 343,
-        flagged_at_most: 4,
+        spam: 271,
+        caught_at_least: 196,
+        legit: 367,
+        flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
 ];
@@ -227,7 +231,7 @@ fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
     // first 222 samples); the 60 added in round 4, the 39 of round 5, the
-    // 125 of round 6 and the 48 each of rounds 7, 8 and 9 alternate tune,
+    // 125 of round 6 and the 48 each of rounds 7 to 10 alternate tune,
     // heldout in the order they were saved, per class. Samples dropped on review left
     // gaps, so today's order no longer gives that rule; what must hold is
     // that every split is one of the two and the held-out share stays a
@@ -238,8 +242,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 590);
-    assert_eq!(heldout, 258);
+    assert_eq!(set.samples.len(), 638);
+    assert_eq!(heldout, 282);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -273,7 +277,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("590 samples (247 spam, 343 legitimate)"),
+        stdout.contains("638 samples (271 spam, 367 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
