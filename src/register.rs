@@ -432,7 +432,16 @@ fn decode_register(
 /// Decode GB18030 (a superset of GBK) without replacement: the text, or the
 /// offset of the first malformed byte.
 fn decode_gb18030(bytes: &[u8]) -> Result<String, usize> {
-    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    decode_strictly(encoding_rs::GB18030, bytes)
+}
+
+/// Decode `bytes` (no BOM) in `encoding` without replacement: the text, or
+/// the offset of the first malformed byte.
+pub(crate) fn decode_strictly(
+    encoding: &'static encoding_rs::Encoding,
+    bytes: &[u8],
+) -> Result<String, usize> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
     let capacity = decoder
         .max_utf8_buffer_length_without_replacement(bytes.len())
         .unwrap_or(bytes.len() * 3 + 16);

@@ -436,8 +436,9 @@ fn write_table(out: &mut impl Write, rows: &[Vec<String>]) {
 /// `sitesweep rules mine`: brand terms mined from collected spam texts,
 /// written to stdout as a keywords file (docs/brandfeed.md).
 pub fn rules_mine(texts_path: &Path, kind: SpamKind, against: Option<&Path>) -> Result<u8, Error> {
-    let raw = std::fs::read_to_string(texts_path)
+    let bytes = std::fs::read(texts_path)
         .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", texts_path.display())))?;
+    let raw = mine::decode_texts(texts_path, &bytes)?;
     let mut texts = mine::parse_texts(texts_path, &raw)?;
     let in_file: BTreeSet<&str> = texts.iter().map(|t| t.source.as_str()).collect();
     let in_file = in_file.len();

@@ -59,6 +59,48 @@ pub struct SpamText {
     pub line: usize,
 }
 
+/// A texts file's text as a spreadsheet saves it: UTF-8 (a BOM dropped),
+/// UTF-16 with its BOM (Excel's "Unicode Text", tab-separated), or
+/// GBK/GB18030 (Excel's "Text (Tab delimited)" on Chinese Windows). Never
+/// decoded with replacement characters: a byte none of them reads is
+/// refused with its line.
+pub fn decode_texts(path: &Path, bytes: &[u8]) -> Result<String, InputError> {
+    use crate::register::decode_strictly;
+    let utf16 = match bytes {
+        [0xFF, 0xFE, rest @ ..] => Some((encoding_rs::UTF_16LE, rest)),
+        [0xFE, 0xFF, rest @ ..] => Some((encoding_rs::UTF_16BE, rest)),
+        _ => None,
+    };
+    if let Some((encoding, rest)) = utf16 {
+        return decode_strictly(encoding, rest).map_err(|at| {
+            // Line breaks are the code unit 0x000A, in either byte order.
+            let line = rest[..at]
+                .chunks(2)
+                .filter(|u| u == &[0x0A, 0x00] || u == &[0x00, 0x0A])
+                .count()
+                + 1;
+            InputError::at(path, line, "not valid UTF-16: save the file as UTF-8")
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let utf8_error = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(text.to_string()),
+        Err(e) => e.valid_up_to(),
+    };
+    decode_strictly(encoding_rs::GB18030, bytes).map_err(|gb_error| {
+        let at = utf8_error.max(gb_error);
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        InputError::at(
+            path,
+            line,
+            format!(
+                "byte 0x{:02X} is neither UTF-8 nor GBK: save the file as UTF-8",
+                bytes[at]
+            ),
+        )
+    })
+}
+
 /// Read a tab-separated file with the header `source, kind, text`.
 pub fn parse_texts(path: &Path, text: &str) -> Result<Vec<SpamText>, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -519,6 +561,23 @@ mod tests {
     fn occurrence_is_checked_folded() {
         assert!(occurs_in("开云体育", "警方破获“開云 體育”网络赌博案"));
         assert!(!occurs_in("开云体育", "开展体育活动"));
+    }
+
+    #[test]
+    fn texts_saved_by_a_spreadsheet_are_read_in_utf16_and_gbk() {
+        let path = Path::new("t.tsv");
+        let text = "source\tkind\ttext\na\tgambling\t開云體育\n";
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode_texts(path, &utf16).unwrap(), text);
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode_texts(path, &gbk).unwrap(), text);
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend(text.as_bytes());
+        assert_eq!(decode_texts(path, &bom).unwrap(), text);
+        // Neither UTF-8 nor GBK: refused at its line, never replaced.
+        let err = decode_texts(path, b"source\tkind\ttext\na\tporn\t\xFF\xFF\n").unwrap_err();
+        assert!(err.to_string().starts_with("t.tsv:2: byte 0xFF"), "{err}");
     }
 
     #[test]
