@@ -261,10 +261,14 @@ enum RulesCommand {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// Mine brand terms from collected spam texts; prints a keywords file.
+    /// Mine brand terms from collected spam texts or from a history's findings; prints a keywords file.
     Mine {
         /// Tab-separated file with the header source, kind, text (kind: gambling or porn).
-        texts: PathBuf,
+        #[arg(required_unless_present = "db")]
+        texts: Option<PathBuf>,
+        /// Also mine the history: titles, meta descriptions and link texts of the kind's findings, each page a source.
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
         /// Which texts to mine.
         #[arg(long, value_enum)]
         kind: KindArg,
@@ -421,10 +425,12 @@ fn main() -> ExitCode {
             ),
             RulesCommand::Mine {
                 texts,
+                db,
                 kind,
                 against,
             } => cli::rules::rules_mine(
-                &texts,
+                texts.as_deref(),
+                db.as_deref(),
                 match kind {
                     KindArg::Gambling => SpamKind::Gambling,
                     KindArg::Porn => SpamKind::Porn,

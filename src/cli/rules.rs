@@ -6,10 +6,11 @@ use sitesweep::crawl::fetch::Fetcher;
 use sitesweep::error::{Error, InputError};
 use sitesweep::evaluate::{self, Class, LabelledSet, Split};
 use sitesweep::findings::{Finding, Origin};
-use sitesweep::page::Page;
+use sitesweep::page::{Field, Page};
 use sitesweep::register::Settings;
 use sitesweep::rules::mine::{self, SpamKind};
 use sitesweep::rules::{builtin, tooling};
+use sitesweep::store::Store;
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -434,12 +435,23 @@ fn write_table(out: &mut impl Write, rows: &[Vec<String>]) {
 }
 
 /// `sitesweep rules mine`: brand terms mined from collected spam texts,
-/// written to stdout as a keywords file (docs/brandfeed.md).
-pub fn rules_mine(texts_path: &Path, kind: SpamKind, against: Option<&Path>) -> Result<u8, Error> {
-    let bytes = std::fs::read(texts_path)
-        .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", texts_path.display())))?;
-    let raw = mine::decode_texts(texts_path, &bytes)?;
-    let mut texts = mine::parse_texts(texts_path, &raw)?;
+/// or from the findings of an office's own scans, written to stdout as a
+/// keywords file (docs/brandfeed.md).
+pub fn rules_mine(
+    texts_path: Option<&Path>,
+    db: Option<&Path>,
+    kind: SpamKind,
+    against: Option<&Path>,
+) -> Result<u8, Error> {
+    let mut texts = Vec::new();
+    if let Some(path) = texts_path {
+        let bytes = std::fs::read(path)
+            .map_err(|e| InputError::plain(format!("{}: cannot read: {e}", path.display())))?;
+        texts = mine::parse_texts(path, &mine::decode_texts(path, &bytes)?)?;
+    }
+    if let Some(db) = db {
+        texts.extend(history_texts(db, kind)?);
+    }
     let in_file: BTreeSet<&str> = texts.iter().map(|t| t.source.as_str()).collect();
     let in_file = in_file.len();
     // A labelled set's own sources are left out, so that its samples
@@ -479,9 +491,14 @@ pub fn rules_mine(texts_path: &Path, kind: SpamKind, against: Option<&Path>) -> 
     let _ = std::io::stdout()
         .lock()
         .write_all(mine::keywords_file(&counts, &kept, &dropped).as_bytes());
+    let read_from: Vec<String> = texts_path
+        .into_iter()
+        .chain(db)
+        .map(|p| terminal_safe(&p.display().to_string()).into_owned())
+        .collect();
     eprintln!(
-        "{}: {} {} texts of {} sources mined ({in_file} sources in the file, {left_out} texts left out); {} terms kept, {} dropped",
-        terminal_safe(&texts_path.display().to_string()),
+        "{}: {} {} texts of {} sources mined ({in_file} sources read, {left_out} texts left out); {} terms kept, {} dropped",
+        read_from.join(" and "),
         counts.texts,
         kind.name(),
         counts.sources,
@@ -489,4 +506,30 @@ pub fn rules_mine(texts_path: &Path, kind: SpamKind, against: Option<&Path>) -> 
         dropped.len()
     );
     Ok(exit::OK)
+}
+
+/// The texts an office's own scans give, for `rules mine --db`: the
+/// snippet of every finding of the kind in a title, a meta description or
+/// a link's text, in every scan of the history, its page the source. A
+/// brand on a hacked site stands on many of its pages: titles caught by
+/// their shape (`XX体育官网登录入口`) name the brand that a page swapped in
+/// without the shape (`XX体育-校运会`) carries alone.
+fn history_texts(db: &Path, kind: SpamKind) -> Result<Vec<mine::SpamText>, Error> {
+    let store = Store::open_read_only(db, false)?;
+    let mut texts = Vec::new();
+    for scan in store.scans()? {
+        store.each_finding(&scan.id, |f| {
+            if f.category == kind.name()
+                && matches!(f.field, Some(Field::Title | Field::Meta | Field::Anchor))
+            {
+                texts.push(mine::SpamText {
+                    source: f.url,
+                    kind,
+                    text: f.snippet,
+                    line: 0,
+                });
+            }
+        })?;
+    }
+    Ok(texts)
 }

@@ -409,3 +409,69 @@ fn rules_mine_refuses_a_bad_texts_file_with_its_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn rules_mine_reads_an_offices_own_history_and_its_list_catches_the_page_without_the_shape() {
+    use crate::support::server::{Reply, Server};
+    // A hacked site: three pages whose titles carry the hijack's shape
+    // (体育官网登录入口), caught whatever the brand; a fourth where the brand
+    // stands for the school's name alone, which no bundled rule knows.
+    let page = |title: &str| {
+        Reply::html(format!("<html><head><title>{title}</title></head><body><p>校园新闻</p><a href='/a'>一</a><a href='/b'>二</a><a href='/c'>三</a><a href='/d'>四</a></body></html>"))
+    };
+    let server = Server::routes(vec![
+        ("/", page("学院新闻网")),
+        ("/a", page("米兰体育官网登录入口-开学典礼")),
+        ("/b", page("米兰体育官网登录入口-招生简章")),
+        ("/c", page("米兰体育官网登录入口-学术报告")),
+        ("/d", page("米兰体育-校运会圆满落幕")),
+    ])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::register_one_site(dir.path(), &server.url("/"), "学院办公室");
+    let out = sitesweep(&["scan", "-q", "--fail-on", "high"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = sitesweep(
+        &[
+            "rules",
+            "mine",
+            "--db",
+            "sitesweep.db",
+            "--kind",
+            "gambling",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = stdout(&out);
+    assert!(
+        list.lines().any(|l| l == "米兰体育"),
+        "{list}{}",
+        stderr(&out)
+    );
+    // The office's own pack with the mined list finds the fourth page.
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("brands.txt"), &list).unwrap();
+    std::fs::write(
+        mine.join("brands.toml"),
+        format!("{RULE_HEAD}keywords_file = \"brands.txt\"\nfields = [\"title\"]\ntests = {{ hit = [\"米兰体育\"], miss = [\"体育\"] }}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("d.html"),
+        "<html><head><title>米兰体育-校运会圆满落幕</title></head><body><p>校园新闻</p></body></html>",
+    )
+    .unwrap();
+    let bundled = sitesweep(&["rules", "explain", "--file", "d.html"], dir.path());
+    assert!(!stdout(&bundled).contains("HIT"), "{}", stdout(&bundled));
+    let out = sitesweep(
+        &["rules", "explain", "--file", "d.html", "--rules", "mine"],
+        dir.path(),
+    );
+    assert!(
+        stdout(&out).contains("HIT  r [c, high] term `米兰体育`"),
+        "{}",
+        stdout(&out)
+    );
+}
