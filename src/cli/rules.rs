@@ -515,21 +515,23 @@ pub fn rules_mine(
 /// their shape (`XX体育官网登录入口`) name the brand that a page swapped in
 /// without the shape (`XX体育-校运会`) carries alone.
 fn history_texts(db: &Path, kind: SpamKind) -> Result<Vec<mine::SpamText>, Error> {
-    let store = Store::open_read_only(db, false)?;
-    let mut texts = Vec::new();
-    for scan in store.scans()? {
-        store.each_finding(&scan.id, |f| {
-            if f.category == kind.name()
-                && matches!(f.field, Some(Field::Title | Field::Meta | Field::Anchor))
-            {
-                texts.push(mine::SpamText {
-                    source: f.url,
-                    kind,
-                    text: f.snippet,
-                    line: 0,
-                });
-            }
-        })?;
-    }
-    Ok(texts)
+    // Read as reports read it: read-only, beside a scan that is writing.
+    Store::read(db, |store| {
+        let mut texts = Vec::new();
+        for scan in store.scans()? {
+            store.each_finding(&scan.id, |f| {
+                if f.category == kind.name()
+                    && matches!(f.field, Some(Field::Title | Field::Meta | Field::Anchor))
+                {
+                    texts.push(mine::SpamText {
+                        source: f.url,
+                        kind,
+                        text: f.snippet,
+                        line: 0,
+                    });
+                }
+            })?;
+        }
+        Ok(texts)
+    })
 }
