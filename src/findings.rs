@@ -157,10 +157,14 @@ pub enum SiteRule {
     /// `serve`: 3% (medium) or 5% (high) of the last 7 days' home-page
     /// probes failed or took 15 s or more ([`crate::availability`]).
     Availability,
+    /// A title holding a brand that the site's own flagged titles carry
+    /// (a brand swapped in for the institution's name,
+    /// [`crate::crawl::site_brands`]).
+    SiteBrand,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 20] = [
+    pub const ALL: [SiteRule; 21] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -181,6 +185,7 @@ impl SiteRule {
         SiteRule::EncodedUrl,
         SiteRule::AttachmentUnreadable,
         SiteRule::Availability,
+        SiteRule::SiteBrand,
     ];
 
     /// The site rule of a reserved id.
@@ -223,6 +228,7 @@ impl SiteRule {
             SiteRule::EncodedUrl => "script.encoded-url",
             SiteRule::AttachmentUnreadable => "attachment.unreadable",
             SiteRule::Availability => "site.availability",
+            SiteRule::SiteBrand => "title.site-brand",
         }
     }
 
@@ -238,6 +244,7 @@ impl SiteRule {
             | SiteRule::DarkLinks
             | SiteRule::OutboundHijacked
             | SiteRule::EncodedUrl
+            | SiteRule::SiteBrand
             | SiteRule::Availability => Severity::High,
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => {
                 Severity::Critical
@@ -273,6 +280,7 @@ impl SiteRule {
             SiteRule::EncodedUrl => "脚本加载或跳转到编码隐藏的外部网址",
             SiteRule::AttachmentUnreadable => "附件无法读取",
             SiteRule::Availability => "网站首页可用性不达标（近7天监测）",
+            SiteRule::SiteBrand => "标题含本站被篡改页面上的赌博或色情品牌",
         }
     }
 
@@ -303,6 +311,7 @@ impl SiteRule {
             }
             SiteRule::EncodedUrl => "script that loads or opens an address it hides by encoding",
             SiteRule::Availability => "home page often unavailable (last 7 days' probes)",
+            SiteRule::SiteBrand => "title carries a brand of the site's hijacked pages",
         }
     }
 
@@ -315,6 +324,7 @@ impl SiteRule {
             | SiteRule::Availability => "availability",
             SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => "hygiene",
             SiteRule::OutboundHijacked => "hijack",
+            SiteRule::SiteBrand => "title-hijack",
             SiteRule::DarkLinks => "darklink",
             SiteRule::NewScriptHost => "script",
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => "cloak",

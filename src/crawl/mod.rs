@@ -31,6 +31,7 @@ mod polite;
 pub mod probe;
 pub mod records;
 pub mod robots;
+pub mod site_brands;
 mod start;
 pub mod tls;
 
@@ -133,6 +134,8 @@ struct Crawl<'a> {
     outside: outside::Outside,
     /// Images to check.
     images: images::Images,
+    /// Titles, and the brands the flagged ones carry.
+    brands: site_brands::SiteBrands,
 }
 
 /// Crawl one site to the end and say how it went. Never fails: every
@@ -210,6 +213,7 @@ async fn crawl_with(
         candidates: probe::Candidates::new(&site.id),
         outside: outside::Outside::default(),
         images: images::Images::default(),
+        brands: site_brands::SiteBrands::default(),
     };
     match env.resume.get(&site.id) {
         Some(done) if !done.pages.is_empty() => crawl.resume(done).await,
@@ -349,6 +353,9 @@ impl Crawl<'_> {
 
     /// The looks that come after the crawl: probes, outbound links.
     async fn after_crawl(&mut self) {
+        for f in self.brands.findings(&self.origin) {
+            self.emit(f).await;
+        }
         self.check_images().await;
         self.second_looks().await;
         self.check_outbound().await;
@@ -591,6 +598,7 @@ impl Crawl<'_> {
                 );
                 if work.kind == Some(crate::analyse::Kind::Html) && (200..300).contains(&status) {
                     self.offer_for_probes(&task, &fetched, &read.page, &findings);
+                    self.brands.note(&fetched.final_url, &read.page, &findings);
                 }
                 if read.parser_cut {
                     let detail = format!(

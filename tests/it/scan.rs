@@ -1200,3 +1200,40 @@ fn trusted_domains_must_be_domain_names() {
         "{e}"
     );
 }
+
+#[test]
+fn a_brand_the_sites_hijacked_titles_carry_is_found_where_it_stands_alone() {
+    // Three titles with the hijack's shape (caught whatever the brand), one
+    // where the brand was put for the school's name (no rule knows it), and
+    // the school's own pages, one with 体育 in its title.
+    let titled = |title: &str| {
+        Reply::html(format!(
+            "<html><head><meta charset=utf-8><title>{title}</title></head><body><p>学院新闻</p>\
+             <a href='/a'>一</a><a href='/b'>二</a><a href='/c'>三</a><a href='/d'>四</a><a href='/e'>五</a></body></html>"
+        ))
+    };
+    let server = Server::routes(vec![
+        ("/", titled("学院新闻网")),
+        ("/a", titled("米兰体育官网登录入口-开学典礼")),
+        ("/b", titled("米兰体育官网登录入口-招生简章")),
+        ("/c", titled("米兰体育官网登录入口-学术报告")),
+        ("/d", titled("米兰体育-校运会圆满落幕")),
+        ("/e", titled("学院体育运动会开幕")),
+    ])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let reg = register(dir.path(), &site_entry("gov", &server.url("/"), ""));
+    let r = run(&reg, None);
+    let found = of(&r, "title.site-brand");
+    let urls: Vec<&str> = found.iter().map(|f| f.url.as_str()).collect();
+    assert_eq!(urls, [server.url("/d")], "{found:?}");
+    assert_eq!(found[0].term, "米兰体育");
+    assert_eq!(found[0].severity, sitesweep::severity::Severity::High);
+    assert!(
+        found[0].snippet.contains(&server.url("/a")),
+        "{}",
+        found[0].snippet
+    );
+    // The shaped titles keep their own findings, and are not reported twice.
+    assert!(of(&r, "gambling-title").len() >= 3);
+}

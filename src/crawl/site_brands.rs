@@ -1,0 +1,199 @@
+//! A hacked site's own brands, found in its other titles (`title.site-brand`).
+//!
+//! A site hijacked for gambling or porn carries one brand on many pages.
+//! On some of them the title has the hijack's shape, and a rule catches it
+//! whatever the brand (`米兰体育官网登录入口`). On others the brand stands
+//! alone where the school's name was (`米兰体育-校运会圆满落幕`), and no
+//! list knows it. So, per site, the flagged titles are mined for the names
+//! standing before 体育, 娱乐, 传媒 … — the brand-feed rule
+//! ([`crate::rules::mine`]), with each page a source — and every other
+//! title of the site holding one of those terms is reported.
+//!
+//! Only titles read in this run are looked at: a resumed scan does not
+//! fetch the pages it had stored, and does not see their titles.
+
+use crate::findings::{Finding, Origin, SiteRule};
+use crate::page::{Field, Page};
+use crate::rules::fold::{fold_term, FoldOptions};
+use crate::rules::mine::{self, SpamKind, SpamText};
+use std::collections::{BTreeSet, HashSet};
+use url::Url;
+
+/// Titles kept per site, at most (a title is cut to [`MAX_TITLE`]
+/// characters): 20,000 × 200 characters is a few megabytes at worst.
+const MAX_TITLES: usize = 20_000;
+const MAX_TITLE: usize = 200;
+/// Flagged texts kept per page and per site: a dark-link block of 500
+/// anchors on each of 20,000 pages must not be held whole. A brand needs
+/// three pages, not every anchor of one.
+const FLAGGED_PER_PAGE: usize = 16;
+const MAX_FLAGGED: usize = 50_000;
+/// Pages named in a finding's cause as where the brand was seen.
+const EXAMPLES: usize = 3;
+
+#[derive(Default)]
+pub struct SiteBrands {
+    /// Every page's title, in the order read.
+    titles: Vec<(Url, String)>,
+    /// The texts of the site's gambling and porn findings in titles, meta
+    /// descriptions and link texts, each page a source.
+    flagged: Vec<SpamText>,
+    /// Pages whose title a rule of the kind reported already.
+    reported: HashSet<(SpamKind, String)>,
+}
+
+impl SiteBrands {
+    /// Note a page's title and what the rules found in it.
+    pub fn note(&mut self, url: &Url, page: &Page, findings: &[Finding]) {
+        if let Some(title) = page.blocks.iter().find(|b| b.field == Field::Title) {
+            if self.titles.len() < MAX_TITLES && !title.text.trim().is_empty() {
+                let text: String = title.text.chars().take(MAX_TITLE).collect();
+                self.titles.push((url.clone(), text));
+            }
+        }
+        let kinds = findings.iter().filter_map(|f| {
+            let kind = SpamKind::parse(&f.category)?;
+            matches!(f.field, Some(Field::Title | Field::Meta | Field::Anchor)).then_some((kind, f))
+        });
+        for (kind, f) in kinds.clone() {
+            if f.field == Some(Field::Title) {
+                self.reported.insert((kind, url.to_string()));
+            }
+        }
+        let room = MAX_FLAGGED.saturating_sub(self.flagged.len());
+        for (kind, f) in kinds.take(FLAGGED_PER_PAGE.min(room)) {
+            self.flagged.push(SpamText {
+                source: url.to_string(),
+                kind,
+                text: f.snippet.chars().take(MAX_TITLE).collect(),
+                line: 0,
+            });
+        }
+    }
+
+    /// One finding per page whose title holds a brand of the site's
+    /// flagged pages and was not reported for that kind already.
+    pub fn findings(&self, origin: &Origin) -> Vec<Finding> {
+        let mined = mine::mine(&self.flagged);
+        if mined.is_empty() {
+            return Vec::new();
+        }
+        // Each text folded once: a hacked site has thousands of titles.
+        let fold = |text: &str| fold_term(text, FoldOptions::ALL);
+        let terms: Vec<String> = mined.iter().map(|m| fold(&m.term)).collect();
+        let flagged: Vec<String> = self.flagged.iter().map(|t| fold(&t.text)).collect();
+        let examples: Vec<String> = mined
+            .iter()
+            .zip(&terms)
+            .map(|(m, term)| {
+                let pages: BTreeSet<&str> = self
+                    .flagged
+                    .iter()
+                    .zip(&flagged)
+                    .filter(|(t, text)| t.kind == m.kind && text.contains(term.as_str()))
+                    .map(|(t, _)| t.source.as_str())
+                    .collect();
+                pages
+                    .into_iter()
+                    .take(EXAMPLES)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (url, title) in &self.titles {
+            let folded = fold(title);
+            let page = url.to_string();
+            let Some(i) = (0..mined.len()).find(|&i| {
+                !self.reported.contains(&(mined[i].kind, page.clone()))
+                    && folded.contains(terms[i].as_str())
+            }) else {
+                continue;
+            };
+            let m = &mined[i];
+            let cause = format!(
+                "标题“{title}”含“{}”：本站 {} 个页面的{}推广内容中出现的品牌，如 {}",
+                m.term,
+                m.brand_sources,
+                match m.kind {
+                    SpamKind::Gambling => "赌博",
+                    SpamKind::Porn => "色情",
+                },
+                examples[i]
+            );
+            out.push(origin.site_finding(SiteRule::SiteBrand, url, &m.term, cause, None));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::Block;
+
+    fn origin() -> Origin {
+        Origin {
+            scan: "s".into(),
+            site: "gov".into(),
+            operator: "o".into(),
+            insecure_tls: false,
+        }
+    }
+
+    fn page(title: &str) -> Page {
+        Page {
+            blocks: vec![Block::new(Field::Title, title)],
+        }
+    }
+
+    fn flagged(o: &Origin, url: &Url, title: &str) -> Finding {
+        let mut f = o.site_finding(SiteRule::DarkLinks, url, "k", title.to_string(), None);
+        f.category = "gambling".into();
+        f.field = Some(Field::Title);
+        f
+    }
+
+    #[test]
+    fn a_brand_of_three_flagged_titles_is_reported_in_the_titles_that_carry_it_alone() {
+        let o = origin();
+        let mut b = SiteBrands::default();
+        for p in ["a", "b", "c"] {
+            let url = Url::parse(&format!("http://gov.example/{p}")).unwrap();
+            let title = format!("米兰体育官网登录入口-{p}");
+            b.note(&url, &page(&title), &[flagged(&o, &url, &title)]);
+        }
+        let swapped = Url::parse("http://gov.example/d").unwrap();
+        b.note(&swapped, &page("米兰体育-校运会圆满落幕"), &[]);
+        let plain = Url::parse("http://gov.example/e").unwrap();
+        b.note(&plain, &page("学院体育运动会"), &[]);
+        let found = b.findings(&o);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].url, swapped.as_str());
+        assert_eq!(found[0].rule, "title.site-brand");
+        assert_eq!(found[0].term, "米兰体育");
+        assert!(
+            found[0].snippet.contains("http://gov.example/a"),
+            "{}",
+            found[0].snippet
+        );
+    }
+
+    #[test]
+    fn two_flagged_titles_are_not_enough_and_a_clean_site_has_nothing_to_mine() {
+        let o = origin();
+        let mut b = SiteBrands::default();
+        for p in ["a", "b"] {
+            let url = Url::parse(&format!("http://gov.example/{p}")).unwrap();
+            let title = format!("米兰体育官网登录入口-{p}");
+            b.note(&url, &page(&title), &[flagged(&o, &url, &title)]);
+        }
+        b.note(
+            &Url::parse("http://gov.example/d").unwrap(),
+            &page("米兰体育-校运会"),
+            &[],
+        );
+        assert!(b.findings(&o).is_empty());
+        assert!(SiteBrands::default().findings(&o).is_empty());
+    }
+}
