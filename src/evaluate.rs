@@ -324,7 +324,12 @@ impl Evaluation {
 
 /// Run every sample of `set` through the analyse stage with `rules`.
 pub fn evaluate(rules: &RuleSet, set: &LabelledSet) -> Result<Evaluation, InputError> {
-    let origin = eval_origin();
+    let origin = Origin {
+        scan: "eval".to_string(),
+        site: "eval".to_string(),
+        operator: String::new(),
+        insecure_tls: false,
+    };
     let mut outcomes = Vec::with_capacity(set.samples.len());
     for sample in &set.samples {
         let (path, bytes) = read_sample(set, sample)?;
@@ -343,16 +348,6 @@ pub fn evaluate(rules: &RuleSet, set: &LabelledSet) -> Result<Evaluation, InputE
     })
 }
 
-/// Findings of `rules eval` name the scan and site `eval`.
-fn eval_origin() -> Origin {
-    Origin {
-        scan: "eval".to_string(),
-        site: "eval".to_string(),
-        operator: String::new(),
-        insecure_tls: false,
-    }
-}
-
 fn read_sample(set: &LabelledSet, sample: &Sample) -> Result<(PathBuf, Vec<u8>), InputError> {
     let path = set.dir.join(&sample.file);
     let bytes = std::fs::read(&path).map_err(|e| {
@@ -365,20 +360,10 @@ fn read_sample(set: &LabelledSet, sample: &Sample) -> Result<(PathBuf, Vec<u8>),
     Ok((path, bytes))
 }
 
-/// A sample's text as the analyse stage reads it: the page's blocks.
-pub fn sample_page(
-    rules: &RuleSet,
-    set: &LabelledSet,
-    sample: &Sample,
-) -> Result<Page, InputError> {
+/// A sample's text as the scan reads it (no rules run): the page's blocks.
+pub fn sample_page(set: &LabelledSet, sample: &Sample) -> Result<Page, InputError> {
     let (path, bytes) = read_sample(set, sample)?;
-    let origin = eval_origin();
-    let url = sample_url(&path);
-    Ok(
-        analyse::analyse_local_file(rules, &origin, &url, &path, &bytes, content_type_of(&path))
-            .read
-            .page,
-    )
+    Ok(analyse::read_local_file(&path, &bytes, content_type_of(&path)).2)
 }
 
 /// The content type a sample file is served with, by its extension

@@ -469,14 +469,12 @@ pub fn rules_mine(
         let before = texts.len();
         texts.retain(|t| !sources.contains(t.source.as_str()));
         left_out = before - texts.len();
-        // Only the pages' text is wanted: any rules read it the same way.
-        let rules = sitesweep::rules::load(None)?;
         for s in set
             .samples
             .iter()
             .filter(|s| s.class == Class::Legit && s.split == Split::Tune)
         {
-            legit_pages.push((s.file.clone(), evaluate::sample_page(&rules, &set, s)?));
+            legit_pages.push((s.file.clone(), evaluate::sample_page(&set, s)?));
         }
     }
     texts.retain(|t| t.kind == kind);

@@ -14,9 +14,8 @@
 
 use crate::findings::{Finding, Origin, SiteRule};
 use crate::page::{Field, Page};
-use crate::rules::fold::{fold_term, FoldOptions};
-use crate::rules::mine::{self, SpamKind, SpamText};
-use std::collections::{BTreeSet, HashSet};
+use crate::rules::mine::{self, fold_for_search, SpamKind, SpamText};
+use std::collections::BTreeSet;
 use url::Url;
 
 /// Titles kept per site, at most (a title is cut to [`MAX_TITLE`]
@@ -31,33 +30,40 @@ const MAX_FLAGGED: usize = 50_000;
 /// Pages named in a finding's cause as where the brand was seen.
 const EXAMPLES: usize = 3;
 
+/// A page's title, and the kinds a rule reported it for already.
+struct Title {
+    url: Url,
+    text: String,
+    reported: Vec<SpamKind>,
+}
+
 #[derive(Default)]
 pub struct SiteBrands {
     /// Every page's title, in the order read.
-    titles: Vec<(Url, String)>,
+    titles: Vec<Title>,
     /// The texts of the site's gambling and porn findings in titles, meta
     /// descriptions and link texts, each page a source.
     flagged: Vec<SpamText>,
-    /// Pages whose title a rule of the kind reported already.
-    reported: HashSet<(SpamKind, String)>,
 }
 
 impl SiteBrands {
     /// Note a page's title and what the rules found in it.
     pub fn note(&mut self, url: &Url, page: &Page, findings: &[Finding]) {
-        if let Some(title) = page.blocks.iter().find(|b| b.field == Field::Title) {
-            if self.titles.len() < MAX_TITLES && !title.text.trim().is_empty() {
-                let text: String = title.text.chars().take(MAX_TITLE).collect();
-                self.titles.push((url.clone(), text));
-            }
-        }
         let kinds = findings.iter().filter_map(|f| {
             let kind = SpamKind::parse(&f.category)?;
             matches!(f.field, Some(Field::Title | Field::Meta | Field::Anchor)).then_some((kind, f))
         });
-        for (kind, f) in kinds.clone() {
-            if f.field == Some(Field::Title) {
-                self.reported.insert((kind, url.to_string()));
+        if let Some(title) = page.blocks.iter().find(|b| b.field == Field::Title) {
+            if self.titles.len() < MAX_TITLES && !title.text.trim().is_empty() {
+                self.titles.push(Title {
+                    url: url.clone(),
+                    text: title.text.chars().take(MAX_TITLE).collect(),
+                    reported: kinds
+                        .clone()
+                        .filter(|(_, f)| f.field == Some(Field::Title))
+                        .map(|(kind, _)| kind)
+                        .collect(),
+                });
             }
         }
         let room = MAX_FLAGGED.saturating_sub(self.flagged.len());
@@ -79,9 +85,12 @@ impl SiteBrands {
             return Vec::new();
         }
         // Each text folded once: a hacked site has thousands of titles.
-        let fold = |text: &str| fold_term(text, FoldOptions::ALL);
-        let terms: Vec<String> = mined.iter().map(|m| fold(&m.term)).collect();
-        let flagged: Vec<String> = self.flagged.iter().map(|t| fold(&t.text)).collect();
+        let terms: Vec<String> = mined.iter().map(|m| fold_for_search(&m.term)).collect();
+        let flagged: Vec<String> = self
+            .flagged
+            .iter()
+            .map(|t| fold_for_search(&t.text))
+            .collect();
         let examples: Vec<String> = mined
             .iter()
             .zip(&terms)
@@ -101,18 +110,17 @@ impl SiteBrands {
             })
             .collect();
         let mut out = Vec::new();
-        for (url, title) in &self.titles {
-            let folded = fold(title);
-            let page = url.to_string();
+        for title in &self.titles {
+            let folded = fold_for_search(&title.text);
             let Some(i) = (0..mined.len()).find(|&i| {
-                !self.reported.contains(&(mined[i].kind, page.clone()))
-                    && folded.contains(terms[i].as_str())
+                !title.reported.contains(&mined[i].kind) && folded.contains(terms[i].as_str())
             }) else {
                 continue;
             };
             let m = &mined[i];
             let cause = format!(
-                "标题“{title}”含“{}”：本站 {} 个页面的{}推广内容中出现的品牌，如 {}",
+                "标题“{}”含“{}”：本站 {} 个页面的{}推广内容中出现的品牌，如 {}",
+                title.text,
                 m.term,
                 m.brand_sources,
                 match m.kind {
@@ -121,7 +129,7 @@ impl SiteBrands {
                 },
                 examples[i]
             );
-            out.push(origin.site_finding(SiteRule::SiteBrand, url, &m.term, cause, None));
+            out.push(origin.site_finding(SiteRule::SiteBrand, &title.url, &m.term, cause, None));
         }
         out
     }

@@ -430,37 +430,32 @@ impl RuleSet {
             // Only for rules the numeric gate does not already cover (an
             // ID-number regex needs 17 digits; which digits is no help).
             let numeric_gate = regex_numerics.iter().copied().min().unwrap_or(0) > 0;
+            // The characters each regex's matches hold, worked out once for
+            // the rule's gate and for each regex's own.
+            let sets: Vec<Option<Vec<char>>> =
+                rule.regex.iter().map(|r| required_chars(&r.text)).collect();
+            let gate = |chars: &[char]| RequiredChars::new(chars, FoldOptions::for_regex(n.width));
             let regex_required = if numeric_gate || rule.regex.is_empty() {
                 None
             } else {
-                rule.regex
-                    .iter()
-                    .map(|r| required_chars(&r.text))
+                sets.iter()
+                    .cloned()
                     .collect::<Option<Vec<Vec<char>>>>()
-                    .map(|sets| {
+                    .and_then(|sets| {
                         let mut all: Vec<char> = sets.into_iter().flatten().collect();
                         all.sort_unstable();
                         all.dedup();
-                        all
+                        gate(&all)
                     })
-                    .and_then(|all| RequiredChars::new(&all, FoldOptions::for_regex(n.width)))
             };
-            let regex_gates: Vec<Option<RequiredChars>> = if rule.regex.len() < 2 {
-                rule.regex.iter().map(|_| None).collect()
-            } else {
-                rule.regex
-                    .iter()
-                    .zip(&regex_numerics)
-                    .map(|(r, &numerics)| {
-                        if numerics > 0 {
-                            return None;
-                        }
-                        required_chars(&r.text).and_then(|chars| {
-                            RequiredChars::new(&chars, FoldOptions::for_regex(n.width))
-                        })
-                    })
-                    .collect()
-            };
+            let regex_gates: Vec<Option<RequiredChars>> = sets
+                .iter()
+                .zip(&regex_numerics)
+                .map(|(chars, &numerics)| match chars {
+                    Some(chars) if rule.regex.len() > 1 && numerics == 0 => gate(chars),
+                    _ => None,
+                })
+                .collect();
             compiled.push(CompiledRule {
                 group: gi,
                 regexes,

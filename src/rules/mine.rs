@@ -400,8 +400,14 @@ pub fn mine(texts: &[SpamText]) -> Vec<Mined> {
 /// traditional, separators skipped)? How a mined term is checked against
 /// legitimate pages before it is kept.
 pub fn occurs_in(term: &str, text: &str) -> bool {
-    let term = fold_term(term, FoldOptions::ALL);
-    !term.is_empty() && fold_term(text, FoldOptions::ALL).contains(&term)
+    let term = fold_for_search(term);
+    !term.is_empty() && fold_for_search(text).contains(&term)
+}
+
+/// Text folded as keywords are, separators skipped: fold a text once and
+/// look for several folded terms in it.
+pub fn fold_for_search(text: &str) -> String {
+    fold_term(text, FoldOptions::ALL)
 }
 
 /// The mined terms split into those kept and those found in a block of a
@@ -410,14 +416,27 @@ pub fn drop_found_on(
     mined: Vec<Mined>,
     legit: &[(String, Page)],
 ) -> (Vec<Mined>, Vec<(Mined, String)>) {
+    // Every block folded once, not once per term.
+    let folded: Vec<(&str, Vec<String>)> = legit
+        .iter()
+        .map(|(name, page)| {
+            let blocks = page
+                .blocks
+                .iter()
+                .map(|b| fold_for_search(&b.text))
+                .collect();
+            (name.as_str(), blocks)
+        })
+        .collect();
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
     for m in mined {
-        let on = legit
+        let term = fold_for_search(&m.term);
+        let on = folded
             .iter()
-            .find(|(_, page)| page.blocks.iter().any(|b| occurs_in(&m.term, &b.text)));
+            .find(|(_, blocks)| blocks.iter().any(|b| b.contains(term.as_str())));
         match on {
-            Some((name, _)) => dropped.push((m, name.clone())),
+            Some((name, _)) => dropped.push((m, name.to_string())),
             None => kept.push(m),
         }
     }
