@@ -132,6 +132,8 @@ fn main() {
                 error: None,
                 truncated: false,
                 fetched_at: at.into(),
+                title: None,
+                title_was: None,
             };
             for f in &findings {
                 summary.count(f);

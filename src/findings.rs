@@ -161,10 +161,14 @@ pub enum SiteRule {
     /// (a brand swapped in for the institution's name,
     /// [`crate::crawl::site_brands`]).
     SiteBrand,
+    /// A page's title changed since the previous scan (one finding for
+    /// the site when many changed the same way,
+    /// [`crate::crawl::title_changes`]).
+    TitleChanged,
 }
 
 impl SiteRule {
-    pub const ALL: [SiteRule; 21] = [
+    pub const ALL: [SiteRule; 22] = [
         SiteRule::Unreachable,
         SiteRule::TlsInvalid,
         SiteRule::HttpError,
@@ -186,6 +190,7 @@ impl SiteRule {
         SiteRule::AttachmentUnreadable,
         SiteRule::Availability,
         SiteRule::SiteBrand,
+        SiteRule::TitleChanged,
     ];
 
     /// The site rule of a reserved id.
@@ -229,6 +234,7 @@ impl SiteRule {
             SiteRule::AttachmentUnreadable => "attachment.unreadable",
             SiteRule::Availability => "site.availability",
             SiteRule::SiteBrand => "title.site-brand",
+            SiteRule::TitleChanged => "title.changed",
         }
     }
 
@@ -252,7 +258,8 @@ impl SiteRule {
             SiteRule::TlsInvalid
             | SiteRule::RobotsBlocked
             | SiteRule::Blocked
-            | SiteRule::NewScriptHost => Severity::Medium,
+            | SiteRule::NewScriptHost
+            | SiteRule::TitleChanged => Severity::Medium,
             SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => Severity::Low,
             SiteRule::Truncated => Severity::Info,
         }
@@ -281,6 +288,7 @@ impl SiteRule {
             SiteRule::AttachmentUnreadable => "附件无法读取",
             SiteRule::Availability => "网站首页可用性不达标（近7天监测）",
             SiteRule::SiteBrand => "标题含本站被篡改页面上的赌博或色情品牌",
+            SiteRule::TitleChanged => "页面标题自上次检查以来被改动",
         }
     }
 
@@ -312,6 +320,7 @@ impl SiteRule {
             SiteRule::EncodedUrl => "script that loads or opens an address it hides by encoding",
             SiteRule::Availability => "home page often unavailable (last 7 days' probes)",
             SiteRule::SiteBrand => "title carries a brand of the site's hijacked pages",
+            SiteRule::TitleChanged => "page title changed since the previous scan",
         }
     }
 
@@ -324,7 +333,7 @@ impl SiteRule {
             | SiteRule::Availability => "availability",
             SiteRule::LinkBroken | SiteRule::Decode | SiteRule::OutboundDead => "hygiene",
             SiteRule::OutboundHijacked => "hijack",
-            SiteRule::SiteBrand => "title-hijack",
+            SiteRule::SiteBrand | SiteRule::TitleChanged => "title-hijack",
             SiteRule::DarkLinks => "darklink",
             SiteRule::NewScriptHost => "script",
             SiteRule::CloakUserAgent | SiteRule::CloakReferer | SiteRule::CloakMobile => "cloak",

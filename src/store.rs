@@ -138,6 +138,10 @@ const MIGRATIONS: &[&str] = &[
         note TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX workflow_log_fp ON workflow_log(fingerprint, id);",
+    // 5: each HTML page's title, and the title it was reported changed
+    // from (`title.changed`: the next scan compares against it).
+    "ALTER TABLE pages ADD COLUMN title TEXT;
+    ALTER TABLE pages ADD COLUMN title_was TEXT;",
 ];
 
 /// A scan as listed.
@@ -357,8 +361,9 @@ impl Store {
             .map_err(|e| failed(&self.path, e))
     }
 
-    /// What the previous scan of a site saw: its script hosts and the size
-    /// of each page it fetched (for `script.new-host` and the probes).
+    /// What the previous scan of a site saw: its script hosts, and the size
+    /// and title of each page it fetched (for `script.new-host`, the probes
+    /// and `title.changed`).
     pub fn previous_site(&self, scan: &str, site: &str) -> Result<Previous, Error> {
         let Some(prev) = self.previous_scan_of(scan, site)? else {
             return Ok(Previous::default());
@@ -377,20 +382,32 @@ impl Store {
         })?;
         let mut st = self
             .conn
-            .prepare("SELECT canonical, size FROM pages WHERE scan = ?1 AND site = ?2")
+            .prepare(
+                "SELECT canonical, size, COALESCE(title_was, title) FROM pages WHERE scan = ?1 AND site = ?2",
+            )
             .map_err(|e| failed(path, e))?;
-        let page_sizes = st
+        let rows = st
             .query_map(params![prev, site], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)? as usize,
+                    r.get::<_, Option<String>>(2)?,
+                ))
             })
-            .map_err(|e| failed(path, e))?
-            .collect::<Result<_, _>>()
             .map_err(|e| failed(path, e))?;
-        Ok(Previous {
+        let mut previous = Previous {
             scanned: true,
             script_hosts: summary.script_hosts.into_iter().collect(),
-            page_sizes,
-        })
+            ..Previous::default()
+        };
+        for row in rows {
+            let (canonical, size, title) = row.map_err(|e| failed(path, e))?;
+            if let Some(title) = title {
+                previous.titles.insert(canonical.clone(), title);
+            }
+            previous.page_sizes.insert(canonical, size);
+        }
+        Ok(previous)
     }
 
     fn history_of(&mut self, scan: &str, site: &str) -> Result<&SiteHistory, Error> {
@@ -502,8 +519,8 @@ impl Store {
             .unwrap_or_else(|_| page.url.clone());
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO pages (scan, site, canonical, url, final_url, status, content_type, size, referrer, depth, error, truncated, fetched_at, links)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                "INSERT OR REPLACE INTO pages (scan, site, canonical, url, final_url, status, content_type, size, referrer, depth, error, truncated, fetched_at, links, title, title_was)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -521,6 +538,8 @@ impl Store {
                     page.truncated,
                     page.fetched_at,
                     serde_json::to_string(links).unwrap_or_else(|_| "[]".into()),
+                    page.title,
+                    page.title_was,
                 ])
             })
             .map_err(|e| failed(path, e))?;

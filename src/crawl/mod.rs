@@ -33,6 +33,7 @@ pub mod records;
 pub mod robots;
 pub mod site_brands;
 mod start;
+pub mod title_changes;
 pub mod tls;
 
 use crate::analyse::{analyse, Analysis, Body, MAX_LINKS_PER_PAGE};
@@ -51,6 +52,7 @@ use robots::Robots;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use title_changes::StoredTitle;
 use tokio::sync::{mpsc, Mutex};
 use url::Url;
 
@@ -136,6 +138,8 @@ struct Crawl<'a> {
     images: images::Images,
     /// Titles, and the brands the flagged ones carry.
     brands: site_brands::SiteBrands,
+    /// Titles changed since the previous scan.
+    titles: title_changes::TitleChanges,
 }
 
 /// Crawl one site to the end and say how it went. Never fails: every
@@ -214,6 +218,7 @@ async fn crawl_with(
         outside: outside::Outside::default(),
         images: images::Images::default(),
         brands: site_brands::SiteBrands::default(),
+        titles: title_changes::TitleChanges::default(),
     };
     match env.resume.get(&site.id) {
         Some(done) if !done.pages.is_empty() => crawl.resume(done).await,
@@ -260,6 +265,7 @@ impl Crawl<'_> {
         error: Option<&FetchError>,
         findings: Vec<Finding>,
         links: Vec<String>,
+        title: StoredTitle,
     ) {
         let findings: Vec<Finding> = findings
             .into_iter()
@@ -277,6 +283,8 @@ impl Crawl<'_> {
             error: error.map(|e| format!("{}: {e}", e.kind.name())),
             truncated: fetched.is_some_and(|f| f.truncated),
             fetched_at: crate::time::now_rfc3339(),
+            title: title.title,
+            title_was: title.title_was,
         };
         let _ = self
             .env
@@ -354,6 +362,9 @@ impl Crawl<'_> {
     /// The looks that come after the crawl: probes, outbound links.
     async fn after_crawl(&mut self) {
         for f in self.brands.findings(&self.origin) {
+            self.emit(f).await;
+        }
+        for f in self.titles.findings(&self.origin, &self.site.url) {
             self.emit(f).await;
         }
         self.check_images().await;
@@ -544,16 +555,30 @@ impl Crawl<'_> {
                     task.referrer.as_ref(),
                 );
                 broken.kind = Some(link_kind(&task.url).to_string());
-                self.record(&task, None, Some(&e), vec![broken], Vec::new())
-                    .await;
+                self.record(
+                    &task,
+                    None,
+                    Some(&e),
+                    vec![broken],
+                    Vec::new(),
+                    StoredTitle::default(),
+                )
+                .await;
             }
             Outcome::Fetched(task, fetched, work) => {
                 let status = fetched.status;
                 let redirected = fetched.final_url != task.url && !fetched.redirected_out;
                 if redirected && !self.seen.insert(urls::canonical(&fetched.final_url)) {
                     // Redirected to a page this crawl has already reached.
-                    self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
-                        .await;
+                    self.record(
+                        &task,
+                        Some(&fetched),
+                        None,
+                        Vec::new(),
+                        Vec::new(),
+                        StoredTitle::default(),
+                    )
+                    .await;
                     self.progress(&task);
                     return;
                 }
@@ -596,9 +621,12 @@ impl Crawl<'_> {
                     &read.links,
                     &read.script_sources,
                 );
+                let mut title = StoredTitle::default();
                 if work.kind == Some(crate::analyse::Kind::Html) && (200..300).contains(&status) {
                     self.offer_for_probes(&task, &fetched, &read.page, &findings);
                     self.brands.note(&fetched.final_url, &read.page, &findings);
+                    let before = self.previous.titles.get(&urls::canonical(&task.url));
+                    title = self.titles.look(before, &task.url, &read.page, &findings);
                 }
                 if read.parser_cut {
                     let detail = format!(
@@ -618,7 +646,7 @@ impl Crawl<'_> {
                 // is stored with the links it queued: that is the frontier
                 // a resumed scan starts from.
                 let queued = self.follow(&task, read.links, read.sitemap).await;
-                self.record(&task, Some(&fetched), None, findings, queued)
+                self.record(&task, Some(&fetched), None, findings, queued, title)
                     .await;
                 if fetched.truncated {
                     let detail = format!(

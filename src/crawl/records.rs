@@ -46,6 +46,15 @@ pub struct PageRecord {
     /// The body cap cut it.
     pub truncated: bool,
     pub fetched_at: String,
+    /// An HTML page's title as compared between scans
+    /// ([`crate::crawl::title_changes`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The title the page was reported changed from (`title.changed`):
+    /// what the next scan compares against, so a change stays reported
+    /// until the title goes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title_was: Option<String>,
 }
 
 /// How a site's crawl went (docs/contract.md#reports: pages fetched, skipped, failed,
@@ -161,7 +170,8 @@ impl SiteSummary {
 }
 
 /// What the previous scan of a site saw, for the looks that compare:
-/// new script hosts, and which pages are new or changed (probed first).
+/// new script hosts, which pages are new or changed (probed first), and
+/// the titles pages had.
 #[derive(Clone, Debug, Default)]
 pub struct Previous {
     /// An earlier scan covered the site (without one there is no baseline:
@@ -170,6 +180,9 @@ pub struct Previous {
     pub script_hosts: std::collections::HashSet<String>,
     /// Canonical URL → body size of the pages it fetched.
     pub page_sizes: std::collections::HashMap<String, usize>,
+    /// Canonical URL → the title a page's title is compared against: the
+    /// one it was reported changed from, else the one it had.
+    pub titles: std::collections::HashMap<String, String>,
 }
 
 /// Where the crawl looks up what the previous scan saw (the store).

@@ -43,8 +43,15 @@ impl Crawl<'_> {
         let fetched = match result {
             Ok(f) => f,
             Err(e) => {
-                self.record(&task, None, Some(&e), Vec::new(), Vec::new())
-                    .await;
+                self.record(
+                    &task,
+                    None,
+                    Some(&e),
+                    Vec::new(),
+                    Vec::new(),
+                    StoredTitle::default(),
+                )
+                .await;
                 self.summary.pages_failed += 1;
                 let (rule, note) = if e.kind == ErrorKind::Tls {
                     let note = self.fetcher.chain_note.lock().ok().and_then(|n| n.clone());
@@ -71,8 +78,15 @@ impl Crawl<'_> {
         for origin in [url.clone(), fetched.final_url.clone()] {
             self.robots_for(&origin).await;
             if let Err(cause) = self.robots_allow(&origin) {
-                self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
-                    .await;
+                self.record(
+                    &task,
+                    Some(&fetched),
+                    None,
+                    Vec::new(),
+                    Vec::new(),
+                    StoredTitle::default(),
+                )
+                .await;
                 self.not_read(SiteRule::RobotsBlocked, &origin, "", cause)
                     .await;
                 return None;
@@ -81,8 +95,15 @@ impl Crawl<'_> {
         let status = fetched.status;
         let dead_end = fetched.dead_end_location.clone();
         if status >= 400 || dead_end.is_some() {
-            self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
-                .await;
+            self.record(
+                &task,
+                Some(&fetched),
+                None,
+                Vec::new(),
+                Vec::new(),
+                StoredTitle::default(),
+            )
+            .await;
             self.summary.pages_failed += 1;
             let note = match dead_end {
                 Some(location) if status < 400 => format!(

@@ -39,11 +39,11 @@ fn migrations_create_the_schema_from_an_empty_file() {
     let path = dir.path().join("empty.db");
     std::fs::write(&path, b"").unwrap();
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version(), 4);
+    assert_eq!(store.schema_version(), 5);
     assert!(store.scans().unwrap().is_empty());
     drop(store);
     // Opening again migrates nothing and keeps working.
-    assert_eq!(Store::open(&path).unwrap().schema_version(), 4);
+    assert_eq!(Store::open(&path).unwrap().schema_version(), 5);
 }
 
 #[test]

@@ -492,3 +492,97 @@ fn a_probe_that_gets_no_answer_three_times_in_a_row_stops() {
     assert_eq!(mobile.pages, 8, "{:?}", s.probes);
     assert!(cloaks(&r).is_empty());
 }
+
+#[test]
+fn titles_changed_since_the_last_scan_are_reported_until_they_go_back() {
+    // 0: as the site was; 1: hijacked (a name put before four titles, a
+    // word swapped in one, the date on the home page moved on); 2: still
+    // hijacked; 3: cleaned up.
+    let state = Arc::new(AtomicUsize::new(0));
+    let now = state.clone();
+    let kit = Kit::new(Arc::new(move |req: &Request| {
+        let hijacked = matches!(now.load(Ordering::SeqCst), 1 | 2);
+        let brand = if hijacked { "鸿运来-" } else { "" };
+        let links = "<a href=/n1.html>一</a><a href=/n2.html>二</a><a href=/n3.html>三</a>\
+                     <a href=/n4.html>四</a><a href=/forum.html>论坛</a>";
+        match req.path() {
+            "/" => page(
+                if now.load(Ordering::SeqCst) == 0 {
+                    "区教育局 2026年11月30日"
+                } else {
+                    "区教育局 2026年12月1日"
+                },
+                &format!("{NOTICE}{links}"),
+            ),
+            "/n1.html" | "/n2.html" | "/n3.html" | "/n4.html" => {
+                let news = &req.path()[1..3];
+                page(&format!("{brand}通知{news}-区教育局"), NOTICE)
+            }
+            "/forum.html" => page(
+                if hijacked {
+                    "鸿福足球学科建设论坛"
+                } else {
+                    "体育学科建设论坛"
+                },
+                NOTICE,
+            ),
+            _ => Reply::status(404),
+        }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let extra = "probes = []";
+    let first = scan(&kit, dir.path(), extra, Some(&db));
+    assert!(
+        of(&first, "title.changed").is_empty(),
+        "{:#?}",
+        first.findings
+    );
+
+    state.store(1, Ordering::SeqCst);
+    let hijacked = scan(&kit, dir.path(), extra, Some(&db));
+    let changed = of(&hijacked, "title.changed");
+    assert_eq!(changed.len(), 2, "{changed:#?}");
+    let site_wide = changed
+        .iter()
+        .find(|f| f.url == kit.server.url("/"))
+        .expect("one finding for the four pages");
+    assert!(
+        site_wide.snippet.contains("4 个页面") && site_wide.snippet.contains("加入“鸿运来-”"),
+        "{}",
+        site_wide.snippet
+    );
+    let forum = changed
+        .iter()
+        .find(|f| f.url.ends_with("/forum.html"))
+        .unwrap();
+    assert!(
+        forum
+            .snippet
+            .contains("原为“体育学科建设论坛”，现为“鸿福足球学科建设论坛”"),
+        "{}",
+        forum.snippet
+    );
+    assert_eq!(forum.severity.name(), "medium");
+    assert_eq!(forum.category, "title-hijack");
+
+    // Still hijacked: the same findings, not swallowed into the baseline.
+    let still = scan(&kit, dir.path(), extra, Some(&db));
+    let mut before: Vec<&str> = changed.iter().map(|f| f.fingerprint.as_str()).collect();
+    let mut after: Vec<&str> = of(&still, "title.changed")
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    before.sort_unstable();
+    after.sort_unstable();
+    assert_eq!(before, after);
+
+    // Cleaned up: nothing.
+    state.store(3, Ordering::SeqCst);
+    let clean = scan(&kit, dir.path(), extra, Some(&db));
+    assert!(
+        of(&clean, "title.changed").is_empty(),
+        "{:#?}",
+        of(&clean, "title.changed")
+    );
+}

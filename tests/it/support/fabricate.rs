@@ -136,6 +136,8 @@ pub fn write_scan(db: &Path, scan: &str, register: &str, sites: &[Site], state: 
                 error: None,
                 truncated: false,
                 fetched_at: AT.into(),
+                title: None,
+                title_was: None,
             };
             summary.pages_fetched += 1;
             for f in findings {

@@ -1,0 +1,445 @@
+//! Titles changed since the previous scan (`title.changed`).
+//!
+//! A hijack rewrites titles a site already had: the college's
+//! `体育学科建设与专业发展论坛` becomes `开云足球学科建设与专业发展论坛`, or
+//! every title gets `米兰体育-` put in front. Often the brand is one no
+//! list knows and the title has no shape a rule can read, but the previous
+//! scan stored each page's title, and a changed one needs no vocabulary.
+//!
+//! What counts as a change: the titles differ once folded as rules fold
+//! (case, width, traditional characters, spaces) and with every run of
+//! digits read as one digit, so that dates, issue numbers and counters do
+//! not count. A page's change is compared against the title it had before
+//! it was first reported changed (stored as `title_was`), so a hijacked
+//! title stays reported scan after scan until it goes back — or the office
+//! marks the finding — rather than becoming the next baseline.
+//!
+//! The same change on many pages (a brand put before every title, or a
+//! redesign renaming the site) is one finding for the site, with examples,
+//! not one per page. A title a rule reported already is not reported again
+//! as changed: the rule's finding says more.
+
+use crate::findings::{Finding, Origin, SiteRule};
+use crate::page::{Field, Page};
+use crate::rules::mine::fold_for_search;
+use std::collections::BTreeMap;
+use url::Url;
+
+/// Characters of a title kept and compared.
+pub const MAX_TITLE: usize = 200;
+/// Changed titles kept per site; the rest are counted, not listed.
+const MAX_CHANGES: usize = 20_000;
+/// Pages with the same change from which it is one finding for the site.
+const SITE_WIDE: usize = 3;
+/// Pages changed each its own way from which they are one finding for
+/// the site.
+const MANY_ALONE: usize = 50;
+/// Pages named in a site finding.
+const EXAMPLES: usize = 3;
+
+/// What a title change replaced: the part of the old title that went
+/// (`removed`) and what stands in its place (`added`), the common start
+/// and end left out.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    pub removed: String,
+    pub added: String,
+}
+
+impl Change {
+    fn described(&self) -> String {
+        match (self.removed.is_empty(), self.added.is_empty()) {
+            (true, _) => format!("加入“{}”", self.added),
+            (_, true) => format!("删去“{}”", self.removed),
+            _ => format!("“{}”改为“{}”", self.removed, self.added),
+        }
+    }
+}
+
+/// A page's title as stored and compared: runs of white space made one
+/// space, trimmed, cut to [`MAX_TITLE`] characters; `None` when empty.
+pub fn stored_title(page: &Page) -> Option<String> {
+    let block = page.blocks.iter().find(|b| b.field == Field::Title)?;
+    let text: String = block
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_TITLE)
+        .collect();
+    (!text.is_empty()).then_some(text)
+}
+
+/// How a title changed, or `None` when it did not in a way a person would
+/// call an edit of its words.
+pub fn compare(before: &str, now: &str) -> Option<Change> {
+    if before == now || comparable(before) == comparable(now) {
+        return None;
+    }
+    let b: Vec<char> = before.chars().collect();
+    let n: Vec<char> = now.chars().collect();
+    let start = b.iter().zip(&n).take_while(|(x, y)| x == y).count();
+    let end = b[start..]
+        .iter()
+        .rev()
+        .zip(n[start..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    Some(Change {
+        removed: b[start..b.len() - end].iter().collect(),
+        added: n[start..n.len() - end].iter().collect(),
+    })
+}
+
+/// A title folded as rules fold, each run of digits one `0`.
+fn comparable(title: &str) -> String {
+    let folded = fold_for_search(title);
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars().filter(|c| !c.is_whitespace()) {
+        if c.is_ascii_digit() {
+            if !out.ends_with('0') {
+                out.push('0');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What the store keeps of a page's title.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredTitle {
+    pub title: Option<String>,
+    /// The title it was reported changed from.
+    pub title_was: Option<String>,
+}
+
+struct Noted {
+    url: Url,
+    before: String,
+    now: String,
+    change: Change,
+}
+
+/// The site's changed titles, kept until its crawl ends.
+#[derive(Default)]
+pub struct TitleChanges {
+    noted: Vec<Noted>,
+    /// Changes beyond [`MAX_CHANGES`], counted only.
+    over: usize,
+}
+
+impl TitleChanges {
+    /// Compare a page's title with `before`, the one the previous scan
+    /// compared against (if it read the page), note a change to report,
+    /// and say what to store.
+    pub fn look(
+        &mut self,
+        before: Option<&String>,
+        url: &Url,
+        page: &Page,
+        findings: &[Finding],
+    ) -> StoredTitle {
+        let title = stored_title(page);
+        let (Some(before), Some(now)) = (before, title.as_ref()) else {
+            return StoredTitle {
+                title,
+                title_was: None,
+            };
+        };
+        let Some(change) = compare(before, now) else {
+            return StoredTitle {
+                title,
+                title_was: None,
+            };
+        };
+        let reported = findings.iter().any(|f| f.field == Some(Field::Title));
+        if !reported {
+            if self.noted.len() < MAX_CHANGES {
+                self.noted.push(Noted {
+                    url: url.clone(),
+                    before: before.clone(),
+                    now: now.clone(),
+                    change,
+                });
+            } else {
+                self.over += 1;
+            }
+        }
+        StoredTitle {
+            title,
+            title_was: Some(before.clone()),
+        }
+    }
+
+    /// One finding per changed page; one for the site for [`SITE_WIDE`]
+    /// pages or more changed the same way, and one for more than
+    /// [`MANY_ALONE`] pages changed each its own way. Site findings stand
+    /// on the start page, so that they keep their fingerprint from scan
+    /// to scan.
+    pub fn findings(&self, origin: &Origin, start: &Url) -> Vec<Finding> {
+        let mut groups: BTreeMap<&Change, Vec<&Noted>> = BTreeMap::new();
+        for noted in &self.noted {
+            groups.entry(&noted.change).or_default().push(noted);
+        }
+        let mut out = Vec::new();
+        let mut alone: Vec<&Noted> = Vec::new();
+        for (change, pages) in groups {
+            if pages.len() < SITE_WIDE {
+                alone.extend(pages);
+                continue;
+            }
+            let cause = format!(
+                "上次检查以来 {} 个页面的标题被同样改动：{}，如 {}",
+                pages.len(),
+                change.described(),
+                examples(&pages)
+            );
+            let key = format!("{}→{}", change.removed, change.added);
+            out.push(origin.site_finding(SiteRule::TitleChanged, start, &key, cause, None));
+        }
+        let many = alone.len() + self.over;
+        if many > MANY_ALONE {
+            // A site that gave every page a title of its own (a new
+            // content system putting each headline where the site's name
+            // stood) is one finding, not thousands; a hijack doing the
+            // same is still reported, with its examples.
+            let cause = format!(
+                "上次检查以来 {}{} 个页面的标题各自被改动，如 {}",
+                if self.over > 0 { "至少 " } else { "" },
+                many,
+                examples(&alone)
+            );
+            out.push(origin.site_finding(SiteRule::TitleChanged, start, "many", cause, None));
+            return out;
+        }
+        for page in alone {
+            let cause = format!(
+                "上次检查以来标题被改动：原为“{}”，现为“{}”（{}）",
+                page.before,
+                page.now,
+                page.change.described()
+            );
+            out.push(origin.site_finding(
+                SiteRule::TitleChanged,
+                &page.url,
+                &page.now,
+                cause,
+                None,
+            ));
+        }
+        out
+    }
+}
+
+/// The first pages by address, each with its titles before and now.
+fn examples(pages: &[&Noted]) -> String {
+    let mut pages = pages.to_vec();
+    pages.sort_unstable_by(|a, b| a.url.as_str().cmp(b.url.as_str()));
+    pages
+        .iter()
+        .take(EXAMPLES)
+        .map(|p| format!("{}（原为“{}”，现为“{}”）", p.url, p.before, p.now))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::Block;
+
+    fn page(title: &str) -> Page {
+        let mut page = Page::default();
+        page.blocks.push(Block::new(Field::Title, title));
+        page
+    }
+
+    fn origin() -> Origin {
+        Origin {
+            scan: "s".into(),
+            site: "edu".into(),
+            operator: "办公室".into(),
+            insecure_tls: false,
+        }
+    }
+
+    fn url(path: &str) -> Url {
+        Url::parse("http://school.example/")
+            .unwrap()
+            .join(path)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_brand_swapped_in_is_a_change_and_says_what_replaced_what() {
+        let c = compare(
+            "体育学科建设与专业发展论坛",
+            "开云足球学科建设与专业发展论坛",
+        )
+        .unwrap();
+        assert_eq!((c.removed.as_str(), c.added.as_str()), ("体育", "开云足球"));
+        let c = compare(
+            "校运会圆满落幕-某某大学",
+            "米兰体育-校运会圆满落幕-某某大学",
+        )
+        .unwrap();
+        assert_eq!((c.removed.as_str(), c.added.as_str()), ("", "米兰体育-"));
+    }
+
+    #[test]
+    fn dates_counters_width_and_spacing_are_not_changes() {
+        assert_eq!(
+            compare(
+                "2024年政府信息公开工作年度报告",
+                "2025年政府信息公开工作年度报告"
+            ),
+            None
+        );
+        assert_eq!(compare("今天是12月1日", "今天是11月30日"), None);
+        assert_eq!(compare("访问量 9999", "访问量 10000"), None);
+        assert_eq!(compare("某某大学 新闻网", "某某大學新聞網"), None);
+        assert_eq!(compare("ABC学院", "ａｂｃ学院"), None);
+        // A word is a change even beside a number.
+        assert!(compare("2024年工作报告", "2024年娱乐报告").is_some());
+    }
+
+    #[test]
+    fn the_title_stored_is_the_baseline_while_it_stays_changed() {
+        let mut t = TitleChanges::default();
+        let before = "学院召开工作会议".to_string();
+        let stored = t.look(
+            Some(&before),
+            &url("/a"),
+            &page("九游学院召开工作会议"),
+            &[],
+        );
+        assert_eq!(stored.title.as_deref(), Some("九游学院召开工作会议"));
+        assert_eq!(stored.title_was.as_deref(), Some("学院召开工作会议"));
+        // Unchanged, or never seen before: nothing to carry.
+        let same = t.look(
+            Some(&before),
+            &url("/b"),
+            &page(" 学院召开\n工作会议 "),
+            &[],
+        );
+        assert_eq!(same.title.as_deref(), Some("学院召开 工作会议"));
+        assert_eq!(same.title_was, None);
+        assert_eq!(
+            t.look(None, &url("/c"), &page("新页面"), &[]).title_was,
+            None
+        );
+        assert_eq!(t.noted.len(), 1);
+    }
+
+    #[test]
+    fn one_change_on_many_pages_is_one_finding_for_the_site_and_others_one_each() {
+        let mut t = TitleChanges::default();
+        for (i, news) in [
+            "校运会圆满落幕",
+            "开学典礼举行",
+            "教师节表彰大会",
+            "招生简章",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let before = format!("{news}-某某大学");
+            t.look(
+                Some(&before),
+                &url(&format!("/n{i}")),
+                &page(&format!("米兰体育-{news}-某某大学")),
+                &[],
+            );
+        }
+        let before = "体育学科建设论坛".to_string();
+        t.look(
+            Some(&before),
+            &url("/forum"),
+            &page("开云足球学科建设论坛"),
+            &[],
+        );
+        let start = url("/");
+        let found = t.findings(&origin(), &start);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        let site = found.iter().find(|f| f.url == start.as_str()).unwrap();
+        assert!(
+            site.snippet.contains("4 个页面")
+                && site.snippet.contains("加入“米兰体育-”")
+                && site.snippet.contains("原为“开学典礼举行-某某大学”"),
+            "{}",
+            site.snippet
+        );
+        assert_eq!(site.term, "→米兰体育-");
+        assert_eq!(site.rule, "title.changed");
+        let forum = found.iter().find(|f| f.url.ends_with("/forum")).unwrap();
+        assert!(
+            forum
+                .snippet
+                .contains("原为“体育学科建设论坛”，现为“开云足球学科建设论坛”"),
+            "{}",
+            forum.snippet
+        );
+        // The same page, changed the same way, in the next scan: the same
+        // fingerprint (a persisting finding, not a new one).
+        let mut again = TitleChanges::default();
+        again.look(
+            Some(&before),
+            &url("/forum"),
+            &page("开云足球学科建设论坛"),
+            &[],
+        );
+        assert_eq!(
+            again.findings(&origin(), &start)[0].fingerprint,
+            forum.fingerprint
+        );
+    }
+
+    #[test]
+    fn many_pages_retitled_each_its_own_way_are_one_finding_for_the_site() {
+        let mut t = TitleChanges::default();
+        for i in 0..=MANY_ALONE {
+            let before = "某某学校".to_string();
+            t.look(
+                Some(&before),
+                &url(&format!("/n{i}")),
+                &page(&format!(
+                    "第{}条新闻标题{}",
+                    i,
+                    "甲乙丙丁"
+                        .chars()
+                        .nth(i % 4)
+                        .unwrap()
+                        .to_string()
+                        .repeat(i + 1)
+                )),
+                &[],
+            );
+        }
+        let found = t.findings(&origin(), &url("/"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].term, "many");
+        assert!(
+            found[0].snippet.contains("51 个页面的标题各自被改动"),
+            "{}",
+            found[0].snippet
+        );
+        // One fewer is one finding each.
+        t.noted.pop();
+        assert_eq!(t.findings(&origin(), &url("/")).len(), MANY_ALONE);
+    }
+
+    #[test]
+    fn a_title_a_rule_reported_is_stored_changed_but_not_reported_twice() {
+        let mut t = TitleChanges::default();
+        let mut f =
+            origin().site_finding(SiteRule::SiteBrand, &url("/a"), "x", String::new(), None);
+        f.field = Some(Field::Title);
+        let before = "学院新闻".to_string();
+        let stored = t.look(Some(&before), &url("/a"), &page("澳门新葡京学院新闻"), &[f]);
+        assert_eq!(stored.title_was.as_deref(), Some("学院新闻"));
+        assert!(t.findings(&origin(), &url("/")).is_empty());
+    }
+}
