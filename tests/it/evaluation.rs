@@ -129,29 +129,34 @@ struct Floor {
 /// Round 10: 48 more, a blind batch measured once with the round's final
 /// packs and not tuned on: 8/24 spam caught, 2/24 flagged (two police
 /// warnings, fraud-loans-tasks). With them: tune 128/147 with 0/209,
-/// heldout 68/124 with 6/158. The floors below are those figures.
+/// heldout 68/124 with 6/158.
+///
+/// Round 11: 48 more, a blind batch measured once before tuning: 9/24
+/// spam caught (4/12 tune, 5/12 heldout), 0/24 flagged. Tuned on its tune
+/// half only: tune 140/159 with 0/221, heldout 73/136 with 6/170 (the
+/// batch's held-out half still 5/12). The floors below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 147,
-        caught_at_least: 128,
-        legit: 209,
+        spam: 159,
+        caught_at_least: 140,
+        legit: 221,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 124,
-        caught_at_least: 68,
-        legit: 158,
+        spam: 136,
+        caught_at_least: 73,
+        legit: 170,
         flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 271,
-        caught_at_least: 196,
-        legit: 367,
+        spam: 295,
+        caught_at_least: 213,
+        legit: 391,
         flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
@@ -242,8 +247,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 638);
-    assert_eq!(heldout, 282);
+    assert_eq!(set.samples.len(), 686);
+    assert_eq!(heldout, 306);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -277,7 +282,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("638 samples (271 spam, 367 legitimate)"),
+        stdout.contains("686 samples (295 spam, 391 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
@@ -356,6 +361,8 @@ fn conditional_redirects_are_found_in_the_hijack_scripts_and_in_no_legitimate_pa
             "045-referrer-device-matrix-iframe.js",
             "046-geo-network-device-gated-ad-injector.js",
             "081-chess-card-game-region-cloak-404.js",
+            // Round 11's blind batch: a referrer loader and a device redirect.
+            "297-sojson-referrer-loader-and-device-redirect.html",
         ]
     );
     assert_eq!(conditional_samples("legit"), Vec::<String>::new());
