@@ -646,7 +646,7 @@ impl Store {
         let path = self.path.clone();
         let mut st = self
             .conn
-            .prepare("SELECT site, url, final_url, depth, links FROM pages WHERE scan = ?1 ORDER BY rowid")
+            .prepare("SELECT site, url, final_url, depth, links, title, title_was FROM pages WHERE scan = ?1 ORDER BY rowid")
             .map_err(|e| failed(&path, e))?;
         let rows = st
             .query_map(params![scan], |r| {
@@ -656,18 +656,23 @@ impl Store {
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, u32>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<String>>(6)?,
                 ))
             })
             .map_err(|e| failed(&path, e))?;
         let mut out: HashMap<String, Vec<_>> = HashMap::new();
         for row in rows {
-            let (site, url, final_url, depth, links) = row.map_err(|e| failed(&path, e))?;
+            let (site, url, final_url, depth, links, title, title_was) =
+                row.map_err(|e| failed(&path, e))?;
             let links: Vec<String> = serde_json::from_str(&links).unwrap_or_default();
             out.entry(site).or_default().push(DonePage {
                 url,
                 final_url,
                 depth,
                 links,
+                title,
+                title_was,
             });
         }
         Ok(out)

@@ -454,6 +454,7 @@ impl Crawl<'_> {
         for extra in site.extra_urls.clone() {
             self.extra_seed(extra);
         }
+        self.recall_titles(done);
         for p in &done.pages {
             let Ok(page) = Url::parse(&p.url) else {
                 continue;
@@ -471,6 +472,29 @@ impl Crawl<'_> {
             );
         }
         self.after_crawl().await;
+    }
+
+    /// The titles of the pages stored before the interruption, and the
+    /// findings on them, for the looks at the site's end.
+    fn recall_titles(&mut self, done: &SiteResume) {
+        let mut on_page: HashMap<&str, Vec<Finding>> = HashMap::new();
+        for f in &done.findings {
+            on_page.entry(f.url.as_str()).or_default().push(f.clone());
+        }
+        for p in &done.pages {
+            let Ok(url) = Url::parse(&p.url) else {
+                continue;
+            };
+            let read = p.final_url.as_deref().unwrap_or(&p.url);
+            let findings = on_page.get(read).map_or(&[][..], Vec::as_slice);
+            let read = Url::parse(read).unwrap_or_else(|_| url.clone());
+            self.brands.note(&read, p.title.as_deref(), findings);
+            let stored = StoredTitle {
+                title: p.title.clone(),
+                title_was: p.title_was.clone(),
+            };
+            self.titles.recall(&url, &stored, findings);
+        }
     }
 
     async fn crawl_loop(&mut self) {
@@ -624,9 +648,11 @@ impl Crawl<'_> {
                 let mut title = StoredTitle::default();
                 if work.kind == Some(crate::analyse::Kind::Html) && (200..300).contains(&status) {
                     self.offer_for_probes(&task, &fetched, &read.page, &findings);
-                    self.brands.note(&fetched.final_url, &read.page, &findings);
+                    let text = title_changes::stored_title(&read.page);
+                    self.brands
+                        .note(&fetched.final_url, text.as_deref(), &findings);
                     let before = self.previous.titles.get(&urls::canonical(&task.url));
-                    title = self.titles.look(before, &task.url, &read.page, &findings);
+                    title = self.titles.look(before, &task.url, text, &findings);
                 }
                 if read.parser_cut {
                     let detail = format!(

@@ -211,4 +211,9 @@ pub struct DonePage {
     pub depth: u32,
     /// The links it queued: the frontier of a resumed crawl.
     pub links: Vec<String>,
+    /// Its title and the title it was reported changed from: the looks
+    /// run at the site's end (`title.changed`, `title.site-brand`) count
+    /// the pages read before the interruption too.
+    pub title: Option<String>,
+    pub title_was: Option<String>,
 }

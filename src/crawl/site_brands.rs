@@ -9,19 +9,22 @@
 //! ([`crate::rules::mine`]), with each page a source — and every other
 //! title of the site holding one of those terms is reported.
 //!
-//! Only titles read in this run are looked at: a resumed scan does not
-//! fetch the pages it had stored, and does not see their titles.
+//! A resumed scan does not fetch again the pages it had stored: their
+//! titles and findings come from the store (`DonePage`, the resume's
+//! findings).
 
 use crate::findings::{Finding, Origin, SiteRule};
-use crate::page::{Field, Page};
+use crate::page::Field;
 use crate::rules::mine::{self, fold_for_search, SpamKind, SpamText};
 use std::collections::BTreeSet;
 use url::Url;
 
-/// Titles kept per site, at most (a title is cut to [`MAX_TITLE`]
-/// characters): 20,000 × 200 characters is a few megabytes at worst.
+/// Titles kept per site, at most (each at most
+/// [`crate::crawl::title_changes::MAX_TITLE`] characters): 20,000 × 200 characters is a
+/// few megabytes at worst.
 const MAX_TITLES: usize = 20_000;
-const MAX_TITLE: usize = 200;
+/// Characters of a flagged snippet kept.
+const MAX_SNIPPET: usize = 200;
 /// Flagged texts kept per page and per site: a dark-link block of 500
 /// anchors on each of 20,000 pages must not be held whole. A brand needs
 /// three pages, not every anchor of one.
@@ -47,17 +50,18 @@ pub struct SiteBrands {
 }
 
 impl SiteBrands {
-    /// Note a page's title and what the rules found in it.
-    pub fn note(&mut self, url: &Url, page: &Page, findings: &[Finding]) {
+    /// Note a page's title (as [`crate::crawl::title_changes::stored_title`] reads it)
+    /// and what the rules found on the page.
+    pub fn note(&mut self, url: &Url, title: Option<&str>, findings: &[Finding]) {
         let kinds = findings.iter().filter_map(|f| {
             let kind = SpamKind::parse(&f.category)?;
             matches!(f.field, Some(Field::Title | Field::Meta | Field::Anchor)).then_some((kind, f))
         });
-        if let Some(title) = page.blocks.iter().find(|b| b.field == Field::Title) {
-            if self.titles.len() < MAX_TITLES && !title.text.trim().is_empty() {
+        if let Some(title) = title {
+            if self.titles.len() < MAX_TITLES {
                 self.titles.push(Title {
                     url: url.clone(),
-                    text: title.text.chars().take(MAX_TITLE).collect(),
+                    text: title.to_string(),
                     reported: kinds
                         .clone()
                         .filter(|(_, f)| f.field == Some(Field::Title))
@@ -71,7 +75,7 @@ impl SiteBrands {
             self.flagged.push(SpamText {
                 source: url.to_string(),
                 kind,
-                text: f.snippet.chars().take(MAX_TITLE).collect(),
+                text: f.snippet.chars().take(MAX_SNIPPET).collect(),
                 line: 0,
             });
         }
@@ -138,7 +142,6 @@ impl SiteBrands {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::page::Block;
 
     fn origin() -> Origin {
         Origin {
@@ -149,10 +152,8 @@ mod tests {
         }
     }
 
-    fn page(title: &str) -> Page {
-        Page {
-            blocks: vec![Block::new(Field::Title, title)],
-        }
+    fn page(title: &str) -> Option<&str> {
+        Some(title)
     }
 
     fn flagged(o: &Origin, url: &Url, title: &str) -> Finding {
@@ -169,12 +170,12 @@ mod tests {
         for p in ["a", "b", "c"] {
             let url = Url::parse(&format!("http://gov.example/{p}")).unwrap();
             let title = format!("米兰体育官网登录入口-{p}");
-            b.note(&url, &page(&title), &[flagged(&o, &url, &title)]);
+            b.note(&url, page(&title), &[flagged(&o, &url, &title)]);
         }
         let swapped = Url::parse("http://gov.example/d").unwrap();
-        b.note(&swapped, &page("米兰体育-校运会圆满落幕"), &[]);
+        b.note(&swapped, page("米兰体育-校运会圆满落幕"), &[]);
         let plain = Url::parse("http://gov.example/e").unwrap();
-        b.note(&plain, &page("学院体育运动会"), &[]);
+        b.note(&plain, page("学院体育运动会"), &[]);
         let found = b.findings(&o);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].url, swapped.as_str());
@@ -194,11 +195,11 @@ mod tests {
         for p in ["a", "b"] {
             let url = Url::parse(&format!("http://gov.example/{p}")).unwrap();
             let title = format!("米兰体育官网登录入口-{p}");
-            b.note(&url, &page(&title), &[flagged(&o, &url, &title)]);
+            b.note(&url, page(&title), &[flagged(&o, &url, &title)]);
         }
         b.note(
             &Url::parse("http://gov.example/d").unwrap(),
-            &page("米兰体育-校运会"),
+            page("米兰体育-校运会"),
             &[],
         );
         assert!(b.findings(&o).is_empty());

@@ -132,46 +132,64 @@ pub struct TitleChanges {
 }
 
 impl TitleChanges {
-    /// Compare a page's title with `before`, the one the previous scan
-    /// compared against (if it read the page), note a change to report,
-    /// and say what to store.
+    /// Compare a page's title (as [`stored_title`] reads it) with
+    /// `before`, the one the previous scan compared against (if it read
+    /// the page), note a change to report, and say what to store.
     pub fn look(
         &mut self,
         before: Option<&String>,
         url: &Url,
-        page: &Page,
+        title: Option<String>,
         findings: &[Finding],
     ) -> StoredTitle {
-        let title = stored_title(page);
-        let (Some(before), Some(now)) = (before, title.as_ref()) else {
+        let change = match (before, title.as_ref()) {
+            (Some(before), Some(now)) => compare(before, now),
+            _ => None,
+        };
+        let Some(change) = change else {
             return StoredTitle {
                 title,
                 title_was: None,
             };
         };
-        let Some(change) = compare(before, now) else {
-            return StoredTitle {
-                title,
-                title_was: None,
-            };
-        };
-        let reported = findings.iter().any(|f| f.field == Some(Field::Title));
-        if !reported {
-            if self.noted.len() < MAX_CHANGES {
-                self.noted.push(Noted {
-                    url: url.clone(),
-                    before: before.clone(),
-                    now: now.clone(),
-                    change,
-                });
-            } else {
-                self.over += 1;
-            }
-        }
+        let before = before.cloned().unwrap_or_default();
+        self.note(
+            url,
+            &before,
+            title.as_deref().unwrap_or_default(),
+            change,
+            findings,
+        );
         StoredTitle {
             title,
-            title_was: Some(before.clone()),
+            title_was: Some(before),
         }
+    }
+
+    /// A page a resumed scan stored before the interruption: a change it
+    /// was found to have is reported at the site's end like the others.
+    pub fn recall(&mut self, url: &Url, stored: &StoredTitle, findings: &[Finding]) {
+        if let (Some(before), Some(now)) = (&stored.title_was, &stored.title) {
+            if let Some(change) = compare(before, now) {
+                self.note(url, before, now, change, findings);
+            }
+        }
+    }
+
+    fn note(&mut self, url: &Url, before: &str, now: &str, change: Change, findings: &[Finding]) {
+        if findings.iter().any(|f| f.field == Some(Field::Title)) {
+            return;
+        }
+        if self.noted.len() >= MAX_CHANGES {
+            self.over += 1;
+            return;
+        }
+        self.noted.push(Noted {
+            url: url.clone(),
+            before: before.to_string(),
+            now: now.to_string(),
+            change,
+        });
     }
 
     /// One finding per changed page; one for the site for [`SITE_WIDE`]
@@ -251,10 +269,11 @@ mod tests {
     use super::*;
     use crate::page::Block;
 
-    fn page(title: &str) -> Page {
+    /// A page's title as the crawl reads it.
+    fn page(title: &str) -> Option<String> {
         let mut page = Page::default();
         page.blocks.push(Block::new(Field::Title, title));
-        page
+        stored_title(&page)
     }
 
     fn origin() -> Origin {
@@ -310,25 +329,15 @@ mod tests {
     fn the_title_stored_is_the_baseline_while_it_stays_changed() {
         let mut t = TitleChanges::default();
         let before = "学院召开工作会议".to_string();
-        let stored = t.look(
-            Some(&before),
-            &url("/a"),
-            &page("九游学院召开工作会议"),
-            &[],
-        );
+        let stored = t.look(Some(&before), &url("/a"), page("九游学院召开工作会议"), &[]);
         assert_eq!(stored.title.as_deref(), Some("九游学院召开工作会议"));
         assert_eq!(stored.title_was.as_deref(), Some("学院召开工作会议"));
         // Unchanged, or never seen before: nothing to carry.
-        let same = t.look(
-            Some(&before),
-            &url("/b"),
-            &page(" 学院召开\n工作会议 "),
-            &[],
-        );
+        let same = t.look(Some(&before), &url("/b"), page(" 学院召开\n工作会议 "), &[]);
         assert_eq!(same.title.as_deref(), Some("学院召开 工作会议"));
         assert_eq!(same.title_was, None);
         assert_eq!(
-            t.look(None, &url("/c"), &page("新页面"), &[]).title_was,
+            t.look(None, &url("/c"), page("新页面"), &[]).title_was,
             None
         );
         assert_eq!(t.noted.len(), 1);
@@ -350,7 +359,7 @@ mod tests {
             t.look(
                 Some(&before),
                 &url(&format!("/n{i}")),
-                &page(&format!("米兰体育-{news}-某某大学")),
+                page(&format!("米兰体育-{news}-某某大学")),
                 &[],
             );
         }
@@ -358,7 +367,7 @@ mod tests {
         t.look(
             Some(&before),
             &url("/forum"),
-            &page("开云足球学科建设论坛"),
+            page("开云足球学科建设论坛"),
             &[],
         );
         let start = url("/");
@@ -388,7 +397,7 @@ mod tests {
         again.look(
             Some(&before),
             &url("/forum"),
-            &page("开云足球学科建设论坛"),
+            page("开云足球学科建设论坛"),
             &[],
         );
         assert_eq!(
@@ -405,7 +414,7 @@ mod tests {
             t.look(
                 Some(&before),
                 &url(&format!("/n{i}")),
-                &page(&format!(
+                page(&format!(
                     "第{}条新闻标题{}",
                     i,
                     "甲乙丙丁"
@@ -438,7 +447,7 @@ mod tests {
             origin().site_finding(SiteRule::SiteBrand, &url("/a"), "x", String::new(), None);
         f.field = Some(Field::Title);
         let before = "学院新闻".to_string();
-        let stored = t.look(Some(&before), &url("/a"), &page("澳门新葡京学院新闻"), &[f]);
+        let stored = t.look(Some(&before), &url("/a"), page("澳门新葡京学院新闻"), &[f]);
         assert_eq!(stored.title_was.as_deref(), Some("学院新闻"));
         assert!(t.findings(&origin(), &url("/")).is_empty());
     }

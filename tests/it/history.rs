@@ -351,3 +351,88 @@ fn a_scan_killed_mid_way_resumes_without_losing_or_repeating_anything() {
     );
     assert_eq!(store.scans().unwrap().last().unwrap().state, "finished");
 }
+
+#[test]
+fn a_resumed_scan_counts_the_titles_changed_before_the_kill() {
+    // 30 pages in a chain. The first scan reads them as they were; then a
+    // brand is put before every title, and the second scan is killed part
+    // way (each page slow to arrive, each with a hidden finding to count
+    // pages by) and resumed.
+    let phase = Arc::new(AtomicUsize::new(0));
+    let now = phase.clone();
+    let server = Server::start(Arc::new(move |req: &Request| {
+        let n: usize = match req.target.strip_prefix("/p") {
+            Some(n) => n.parse().unwrap_or(99),
+            None if req.target == "/" => 0,
+            None => 99,
+        };
+        if n >= 30 {
+            return Reply::status(404);
+        }
+        let hijacked = now.load(Ordering::SeqCst) == 1;
+        let body = format!(
+            "<html><head><title>{}第{n}期校报-某某学院</title></head><body><a href='/p{}'>下一页</a><div hidden><a href='http://x.example/'>六合彩</a></div>{}</body></html>",
+            if hijacked { "鸿运来-" } else { "" },
+            n + 1,
+            "<p>正文内容</p>".repeat(50)
+        );
+        if !hijacked {
+            return Reply::html(body);
+        }
+        Reply::Trickle {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: body.into_bytes(),
+            chunk: 400,
+            pause: std::time::Duration::from_millis(40),
+        }
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "办公室");
+    let first = sitesweep(&["scan", "-q"], dir.path());
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+
+    phase.store(1, Ordering::SeqCst);
+    let jsonl = dir.path().join("f.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(["scan", "-q", "--jsonl", "f.jsonl"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(&jsonl).map_or(0, |s| s.lines().count()) < 8 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scan reported too little"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let read_before_kill = std::fs::read_to_string(&jsonl).unwrap().lines().count();
+    assert!(read_before_kill < 30, "killed before the end");
+
+    let out = sitesweep(
+        &["scan", "-q", "--resume", "--jsonl", "f.jsonl"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let changed: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .filter(|l| l.ends_with('}'))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|f| f["rule"] == "title.changed")
+        .collect();
+    // One finding for the site, counting every page: those read before
+    // the kill as well as after.
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    let snippet = changed[0]["snippet"].as_str().unwrap();
+    assert!(
+        snippet.contains("30 个页面的标题被同样改动：加入“鸿运来-”"),
+        "{snippet}"
+    );
+}
