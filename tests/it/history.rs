@@ -436,3 +436,77 @@ fn a_resumed_scan_counts_the_titles_changed_before_the_kill() {
         "{snippet}"
     );
 }
+
+#[test]
+fn a_resumed_scan_finds_a_swapped_brand_named_by_pages_stored_before_the_kill() {
+    // A chain of 30 slow pages: the first three titles have a hijack's
+    // shape (a rule reports them), the last has the brand alone where the
+    // college's name was. The scan is killed after the first pages and
+    // resumed: the brand the stored pages named still finds the last one.
+    let server = Server::start(Arc::new(move |req: &Request| {
+        let n: usize = match req.target.strip_prefix("/p") {
+            Some(n) => n.parse().unwrap_or(99),
+            None if req.target == "/" => 0,
+            None => 99,
+        };
+        if n >= 30 {
+            return Reply::status(404);
+        }
+        let title = match n {
+            0..=2 => format!("米兰体育官网登录入口-第{n}期"),
+            29 => "米兰体育-校运会圆满落幕".to_string(),
+            _ => format!("第{n}期校报-某某学院"),
+        };
+        let body = format!(
+            "<html><head><title>{title}</title></head><body><a href='/p{}'>下一页</a><div hidden><a href='http://x.example/'>六合彩</a></div>{}</body></html>",
+            n + 1,
+            "<p>正文内容</p>".repeat(50)
+        );
+        Reply::Trickle {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: body.into_bytes(),
+            chunk: 400,
+            pause: std::time::Duration::from_millis(40),
+        }
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "办公室");
+    let jsonl = dir.path().join("f.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(["scan", "-q", "--jsonl", "f.jsonl"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(&jsonl).map_or(0, |s| s.lines().count()) < 10 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scan reported too little"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(!before.contains("/p29"), "killed before the last page");
+
+    let out = sitesweep(
+        &["scan", "-q", "--resume", "--jsonl", "f.jsonl"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let brands: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .filter(|l| l.ends_with('}'))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|f| f["rule"] == "title.site-brand")
+        .collect();
+    assert_eq!(brands.len(), 1, "{brands:#?}");
+    assert!(brands[0]["url"].as_str().unwrap().ends_with("/p29"));
+    assert_eq!(brands[0]["term"], "米兰体育");
+}
