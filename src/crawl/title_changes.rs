@@ -321,6 +321,8 @@ mod tests {
         assert_eq!(compare("访问量 9999", "访问量 10000"), None);
         assert_eq!(compare("某某大学 新闻网", "某某大學新聞網"), None);
         assert_eq!(compare("ABC学院", "ａｂｃ学院"), None);
+        // Zero-width characters a kit or an editor left in.
+        assert_eq!(compare("学院新闻", "学\u{200b}院新闻"), None);
         // A word is a change even beside a number.
         assert!(compare("2024年工作报告", "2024年娱乐报告").is_some());
     }
