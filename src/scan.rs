@@ -39,6 +39,11 @@ pub struct ScanOptions {
     /// Stop the scan as Ctrl-C does when this turns true (`serve` on
     /// SIGTERM): the scan is marked interrupted and `--resume` finishes it.
     pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+    /// The findings the office has answered for (the ignore file); with
+    /// the workflow's false positives, they say which title changes were
+    /// accepted, so that the accepted title becomes the one compared
+    /// against ([`crate::crawl::title_changes`]).
+    pub answered: crate::ignore::IgnoreList,
 }
 
 impl Default for ScanOptions {
@@ -53,6 +58,7 @@ impl Default for ScanOptions {
             keep_records: false,
             observer: Arc::new(crate::crawl::observer::Silent),
             stop: None,
+            answered: crate::ignore::IgnoreList::default(),
         }
     }
 }
@@ -126,6 +132,12 @@ pub fn run(
     // Everything the crawl reports flows through a bounded channel to one
     // writer: the store and the JSONL stream see the same findings with the
     // same status, and a slow disk slows the crawl instead of losing data.
+    let mut answered = opts.answered.clone();
+    if let Some(store) = &store {
+        answered
+            .entries
+            .extend(crate::workflow::false_positive_entries(store)?);
+    }
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(1024);
     let writer_gone = tx.clone();
     let writer = spawn_writer(rx, jsonl, store, opts.keep_records, plan.scan.clone())?;
@@ -139,6 +151,7 @@ pub fn run(
     };
     let env = Arc::new(CrawlEnv {
         history,
+        answered: Arc::new(answered),
         scan: plan.scan.clone(),
         rules,
         sink: tx,

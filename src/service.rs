@@ -333,6 +333,14 @@ impl Service {
                 crate::rules::resolve_dir(self.opts.rules.as_deref(), Some(&register.path))
                     .as_deref(),
             )?;
+            // The ignore file beside the register says which title changes
+            // the office accepted (a broken one is said and not applied).
+            let rule_ids: Vec<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
+            let answered = crate::ignore::IgnoreList::locate(None, Some(&register.path), &rule_ids)
+                .unwrap_or_else(|e| {
+                    self.say(&format!("ignore file not applied to the scan: {e}"));
+                    Default::default()
+                });
             let result = crate::scan::run(
                 register,
                 Arc::new(rules),
@@ -341,6 +349,7 @@ impl Service {
                     concurrency: self.opts.concurrency,
                     resume,
                     stop: Some(self.stop.watch()),
+                    answered,
                     ..ScanOptions::default()
                 },
             );

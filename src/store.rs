@@ -7,7 +7,7 @@
 //! and its findings together), so a killed scan loses nothing it reported.
 //! Schema changes go through numbered migrations (`PRAGMA user_version`).
 
-use crate::crawl::records::{DonePage, PageRecord, Previous, SiteSummary};
+use crate::crawl::records::{DonePage, PageRecord, Previous, PreviousTitle, SiteSummary};
 use crate::error::{Error, InputError};
 use crate::findings::{Finding, Status};
 use crate::urls;
@@ -383,7 +383,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare(
-                "SELECT canonical, size, COALESCE(title_was, title) FROM pages WHERE scan = ?1 AND site = ?2",
+                "SELECT canonical, size, url, title, title_was FROM pages WHERE scan = ?1 AND site = ?2",
             )
             .map_err(|e| failed(path, e))?;
         let rows = st
@@ -391,7 +391,9 @@ impl Store {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, i64>(1)? as usize,
-                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
                 ))
             })
             .map_err(|e| failed(path, e))?;
@@ -401,9 +403,11 @@ impl Store {
             ..Previous::default()
         };
         for row in rows {
-            let (canonical, size, title) = row.map_err(|e| failed(path, e))?;
+            let (canonical, size, url, title, was) = row.map_err(|e| failed(path, e))?;
             if let Some(title) = title {
-                previous.titles.insert(canonical.clone(), title);
+                previous
+                    .titles
+                    .insert(canonical.clone(), PreviousTitle { url, title, was });
             }
             previous.page_sizes.insert(canonical, size);
         }

@@ -63,6 +63,7 @@ pub fn scan(args: ScanArgs) -> Result<u8, Error> {
             keep_records: false,
             observer,
             stop: None,
+            answered: ignore.clone(),
         },
     );
     let result = match (result, &notifier) {

@@ -73,6 +73,9 @@ pub struct CrawlEnv {
     /// What earlier scans saw (none without a database: every site is
     /// then seen for the first time).
     pub history: Option<Arc<dyn History>>,
+    /// Findings the office answered for (ignore file, false positives):
+    /// an accepted title change stops being compared against the old title.
+    pub answered: Arc<crate::ignore::IgnoreList>,
 }
 
 /// Pages fetched or analysed at once across a scan (each body ≤ 4 MiB).
@@ -140,6 +143,8 @@ struct Crawl<'a> {
     brands: site_brands::SiteBrands,
     /// Titles changed since the previous scan.
     titles: title_changes::TitleChanges,
+    /// Canonical URL → the title a page's title is compared against.
+    title_baselines: HashMap<String, String>,
 }
 
 /// Crawl one site to the end and say how it went. Never fails: every
@@ -214,12 +219,18 @@ async fn crawl_with(
         next_slot: Arc::new(Mutex::new(Instant::now())),
         delay: Duration::from_millis(site.settings.delay_ms),
         previous: previous(env, &site.id).await,
+        title_baselines: HashMap::new(),
         candidates: probe::Candidates::new(&site.id),
         outside: outside::Outside::default(),
         images: images::Images::default(),
         brands: site_brands::SiteBrands::default(),
         titles: title_changes::TitleChanges::default(),
     };
+    let previous_titles = std::mem::take(&mut crawl.previous.titles);
+    let answered = |f: &Finding| env.answered.ignores(f, &crate::ignore::today()).is_some();
+    crawl.title_baselines =
+        title_changes::baselines(&previous_titles, &crawl.origin, &site.url, &answered);
+    drop(previous_titles);
     match env.resume.get(&site.id) {
         Some(done) if !done.pages.is_empty() => crawl.resume(done).await,
         _ => crawl.run().await,
@@ -651,7 +662,7 @@ impl Crawl<'_> {
                     let text = title_changes::stored_title(&read.page);
                     self.brands
                         .note(&fetched.final_url, text.as_deref(), &findings);
-                    let before = self.previous.titles.get(&urls::canonical(&task.url));
+                    let before = self.title_baselines.get(&urls::canonical(&task.url));
                     title = self.titles.look(before, &task.url, text, &findings);
                 }
                 if read.parser_cut {

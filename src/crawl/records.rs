@@ -180,9 +180,19 @@ pub struct Previous {
     pub script_hosts: std::collections::HashSet<String>,
     /// Canonical URL → body size of the pages it fetched.
     pub page_sizes: std::collections::HashMap<String, usize>,
-    /// Canonical URL → the title a page's title is compared against: the
-    /// one it was reported changed from, else the one it had.
-    pub titles: std::collections::HashMap<String, String>,
+    /// Canonical URL → the page's title, and the one it was reported
+    /// changed from.
+    pub titles: std::collections::HashMap<String, PreviousTitle>,
+}
+
+/// A page's title as the previous scan stored it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PreviousTitle {
+    /// The page's address as requested (findings are about it).
+    pub url: String,
+    pub title: String,
+    /// The title it was reported changed from (`title.changed`).
+    pub was: Option<String>,
 }
 
 /// Where the crawl looks up what the previous scan saw (the store).

@@ -19,10 +19,11 @@
 //! not one per page. A title a rule reported already is not reported again
 //! as changed: the rule's finding says more.
 
+use crate::crawl::records::PreviousTitle;
 use crate::findings::{Finding, Origin, SiteRule};
 use crate::page::{Field, Page};
 use crate::rules::mine::fold_for_search;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use url::Url;
 
 /// Characters of a title kept and compared.
@@ -198,25 +199,36 @@ impl TitleChanges {
     /// on the start page, so that they keep their fingerprint from scan
     /// to scan.
     pub fn findings(&self, origin: &Origin, start: &Url) -> Vec<Finding> {
-        let mut groups: BTreeMap<&Change, Vec<&Noted>> = BTreeMap::new();
-        for noted in &self.noted {
-            groups.entry(&noted.change).or_default().push(noted);
+        self.reports(origin, start)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    /// The findings, each with the pages (indices into `noted`) it
+    /// stands for.
+    fn reports(&self, origin: &Origin, start: &Url) -> Vec<(Finding, Vec<usize>)> {
+        let mut groups: BTreeMap<&Change, Vec<usize>> = BTreeMap::new();
+        for (i, noted) in self.noted.iter().enumerate() {
+            groups.entry(&noted.change).or_default().push(i);
         }
+        let pages_of = |ix: &[usize]| ix.iter().map(|&i| &self.noted[i]).collect::<Vec<_>>();
         let mut out = Vec::new();
-        let mut alone: Vec<&Noted> = Vec::new();
-        for (change, pages) in groups {
-            if pages.len() < SITE_WIDE {
-                alone.extend(pages);
+        let mut alone: Vec<usize> = Vec::new();
+        for (change, ix) in groups {
+            if ix.len() < SITE_WIDE {
+                alone.extend(ix);
                 continue;
             }
             let cause = format!(
                 "上次检查以来 {} 个页面的标题被同样改动：{}，如 {}",
-                pages.len(),
+                ix.len(),
                 change.described(),
-                examples(&pages)
+                examples(&pages_of(&ix))
             );
             let key = format!("{}→{}", change.removed, change.added);
-            out.push(origin.site_finding(SiteRule::TitleChanged, start, &key, cause, None));
+            let f = origin.site_finding(SiteRule::TitleChanged, start, &key, cause, None);
+            out.push((f, ix));
         }
         let many = alone.len() + self.over;
         if many > MANY_ALONE {
@@ -228,28 +240,81 @@ impl TitleChanges {
                 "上次检查以来 {}{} 个页面的标题各自被改动，如 {}",
                 if self.over > 0 { "至少 " } else { "" },
                 many,
-                examples(&alone)
+                examples(&pages_of(&alone))
             );
-            out.push(origin.site_finding(SiteRule::TitleChanged, start, "many", cause, None));
+            let f = origin.site_finding(SiteRule::TitleChanged, start, "many", cause, None);
+            out.push((f, alone));
             return out;
         }
-        for page in alone {
+        for i in alone {
+            let page = &self.noted[i];
             let cause = format!(
                 "上次检查以来标题被改动：原为“{}”，现为“{}”（{}）",
                 page.before,
                 page.now,
                 page.change.described()
             );
-            out.push(origin.site_finding(
-                SiteRule::TitleChanged,
-                &page.url,
-                &page.now,
-                cause,
-                None,
-            ));
+            let f = origin.site_finding(SiteRule::TitleChanged, &page.url, &page.now, cause, None);
+            out.push((f, vec![i]));
         }
         out
     }
+}
+
+/// The title each page of the previous scan is compared against, by
+/// canonical URL: the title it had — or, when the previous scan reported
+/// it changed, the title it changed from, unless the office answered for
+/// that finding (`answered`: the ignore file, a false positive), which
+/// accepts the change. A hijacked title so never becomes the baseline by
+/// being seen twice, and an accepted redesign does, so that a later
+/// hijack stands out from it rather than being counted into it.
+pub fn baselines(
+    previous: &HashMap<String, PreviousTitle>,
+    origin: &Origin,
+    start: &Url,
+    answered: &dyn Fn(&Finding) -> bool,
+) -> HashMap<String, String> {
+    // The previous scan's findings are made again from what it stored.
+    let mut again = TitleChanges::default();
+    let mut canonicals = Vec::new();
+    for (canonical, p) in previous {
+        let (Some(was), Ok(url)) = (&p.was, Url::parse(&p.url)) else {
+            continue;
+        };
+        if let Some(change) = compare(was, &p.title) {
+            again.noted.push(Noted {
+                url,
+                before: was.clone(),
+                now: p.title.clone(),
+                change,
+            });
+            canonicals.push(canonical.as_str());
+        }
+    }
+    let mut accepted = vec![false; again.noted.len()];
+    for (f, ix) in again.reports(origin, start) {
+        if answered(&f) {
+            for i in ix {
+                accepted[i] = true;
+            }
+        }
+    }
+    let still_changed: HashMap<&str, &str> = canonicals
+        .iter()
+        .zip(&again.noted)
+        .zip(&accepted)
+        .filter(|(_, &ok)| !ok)
+        .map(|((c, n), _)| (*c, n.before.as_str()))
+        .collect();
+    previous
+        .iter()
+        .map(|(canonical, p)| {
+            let base = still_changed
+                .get(canonical.as_str())
+                .map_or(p.title.as_str(), |b| *b);
+            (canonical.clone(), base.to_string())
+        })
+        .collect()
 }
 
 /// The first pages by address, each with its titles before and now.
@@ -440,6 +505,68 @@ mod tests {
         // One fewer is one finding each.
         t.noted.pop();
         assert_eq!(t.findings(&origin(), &url("/")).len(), MANY_ALONE);
+    }
+
+    fn previous(pages: &[(&str, &str, Option<&str>)]) -> HashMap<String, PreviousTitle> {
+        pages
+            .iter()
+            .map(|(path, title, was)| {
+                (
+                    path.to_string(),
+                    PreviousTitle {
+                        url: url(path).to_string(),
+                        title: title.to_string(),
+                        was: was.map(str::to_string),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_change_is_compared_against_the_old_title_until_the_office_accepts_it() {
+        let prev = previous(&[
+            ("/a", "学院新闻", None),
+            ("/b", "九游学院召开工作会议", Some("学院召开工作会议")),
+            ("/c", "鸿福足球学科建设论坛", Some("体育学科建设论坛")),
+        ]);
+        let start = url("/");
+        let none = |_: &Finding| false;
+        let base = baselines(&prev, &origin(), &start, &none);
+        assert_eq!(base["/a"], "学院新闻");
+        assert_eq!(base["/b"], "学院召开工作会议");
+        assert_eq!(base["/c"], "体育学科建设论坛");
+        // The office marked /c's finding (the one the previous scan made)
+        // a false positive: its new title is the baseline now.
+        let mut t = TitleChanges::default();
+        let before = "体育学科建设论坛".to_string();
+        t.look(Some(&before), &url("/c"), page("鸿福足球学科建设论坛"), &[]);
+        let fp = t.findings(&origin(), &start)[0].fingerprint.clone();
+        let answered = move |f: &Finding| f.fingerprint == fp;
+        let base = baselines(&prev, &origin(), &start, &answered);
+        assert_eq!(base["/b"], "学院召开工作会议");
+        assert_eq!(base["/c"], "鸿福足球学科建设论坛");
+    }
+
+    #[test]
+    fn accepting_a_site_wide_change_accepts_every_page_it_counted() {
+        let mut pages = Vec::new();
+        for i in 0..=MANY_ALONE {
+            let now = format!("第{i}条新闻{}", "甲乙丙丁".repeat(i + 1));
+            pages.push((format!("/n{i}"), now));
+        }
+        let rows: Vec<(&str, &str, Option<&str>)> = pages
+            .iter()
+            .map(|(p, now)| (p.as_str(), now.as_str(), Some("某某学校")))
+            .collect();
+        let prev = previous(&rows);
+        let start = url("/");
+        let many = |f: &Finding| f.term == "many" && f.url == start.as_str();
+        let base = baselines(&prev, &origin(), &start, &many);
+        assert!(base.iter().all(|(p, b)| prev[p].title == *b));
+        let none = |_: &Finding| false;
+        let base = baselines(&prev, &origin(), &start, &none);
+        assert!(base.values().all(|b| b == "某某学校"));
     }
 
     #[test]

@@ -510,3 +510,104 @@ fn a_resumed_scan_finds_a_swapped_brand_named_by_pages_stored_before_the_kill() 
     assert!(brands[0]["url"].as_str().unwrap().ends_with("/p29"));
     assert_eq!(brands[0]["term"], "米兰体育");
 }
+
+#[test]
+fn an_accepted_redesign_becomes_the_baseline_and_a_later_hijack_stands_out() {
+    // 55 pages. Scan 1: as they were. Scan 2: a new content system gives
+    // every page its own headline — one `title.changed` for the site,
+    // which the office answers for in the ignore file. Scan 3: the same,
+    // and one page hijacked: that page alone is reported, not swallowed
+    // into the accepted redesign.
+    let phase = Arc::new(AtomicUsize::new(0));
+    let now = phase.clone();
+    let server = Server::start(Arc::new(move |req: &Request| {
+        let n: usize = match req.target.strip_prefix("/p") {
+            Some(n) => n.parse().unwrap_or(99),
+            None if req.target == "/" => 0,
+            None => 99,
+        };
+        if n >= 55 {
+            return Reply::status(404);
+        }
+        let phase = now.load(Ordering::SeqCst);
+        let title = match (phase, n) {
+            (0, _) => "区政府".to_string(),
+            (2, 7) => "鸿福足球学科建设论坛".to_string(),
+            _ => format!(
+                "区政府-{}",
+                "春夏秋冬东南西北"
+                    .chars()
+                    .cycle()
+                    .skip(n)
+                    .take(1 + n % 7)
+                    .collect::<String>()
+                    + &"新闻".repeat(1 + n / 7)
+            ),
+        };
+        let links: String = (1..55)
+            .map(|i| format!("<a href='/p{i}'>{i}</a>"))
+            .collect();
+        Reply::html(format!(
+            "<html><head><title>{title}</title></head><body>{}</body></html>",
+            if n == 0 {
+                links
+            } else {
+                "<p>正文</p>".to_string()
+            }
+        ))
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    register(dir.path(), &server.url("/"), "办公室");
+    let changed = |name: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(dir.path().join(name))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|f| f["rule"] == "title.changed")
+            .collect()
+    };
+    assert_eq!(
+        sitesweep(&["scan", "-q", "--jsonl", "1.jsonl"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(changed("1.jsonl").is_empty());
+
+    phase.store(1, Ordering::SeqCst);
+    assert_eq!(
+        sitesweep(&["scan", "-q", "--jsonl", "2.jsonl"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let redesign = changed("2.jsonl");
+    assert_eq!(redesign.len(), 1, "{redesign:#?}");
+    assert_eq!(redesign[0]["term"], "many");
+    std::fs::write(
+        dir.path().join("sitesweep.ignore.toml"),
+        format!(
+            "[[ignore]]\nfingerprint = {}\nreason = \"网站改版\"\n",
+            redesign[0]["fingerprint"]
+        ),
+    )
+    .unwrap();
+
+    phase.store(2, Ordering::SeqCst);
+    let out = sitesweep(&["scan", "-q", "--jsonl", "3.jsonl"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let third = changed("3.jsonl");
+    assert_eq!(third.len(), 1, "{third:#?}");
+    assert!(
+        third[0]["url"].as_str().unwrap().ends_with("/p7"),
+        "{third:#?}"
+    );
+    assert!(
+        third[0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("现为“鸿福足球学科建设论坛”"),
+        "{third:#?}"
+    );
+}
