@@ -254,8 +254,8 @@ enum RulesCommand {
         set: PathBuf,
         #[command(flatten)]
         dir: RulesDir,
-        /// Which samples the details are about; the tables show every split with `all`.
-        #[arg(long, value_enum, default_value = "all")]
+        /// Which samples the pages listed are about (the tables show every split). Held-out pages are listed only when asked for: reading them spends the split.
+        #[arg(long, value_enum, default_value = "tune")]
         split: SplitArg,
         /// List every false-positive page, and the rules each caught or flagged sample hit.
         #[arg(long, short)]

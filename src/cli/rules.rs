@@ -280,10 +280,10 @@ pub fn rules_eval(
         set.samples.len(),
         set.samples.len() - spam
     );
-    let splits: Vec<Split> = match split {
-        Split::All => vec![Split::Tune, Split::Heldout, Split::All],
-        one => vec![one],
-    };
+    // The figures of every split; the pages listed (below) only of the
+    // split asked for, the tune split unless told: a held-out page's name
+    // or rule is already a hint to whoever tunes the packs.
+    let splits = [Split::Tune, Split::Heldout, Split::All];
 
     let mut rows = vec![cells(&[
         "split",
@@ -372,6 +372,12 @@ pub fn rules_eval(
             "  {:<16}  {}",
             terminal_safe(category),
             terminal_safe(file)
+        );
+    }
+    if split == Split::Tune {
+        let _ = writeln!(
+            out,
+            "\n(pages of the held-out split are listed only with `--split heldout` or `--split all`: tune on the tune split, and look at held-out pages only to measure)"
         );
     }
     if verbose {

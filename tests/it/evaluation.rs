@@ -286,9 +286,29 @@ fn rules_eval_prints_the_figures_and_exits_0() {
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
-    assert!(!stdout.contains("\ntune  "), "{stdout}");
     assert!(stdout.contains("per category"), "{stdout}");
     assert!(stdout.contains("missed spam (heldout):"), "{stdout}");
+    assert!(!stdout.contains("missed spam (tune)"), "{stdout}");
+}
+
+#[test]
+fn rules_eval_lists_no_held_out_page_unless_asked() {
+    let out = sitesweep(
+        &["rules", "eval", realworld().to_str().unwrap()],
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    // Every split's figures…
+    for row in ["\ntune  ", "\nheldout  ", "\nall  "] {
+        assert!(stdout.contains(row), "{row:?} in {stdout}");
+    }
+    // …but the pages listed are the tune split's only.
+    assert!(stdout.contains("missed spam (tune):"), "{stdout}");
+    let set = LabelledSet::load(&realworld()).unwrap();
+    for s in set.samples.iter().filter(|s| s.split == Split::Heldout) {
+        assert!(!stdout.contains(&s.file), "{} listed", s.file);
+    }
 }
 
 #[test]
