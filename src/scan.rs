@@ -129,15 +129,17 @@ pub fn run(
             (plan_new(store, register, &rules)?, jsonl)
         }
     };
-    // Everything the crawl reports flows through a bounded channel to one
-    // writer: the store and the JSONL stream see the same findings with the
-    // same status, and a slow disk slows the crawl instead of losing data.
+    // What the office answered for: the ignore file and the workflow's
+    // false positives (an accepted title change, title_changes::baselines).
     let mut answered = opts.answered.clone();
     if let Some(store) = &store {
         answered
             .entries
             .extend(crate::workflow::false_positive_entries(store)?);
     }
+    // Everything the crawl reports flows through a bounded channel to one
+    // writer: the store and the JSONL stream see the same findings with the
+    // same status, and a slow disk slows the crawl instead of losing data.
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(1024);
     let writer_gone = tx.clone();
     let writer = spawn_writer(rx, jsonl, store, opts.keep_records, plan.scan.clone())?;

@@ -227,7 +227,8 @@ async fn crawl_with(
         titles: title_changes::TitleChanges::default(),
     };
     let previous_titles = std::mem::take(&mut crawl.previous.titles);
-    let answered = |f: &Finding| env.answered.ignores(f, &crate::ignore::today()).is_some();
+    let today = crate::ignore::today();
+    let answered = |f: &Finding| env.answered.ignores(f, &today).is_some();
     crawl.title_baselines =
         title_changes::baselines(&previous_titles, &crawl.origin, &site.url, &answered);
     drop(previous_titles);

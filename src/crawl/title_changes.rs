@@ -143,27 +143,20 @@ impl TitleChanges {
         title: Option<String>,
         findings: &[Finding],
     ) -> StoredTitle {
-        let change = match (before, title.as_ref()) {
-            (Some(before), Some(now)) => compare(before, now),
-            _ => None,
+        let unchanged = |title| StoredTitle {
+            title,
+            title_was: None,
         };
-        let Some(change) = change else {
-            return StoredTitle {
-                title,
-                title_was: None,
-            };
+        let (Some(before), Some(now)) = (before, title.as_deref()) else {
+            return unchanged(title);
         };
-        let before = before.cloned().unwrap_or_default();
-        self.note(
-            url,
-            &before,
-            title.as_deref().unwrap_or_default(),
-            change,
-            findings,
-        );
+        let Some(change) = compare(before, now) else {
+            return unchanged(title);
+        };
+        self.note(url, before, now, change, findings);
         StoredTitle {
             title,
-            title_was: Some(before),
+            title_was: Some(before.clone()),
         }
     }
 
