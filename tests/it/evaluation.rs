@@ -134,29 +134,36 @@ struct Floor {
 /// Round 11: 48 more, a blind batch measured once before tuning: 9/24
 /// spam caught (4/12 tune, 5/12 heldout), 0/24 flagged. Tuned on its tune
 /// half only: tune 140/159 with 0/221, heldout 73/136 with 6/170 (the
-/// batch's held-out half still 5/12). The floors below are those figures.
+/// batch's held-out half still 5/12).
+///
+/// Round 12: 46 more (two spam samples dropped on review: no citable
+/// source), a blind batch measured once: 7/22 spam caught, 1/24 flagged
+/// (a tune police case story, fraud-loans-tasks). Its false positive was
+/// fixed (exclude_block 2 for that rule), its misses not tuned on: tune
+/// 144/170 with 0/233, heldout 76/147 with 6/182. The floors below are
+/// those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 159,
-        caught_at_least: 140,
-        legit: 221,
+        spam: 170,
+        caught_at_least: 144,
+        legit: 233,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 136,
-        caught_at_least: 73,
-        legit: 170,
+        spam: 147,
+        caught_at_least: 76,
+        legit: 182,
         flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 295,
-        caught_at_least: 213,
-        legit: 391,
+        spam: 317,
+        caught_at_least: 220,
+        legit: 415,
         flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
@@ -247,8 +254,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 686);
-    assert_eq!(heldout, 306);
+    assert_eq!(set.samples.len(), 732);
+    assert_eq!(heldout, 329);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -282,7 +289,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("686 samples (295 spam, 391 legitimate)"),
+        stdout.contains("732 samples (317 spam, 415 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
