@@ -220,7 +220,9 @@ impl TitleChanges {
                 examples(&pages_of(&ix))
             );
             let key = format!("{}→{}", change.removed, change.added);
-            let f = origin.site_finding(SiteRule::TitleChanged, start, &key, cause, None);
+            let mut f = origin.site_finding(SiteRule::TitleChanged, start, &key, cause, None);
+            // What a report marks in the snippet: the words put in.
+            f.matched = change.added.clone();
             out.push((f, ix));
         }
         let many = alone.len() + self.over;
@@ -247,7 +249,9 @@ impl TitleChanges {
                 page.now,
                 page.change.described()
             );
-            let f = origin.site_finding(SiteRule::TitleChanged, &page.url, &page.now, cause, None);
+            let mut f =
+                origin.site_finding(SiteRule::TitleChanged, &page.url, &page.now, cause, None);
+            f.matched = page.change.added.clone();
             out.push((f, vec![i]));
         }
         out
@@ -317,9 +321,29 @@ fn examples(pages: &[&Noted]) -> String {
     pages
         .iter()
         .take(EXAMPLES)
-        .map(|p| format!("{}（原为“{}”，现为“{}”）", p.url, p.before, p.now))
+        .map(|p| {
+            format!(
+                "{}（原为“{}”，现为“{}”）",
+                p.url,
+                short(&p.before),
+                short(&p.now)
+            )
+        })
         .collect::<Vec<_>>()
         .join("；")
+}
+
+/// Characters of a title shown in a site finding's examples: three pages
+/// of two whole titles each would fill half a printed page.
+const EXAMPLE_TITLE: usize = 40;
+
+fn short(title: &str) -> String {
+    if title.chars().count() <= EXAMPLE_TITLE {
+        return title.to_string();
+    }
+    let mut cut: String = title.chars().take(EXAMPLE_TITLE).collect();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]
@@ -442,6 +466,7 @@ mod tests {
             site.snippet
         );
         assert_eq!(site.term, "→米兰体育-");
+        assert_eq!(site.matched, "米兰体育-");
         assert_eq!(site.rule, "title.changed");
         let forum = found.iter().find(|f| f.url.ends_with("/forum")).unwrap();
         assert!(
@@ -482,7 +507,7 @@ mod tests {
                         .nth(i % 4)
                         .unwrap()
                         .to_string()
-                        .repeat(i + 1)
+                        .repeat(4 * (i + 1))
                 )),
                 &[],
             );
@@ -490,6 +515,8 @@ mod tests {
         let found = t.findings(&origin(), &url("/"));
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].term, "many");
+        // Long titles are cut in the examples.
+        assert!(found[0].snippet.contains('…'), "{}", found[0].snippet);
         assert!(
             found[0].snippet.contains("51 个页面的标题各自被改动"),
             "{}",
