@@ -590,6 +590,32 @@ mod tests {
     }
 
     #[test]
+    fn changes_past_the_cap_are_counted_not_kept() {
+        let mut t = TitleChanges::default();
+        let before = "某某学校".to_string();
+        for i in 0..MAX_CHANGES + 2 {
+            // Each its own change: a word per page, not a number.
+            let word: String = char::from_u32(0x4e00 + i as u32).into_iter().collect();
+            t.look(
+                Some(&before),
+                &url(&format!("/n{i}")),
+                Some(format!("某某学校{word}")),
+                &[],
+            );
+        }
+        assert_eq!((t.noted.len(), t.over), (MAX_CHANGES, 2));
+        let found = t.findings(&origin(), &url("/"));
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0]
+                .snippet
+                .contains(&format!("至少 {} 个页面", MAX_CHANGES + 2)),
+            "{}",
+            found[0].snippet
+        );
+    }
+
+    #[test]
     fn a_title_a_rule_reported_is_stored_changed_but_not_reported_twice() {
         let mut t = TitleChanges::default();
         let mut f =
