@@ -185,7 +185,15 @@ pub fn next_probe_after(site: &str, t: SystemTime) -> SystemTime {
 /// http for a bare host, redirects followed) through the scanner's
 /// fetcher and SSRF guard, cut at [`LIMIT`]. Ok: an answer below 400 in
 /// under 15 s.
-pub async fn probe(site: &Site, at: SystemTime) -> ProbeRow {
+/// A probe's row, and the home page's title when it answered with HTML
+/// (compared with the last scan's: [`crate::crawl::title_changes`]).
+#[derive(Clone, Debug)]
+pub struct Probed {
+    pub row: ProbeRow,
+    pub title: Option<String>,
+}
+
+pub async fn probe(site: &Site, at: SystemTime) -> Probed {
     let mut settings = site.settings.clone();
     settings.timeout_s = LIMIT.as_secs();
     let started = std::time::Instant::now();
@@ -207,19 +215,61 @@ pub async fn probe(site: &Site, at: SystemTime) -> ProbeRow {
         }
     };
     let elapsed_ms = started.elapsed().as_millis() as u64;
+    let title = match &result {
+        Ok(f) if (200..300).contains(&f.status) => home_title(f),
+        _ => None,
+    };
     let (ok, status, error) = match result {
         Ok(f) if f.status < 400 => (elapsed_ms < LIMIT.as_millis() as u64, Some(f.status), None),
         Ok(f) => (false, Some(f.status), Some(format!("HTTP {}", f.status))),
         Err(e) => (false, None, Some(e)),
     };
-    ProbeRow {
-        site: site.id.clone(),
-        at: unix(at),
-        ok,
-        elapsed_ms,
-        status,
-        error,
+    Probed {
+        row: ProbeRow {
+            site: site.id.clone(),
+            at: unix(at),
+            ok,
+            elapsed_ms,
+            status,
+            error,
+        },
+        title,
     }
+}
+
+/// The title of an HTML answer, read as the crawl reads a page.
+fn home_title(f: &crate::crawl::fetch::Fetched) -> Option<String> {
+    use crate::analyse::{read, Body, Kind};
+    let body = Body {
+        url: &f.final_url,
+        bytes: &f.body,
+        content_type: f.content_type.as_deref(),
+        truncated: f.truncated,
+        max_document: 0,
+    };
+    (Kind::of(&body) == Kind::Html)
+        .then(|| crate::crawl::title_changes::stored_title(&read(&body, Kind::Html).page))
+        .flatten()
+}
+
+/// A home page whose title is not the one the last scan of the site read
+/// (hourly, between scans): a finding to tell, not stored — the next scan
+/// decides (`title.changed`).
+pub fn retitled(site: &Site, last_scan: &str, now: &str) -> Option<Finding> {
+    let change = crate::crawl::title_changes::compare(last_scan, now)?;
+    let origin = Origin {
+        scan: String::new(),
+        site: site.id.clone(),
+        operator: site.operator.clone(),
+        insecure_tls: site.settings.insecure_tls,
+    };
+    let cause = format!(
+        "每小时首页监测：首页标题与上次扫描时不同：原为“{last_scan}”，现为“{now}”（{}）",
+        change.described()
+    );
+    let mut f = origin.site_finding(SiteRule::TitleChanged, &site.url, now, cause, None);
+    f.matched = change.added;
+    Some(f)
 }
 
 #[cfg(test)]

@@ -74,6 +74,9 @@ struct State {
     next_probe: HashMap<String, SystemTime>,
     /// The scan running now: schedule and since when.
     running_since: Option<SystemTime>,
+    /// Per site, the home-page title an hourly probe last told the office
+    /// about: each new title is told once.
+    retitle_told: HashMap<String, String>,
 }
 
 pub struct Service {
@@ -164,6 +167,7 @@ impl Service {
                 queue: Queue::default(),
                 next_probe,
                 running_since: None,
+                retitle_told: HashMap::new(),
             }),
             store: Mutex::new(store),
             opts,
@@ -503,7 +507,7 @@ impl Service {
                 return Vec::new();
             }
         };
-        let rows: Vec<crate::store::ProbeRow> = runtime.block_on(async {
+        let probed: Vec<availability::Probed> = runtime.block_on(async {
             use futures_util::stream::{self, StreamExt};
             stream::iter(due.iter())
                 .map(|s| availability::probe(s, now))
@@ -512,6 +516,8 @@ impl Service {
                 .await
         });
         drop(runtime);
+        let retitled = self.retitled(&register, &probed);
+        let rows: Vec<crate::store::ProbeRow> = probed.into_iter().map(|p| p.row).collect();
         let mut down = Vec::new();
         {
             let store = lock(&self.store);
@@ -548,10 +554,14 @@ impl Service {
                 );
             }
         }
-        if !down.is_empty() {
+        if !down.is_empty() || !retitled.is_empty() {
             if let Some(n) = self.notifier(&register) {
+                // A home page retitled is told whatever `min_severity`
+                // says, as a site gone down is: both are seen within the
+                // hour and cannot wait for the next scan.
                 let news = News {
                     down,
+                    findings: retitled,
                     ..News::default()
                 };
                 let store = lock(&self.store);
@@ -561,6 +571,48 @@ impl Service {
             }
         }
         rows
+    }
+
+    /// The probed home pages whose title differs from the one the last
+    /// scan of the site read, each new title once.
+    fn retitled(
+        &self,
+        register: &Register,
+        probed: &[availability::Probed],
+    ) -> Vec<crate::findings::Finding> {
+        // (site, the title the last scan read, the title now); the store
+        // and the state are never held together.
+        let seen: Vec<(&crate::register::Site, Option<String>, &String)> = {
+            let store = lock(&self.store);
+            probed
+                .iter()
+                .filter_map(|p| {
+                    let site = register.sites.iter().find(|s| s.id == p.row.site)?;
+                    let now = p.title.as_ref()?;
+                    let last = store
+                        .last_title(&site.id, &crate::urls::canonical(&site.url))
+                        .ok()
+                        .flatten();
+                    Some((site, last, now))
+                })
+                .collect()
+        };
+        let mut out = Vec::new();
+        let mut st = lock(&self.state);
+        for (site, last, now) in seen {
+            match last.and_then(|last| availability::retitled(site, &last, now)) {
+                None => {
+                    st.retitle_told.remove(&site.id);
+                }
+                Some(f) => {
+                    if st.retitle_told.get(&site.id) != Some(now) {
+                        st.retitle_told.insert(site.id.clone(), now.clone());
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Queue a job (one already waiting is not queued twice). Returns

@@ -645,6 +645,21 @@ impl Store {
             .collect())
     }
 
+    /// A page's title as the latest scan of the site that read it stored
+    /// it (`serve`'s hourly home-page probe compares against it).
+    pub fn last_title(&self, site: &str, canonical: &str) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row(
+                "SELECT p.title FROM pages p JOIN scans s ON s.id = p.scan
+                 WHERE p.site = ?1 AND p.canonical = ?2 AND p.title IS NOT NULL
+                 ORDER BY s.started DESC, s.id DESC LIMIT 1",
+                params![site, canonical],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| failed(&self.path, e))
+    }
+
     /// Stored pages of a scan, per site, in the order they were stored.
     pub fn done_pages(&self, scan: &str) -> Result<HashMap<String, Vec<DonePage>>, Error> {
         let path = self.path.clone();

@@ -48,7 +48,8 @@ pub struct Change {
 }
 
 impl Change {
-    fn described(&self) -> String {
+    /// `加入“…”`, `删去“…”` or `“…”改为“…”`.
+    pub fn described(&self) -> String {
         match (self.removed.is_empty(), self.added.is_empty()) {
             (true, _) => format!("加入“{}”", self.added),
             (_, true) => format!("删去“{}”", self.removed),

@@ -776,3 +776,66 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     }
     Some(out)
 }
+
+#[test]
+fn an_hourly_probe_tells_of_a_home_page_retitled_since_the_last_scan_once() {
+    // The home page's title: what the scan read, then hijacked between
+    // scans, then back, then hijacked again.
+    let title = Arc::new(Mutex::new("区教育局".to_string()));
+    let now = title.clone();
+    let site = Server::start(Arc::new(move |req: &Request| match req.path() {
+        "/" => Reply::html(format!(
+            "<html><head><title>{}</title></head><body><p>通知公告</p></body></html>",
+            now.lock().unwrap()
+        )),
+        _ => Reply::status(404),
+    }))
+    .unwrap();
+    let hook = Receiver::start(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sites.toml"),
+        format!(
+            "{}[[schedule]]\ncron = \"0 3 * * *\"\n\n[notify]\nwebhook = \"{}\"\nmin_severity = \"critical\"\n",
+            site_entry("edu", &site.url("/"), "edu@example.gov.cn"),
+            hook.url
+        ),
+    )
+    .unwrap();
+    let clock = Arc::new(ManualClock::at(at(2, 59, 0)));
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let service = start_service(dir.path(), clock.clone(), log.clone());
+    // Probes before any scan have nothing to compare with.
+    *title.lock().unwrap() = "开云体育官网".to_string();
+    clock.set(service.next_probe().unwrap());
+    service.probe_due();
+    assert!(hook.bodies().is_empty());
+    // The scan reads the home page as it is then.
+    *title.lock().unwrap() = "区教育局".to_string();
+    clock.set(at(3, 0, 0).max(clock.now()));
+    assert_eq!(service.tick(), vec![0]);
+    service.run_queued_scan().unwrap().result.unwrap();
+    let probe = |t: &str| {
+        *title.lock().unwrap() = t.to_string();
+        clock.set(service.next_probe().unwrap().max(clock.now()));
+        service.probe_due();
+        hook.bodies()
+    };
+    assert!(probe("区教育局").is_empty(), "unchanged: nothing to tell");
+    let told = probe("鸿福娱乐-区教育局");
+    assert_eq!(told.len(), 1, "{told:#?}");
+    let f = &told[0]["findings"][0];
+    assert_eq!(f["rule"], "title.changed");
+    assert!(
+        f["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("原为“区教育局”，现为“鸿福娱乐-区教育局”"),
+        "{f}"
+    );
+    // The same title an hour later is not told again; back, then
+    // hijacked again, it is.
+    assert_eq!(probe("鸿福娱乐-区教育局").len(), 1);
+    assert_eq!(probe("区教育局").len(), 1);
+    assert_eq!(probe("鸿福娱乐-区教育局").len(), 2);
+}
