@@ -64,6 +64,9 @@ pub struct ScanDone {
     pub notifications: Vec<Outcome>,
 }
 
+/// New home-page titles told per site between two scans, at most.
+const RETITLES_TOLD: usize = 3;
+
 struct State {
     register: Arc<Register>,
     /// Modification times of the register's files when it was read (or
@@ -74,9 +77,11 @@ struct State {
     next_probe: HashMap<String, SystemTime>,
     /// The scan running now: schedule and since when.
     running_since: Option<SystemTime>,
-    /// Per site, the home-page title an hourly probe last told the office
-    /// about: each new title is told once.
-    retitle_told: HashMap<String, String>,
+    /// Per site, the title the last scan read on the home page and the
+    /// other titles hourly probes have told the office of since: each is
+    /// told once, and at most [`RETITLES_TOLD`] between two scans (a title
+    /// that changes with every visit must not page the office hourly).
+    retitle_told: HashMap<String, (String, Vec<String>)>,
 }
 
 pub struct Service {
@@ -600,16 +605,23 @@ impl Service {
         let mut out = Vec::new();
         let mut st = lock(&self.state);
         for (site, last, now) in seen {
-            match last.and_then(|last| availability::retitled(site, &last, now)) {
-                None => {
-                    st.retitle_told.remove(&site.id);
-                }
-                Some(f) => {
-                    if st.retitle_told.get(&site.id) != Some(now) {
-                        st.retitle_told.insert(site.id.clone(), now.clone());
-                        out.push(f);
-                    }
-                }
+            let Some(last) = last else {
+                continue;
+            };
+            let Some(f) = availability::retitled(site, &last, now) else {
+                continue;
+            };
+            let told = st
+                .retitle_told
+                .entry(site.id.clone())
+                .or_insert_with(|| (last.clone(), Vec::new()));
+            if told.0 != last {
+                // A scan has read the page since: start again from it.
+                *told = (last.clone(), Vec::new());
+            }
+            if told.1.len() < RETITLES_TOLD && !told.1.contains(now) {
+                told.1.push(now.clone());
+                out.push(f);
             }
         }
         out

@@ -833,9 +833,18 @@ fn an_hourly_probe_tells_of_a_home_page_retitled_since_the_last_scan_once() {
             .contains("原为“区教育局”，现为“鸿福娱乐-区教育局”"),
         "{f}"
     );
-    // The same title an hour later is not told again; back, then
-    // hijacked again, it is.
+    // The same title is told once between two scans, back and forth or
+    // not; a title that changes with every visit is told three times, no
+    // more, until the next scan.
     assert_eq!(probe("鸿福娱乐-区教育局").len(), 1);
     assert_eq!(probe("区教育局").len(), 1);
-    assert_eq!(probe("鸿福娱乐-区教育局").len(), 2);
+    assert_eq!(probe("鸿福娱乐-区教育局").len(), 1);
+    assert_eq!(probe("今日推荐：春季招生").len(), 2);
+    assert_eq!(probe("今日推荐：秋季运动会").len(), 3);
+    assert_eq!(probe("今日推荐：冬令营").len(), 3);
+    // The next scan reads the page anew: a change from it is told.
+    clock.set(at(3, 0, 0) + Duration::from_secs(86_400));
+    assert_eq!(service.tick(), vec![0]);
+    service.run_queued_scan().unwrap().result.unwrap();
+    assert_eq!(probe("澳门新葡京-区教育局").len(), 4);
 }
