@@ -181,10 +181,6 @@ pub fn next_probe_after(site: &str, t: SystemTime) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(at)
 }
 
-/// Probe a site's home page once: one GET of its start URL (https then
-/// http for a bare host, redirects followed) through the scanner's
-/// fetcher and SSRF guard, cut at [`LIMIT`]. Ok: an answer below 400 in
-/// under 15 s.
 /// A probe's row, and the home page's title when it answered with HTML
 /// (compared with the last scan's: [`crate::crawl::title_changes`]).
 #[derive(Clone, Debug)]
@@ -193,6 +189,10 @@ pub struct Probed {
     pub title: Option<String>,
 }
 
+/// Probe a site's home page once: one GET of its start URL (https then
+/// http for a bare host, redirects followed) through the scanner's
+/// fetcher and SSRF guard, cut at [`LIMIT`]. Ok: an answer below 400 in
+/// under 15 s. An HTML answer's title is read too.
 pub async fn probe(site: &Site, at: SystemTime) -> Probed {
     let mut settings = site.settings.clone();
     settings.timeout_s = LIMIT.as_secs();
