@@ -12,7 +12,10 @@
 //! not count. A page's change is compared against the title it had before
 //! it was first reported changed (stored as `title_was`), so a hijacked
 //! title stays reported scan after scan until it goes back — or the office
-//! marks the finding — rather than becoming the next baseline.
+//! answers for the finding, which accepts the change ([`baselines`]) —
+//! rather than becoming the next baseline. `serve`'s hourly home-page
+//! probe uses the same comparison between scans
+//! ([`crate::availability::retitled`]).
 //!
 //! The same change on many pages (a brand put before every title, or a
 //! redesign renaming the site) is one finding for the site, with examples,
