@@ -190,9 +190,9 @@ impl TitleChanges {
         });
     }
 
-    /// One finding per changed page; one for the site for [`SITE_WIDE`]
-    /// pages or more changed the same way, and one for more than
-    /// [`MANY_ALONE`] pages changed each its own way. Site findings stand
+    /// One finding per changed page; one for the site for three pages or
+    /// more changed the same way, and one for more than 50 pages changed
+    /// each its own way. Site findings stand
     /// on the start page, so that they keep their fingerprint from scan
     /// to scan.
     pub fn findings(&self, origin: &Origin, start: &Url) -> Vec<Finding> {
