@@ -257,12 +257,7 @@ fn home_title(f: &crate::crawl::fetch::Fetched) -> Option<String> {
 /// decides (`title.changed`).
 pub fn retitled(site: &Site, last_scan: &str, now: &str) -> Option<Finding> {
     let change = crate::crawl::title_changes::compare(last_scan, now)?;
-    let origin = Origin {
-        scan: String::new(),
-        site: site.id.clone(),
-        operator: site.operator.clone(),
-        insecure_tls: site.settings.insecure_tls,
-    };
+    let origin = Origin::of_site("", site);
     let cause = format!(
         "每小时首页监测：首页标题与上次扫描时不同：原为“{last_scan}”，现为“{now}”（{}）",
         change.described()

@@ -356,6 +356,16 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The origin of a site's findings in scan `scan`.
+    pub fn of_site(scan: &str, site: &crate::register::Site) -> Origin {
+        Origin {
+            scan: scan.to_string(),
+            site: site.id.clone(),
+            operator: site.operator.clone(),
+            insecure_tls: site.settings.insecure_tls,
+        }
+    }
+
     /// A site-level finding. `key` tells apart findings of one rule on one
     /// URL (the cause of a truncation); `cause` is shown as the snippet.
     pub fn site_finding(

@@ -20,6 +20,7 @@
 
 use crate::findings::Status;
 use crate::findings::{Finding, SiteRule};
+use crate::page::cut;
 use crate::register::{Notify, Register, Smtp, WebhookFormat};
 use crate::report::{markdown_text, mask};
 use crate::severity::Severity;
@@ -333,17 +334,6 @@ fn site_name<'a>(register: &'a Register, id: &'a str) -> &'a str {
         .iter()
         .find(|s| s.id == id)
         .map_or(id, |s| s.name.as_str())
-}
-
-/// Cut to at most `max` characters, with an ellipsis.
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max).collect();
-        s.push('…');
-        s
-    }
 }
 
 /// The markdown of a message: a head and one line per item, as many as

@@ -4,6 +4,18 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// `text` cut to at most `max` characters, with an ellipsis when cut
+/// (notifications, a finding's examples).
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max).collect();
+        s.push('…');
+        s
+    }
+}
+
 /// Where on a page a piece of text lives (docs/contract.md#fields).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -646,12 +646,15 @@ impl Store {
     }
 
     /// A page's title as the latest scan of the site that read it stored
-    /// it (`serve`'s hourly home-page probe compares against it).
+    /// it (`serve`'s hourly home-page probe compares against it). Through
+    /// the site's scans (`sites_site`) and the pages' key: every site is
+    /// probed hourly, and `pages` is the largest table.
     pub fn last_title(&self, site: &str, canonical: &str) -> Result<Option<String>, Error> {
         self.conn
             .query_row(
-                "SELECT p.title FROM pages p JOIN scans s ON s.id = p.scan
-                 WHERE p.site = ?1 AND p.canonical = ?2 AND p.title IS NOT NULL
+                "SELECT p.title FROM sites t JOIN scans s ON s.id = t.scan
+                 JOIN pages p ON p.scan = t.scan AND p.site = t.site AND p.canonical = ?2
+                 WHERE t.site = ?1 AND p.title IS NOT NULL
                  ORDER BY s.started DESC, s.id DESC LIMIT 1",
                 params![site, canonical],
                 |r| r.get(0),

@@ -520,12 +520,7 @@ pub async fn recheck(
     if fetched.status >= 400 {
         return Recheck::Undecided(format!("the page answered HTTP {}", fetched.status));
     }
-    let origin = Origin {
-        scan: f.scan.clone(),
-        site: site.id.clone(),
-        operator: site.operator.clone(),
-        insecure_tls: site.settings.insecure_tls,
-    };
+    let origin = Origin::of_site(&f.scan, site);
     let body = Body {
         url: &url,
         bytes: &fetched.body,

@@ -160,12 +160,7 @@ pub async fn crawl_site(site: Arc<Site>, env: Arc<CrawlEnv>) -> SiteSummary {
         start_url: site.url.to_string(),
         ..SiteSummary::default()
     };
-    let origin = Origin {
-        scan: env.scan.clone(),
-        site: site.id.clone(),
-        operator: site.operator.clone(),
-        insecure_tls: site.settings.insecure_tls,
-    };
+    let origin = Origin::of_site(&env.scan, &site);
     let mut summary = match Fetcher::new(&site.settings) {
         Ok(fetcher) => crawl_with(&site, &env, origin, fetcher, summary).await,
         Err(e) => {
@@ -270,7 +265,28 @@ impl Crawl<'_> {
         self.emit(f).await;
     }
 
+    /// Store a page that was not read as HTML (failed, refused, a
+    /// redirect to a page already reached): no title.
     async fn record(
+        &mut self,
+        task: &Task,
+        fetched: Option<&Fetched>,
+        error: Option<&FetchError>,
+        findings: Vec<Finding>,
+        links: Vec<String>,
+    ) {
+        self.record_titled(
+            task,
+            fetched,
+            error,
+            findings,
+            links,
+            StoredTitle::default(),
+        )
+        .await;
+    }
+
+    async fn record_titled(
         &mut self,
         task: &Task,
         fetched: Option<&Fetched>,
@@ -591,30 +607,16 @@ impl Crawl<'_> {
                     task.referrer.as_ref(),
                 );
                 broken.kind = Some(link_kind(&task.url).to_string());
-                self.record(
-                    &task,
-                    None,
-                    Some(&e),
-                    vec![broken],
-                    Vec::new(),
-                    StoredTitle::default(),
-                )
-                .await;
+                self.record(&task, None, Some(&e), vec![broken], Vec::new())
+                    .await;
             }
             Outcome::Fetched(task, fetched, work) => {
                 let status = fetched.status;
                 let redirected = fetched.final_url != task.url && !fetched.redirected_out;
                 if redirected && !self.seen.insert(urls::canonical(&fetched.final_url)) {
                     // Redirected to a page this crawl has already reached.
-                    self.record(
-                        &task,
-                        Some(&fetched),
-                        None,
-                        Vec::new(),
-                        Vec::new(),
-                        StoredTitle::default(),
-                    )
-                    .await;
+                    self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
+                        .await;
                     self.progress(&task);
                     return;
                 }
@@ -684,7 +686,7 @@ impl Crawl<'_> {
                 // is stored with the links it queued: that is the frontier
                 // a resumed scan starts from.
                 let queued = self.follow(&task, read.links, read.sitemap).await;
-                self.record(&task, Some(&fetched), None, findings, queued, title)
+                self.record_titled(&task, Some(&fetched), None, findings, queued, title)
                     .await;
                 if fetched.truncated {
                     let detail = format!(

@@ -43,15 +43,8 @@ impl Crawl<'_> {
         let fetched = match result {
             Ok(f) => f,
             Err(e) => {
-                self.record(
-                    &task,
-                    None,
-                    Some(&e),
-                    Vec::new(),
-                    Vec::new(),
-                    StoredTitle::default(),
-                )
-                .await;
+                self.record(&task, None, Some(&e), Vec::new(), Vec::new())
+                    .await;
                 self.summary.pages_failed += 1;
                 let (rule, note) = if e.kind == ErrorKind::Tls {
                     let note = self.fetcher.chain_note.lock().ok().and_then(|n| n.clone());
@@ -78,15 +71,8 @@ impl Crawl<'_> {
         for origin in [url.clone(), fetched.final_url.clone()] {
             self.robots_for(&origin).await;
             if let Err(cause) = self.robots_allow(&origin) {
-                self.record(
-                    &task,
-                    Some(&fetched),
-                    None,
-                    Vec::new(),
-                    Vec::new(),
-                    StoredTitle::default(),
-                )
-                .await;
+                self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
+                    .await;
                 self.not_read(SiteRule::RobotsBlocked, &origin, "", cause)
                     .await;
                 return None;
@@ -95,15 +81,8 @@ impl Crawl<'_> {
         let status = fetched.status;
         let dead_end = fetched.dead_end_location.clone();
         if status >= 400 || dead_end.is_some() {
-            self.record(
-                &task,
-                Some(&fetched),
-                None,
-                Vec::new(),
-                Vec::new(),
-                StoredTitle::default(),
-            )
-            .await;
+            self.record(&task, Some(&fetched), None, Vec::new(), Vec::new())
+                .await;
             self.summary.pages_failed += 1;
             let note = match dead_end {
                 Some(location) if status < 400 => format!(

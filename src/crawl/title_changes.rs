@@ -24,7 +24,7 @@
 
 use crate::crawl::records::PreviousTitle;
 use crate::findings::{Finding, Origin, SiteRule};
-use crate::page::{Field, Page};
+use crate::page::{cut, Field, Page};
 use crate::rules::mine::fold_for_search;
 use std::collections::{BTreeMap, HashMap};
 use url::Url;
@@ -329,8 +329,8 @@ fn examples(pages: &[&Noted]) -> String {
             format!(
                 "{}（原为“{}”，现为“{}”）",
                 p.url,
-                short(&p.before),
-                short(&p.now)
+                cut(&p.before, EXAMPLE_TITLE),
+                cut(&p.now, EXAMPLE_TITLE)
             )
         })
         .collect::<Vec<_>>()
@@ -340,15 +340,6 @@ fn examples(pages: &[&Noted]) -> String {
 /// Characters of a title shown in a site finding's examples: three pages
 /// of two whole titles each would fill half a printed page.
 const EXAMPLE_TITLE: usize = 40;
-
-fn short(title: &str) -> String {
-    if title.chars().count() <= EXAMPLE_TITLE {
-        return title.to_string();
-    }
-    let mut cut: String = title.chars().take(EXAMPLE_TITLE).collect();
-    cut.push('…');
-    cut
-}
 
 #[cfg(test)]
 mod tests {

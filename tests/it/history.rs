@@ -240,6 +240,29 @@ fn ignored_findings_leave_reports_and_exit_codes_and_expired_entries_say_so() {
     );
 }
 
+/// Start `scan -q --jsonl f.jsonl` in `dir` and SIGKILL it (no chance to
+/// clean up) once the stream holds `lines` findings.
+fn scan_killed_after(dir: &std::path::Path, lines: usize) {
+    let jsonl = dir.join("f.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
+        .args(["scan", "-q", "--jsonl", "f.jsonl"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::read_to_string(&jsonl).map_or(0, |s| s.lines().count()) < lines {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scan reported too little"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 #[test]
 fn a_scan_killed_mid_way_resumes_without_losing_or_repeating_anything() {
     use std::sync::Mutex;
@@ -273,23 +296,7 @@ fn a_scan_killed_mid_way_resumes_without_losing_or_repeating_anything() {
     let dir = tempfile::tempdir().unwrap();
     register(dir.path(), &server.url("/"), "办公室");
     let jsonl = dir.path().join("f.jsonl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
-        .args(["scan", "-q", "--jsonl", "f.jsonl"])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_to_string(&jsonl).map_or(0, |s| s.lines().count()) < 8 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the scan reported too little"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL: no chance to clean up
-    child.wait().unwrap();
+    scan_killed_after(dir.path(), 8);
     let before: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
         .unwrap()
         .lines()
@@ -395,23 +402,7 @@ fn a_resumed_scan_counts_the_titles_changed_before_the_kill() {
 
     phase.store(1, Ordering::SeqCst);
     let jsonl = dir.path().join("f.jsonl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
-        .args(["scan", "-q", "--jsonl", "f.jsonl"])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_to_string(&jsonl).map_or(0, |s| s.lines().count()) < 8 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the scan reported too little"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    scan_killed_after(dir.path(), 8);
     let read_before_kill = std::fs::read_to_string(&jsonl).unwrap().lines().count();
     assert!(read_before_kill < 30, "killed before the end");
 
@@ -474,23 +465,7 @@ fn a_resumed_scan_finds_a_swapped_brand_named_by_pages_stored_before_the_kill() 
     let dir = tempfile::tempdir().unwrap();
     register(dir.path(), &server.url("/"), "办公室");
     let jsonl = dir.path().join("f.jsonl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sitesweep"))
-        .args(["scan", "-q", "--jsonl", "f.jsonl"])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::fs::read_to_string(&jsonl).map_or(0, |s| s.lines().count()) < 10 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the scan reported too little"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    scan_killed_after(dir.path(), 10);
     let before = std::fs::read_to_string(&jsonl).unwrap();
     assert!(!before.contains("/p29"), "killed before the last page");
 
