@@ -105,6 +105,9 @@ const LABELS: &[&str] = &[
     "薇信",
     "vx",
     "wx",
+    // Spelled apart so that a filter of `wx` misses it (`w-x:KongGeGe0128`).
+    "w-x",
+    "v-x",
     "qq",
     // `【Q632144】`: a QQ number after a bare Q, digits only (below).
     "q",
@@ -119,12 +122,15 @@ const LABELS: &[&str] = &[
     "skype",
 ];
 
-/// Characters allowed between a label and its id (`微信：`, `微信【`, `QQ号 `).
+/// Characters allowed between a label and its id (`微信：`, `微信【`, `QQ号 `,
+/// `TG客服:@dslm89bot`).
 fn label_joiner(c: char) -> bool {
     matches!(
         c,
         ':' | '：'
             | '号'
+            | '客'
+            | '服'
             | ' '
             | '【'
             | '】'
@@ -470,6 +476,15 @@ mod tests {
             vec![(Handle, "纸飞机《@lc15688")]
         );
         assert_eq!(kinds("QQ:123456789"), vec![(Handle, "QQ:123456789")]);
+        assert_eq!(
+            kinds("【TG客服:@dslm89bot】"),
+            vec![(Handle, "TG客服:@dslm89bot")]
+        );
+        assert_eq!(
+            kinds("w-x:KongGeGe0128"),
+            vec![(Handle, "w-x:KongGeGe0128")]
+        );
+        assert!(kinds("微信客服：请在工作时间联系").is_empty());
         assert_eq!(
             kinds("ｑｑ１２３４５６"),
             vec![(Handle, "ｑｑ１２３４５６")]
