@@ -218,12 +218,12 @@ fn devcorpus() -> PathBuf {
 /// are tuned on, every page split `tune`. Its floors keep a later change
 /// from losing what was fitted; they say nothing of generalisation, which
 /// is the evaluation set's held-out split's to say. Before this corpus
-/// (commit 2f7ccc3) the packs caught 244/433 and flagged 4/260.
+/// (commit 2f7ccc3) the packs caught 244/433 and flagged 4/388.
 const DEV_FLOORS: [Floor; 1] = [Floor {
     split: Split::Tune,
     spam: 433,
     caught_at_least: 380,
-    legit: 260,
+    legit: 388,
     flagged_at_most: 0,
     critical_on_legit_at_most: 0,
 }];
