@@ -152,7 +152,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 170,
-        caught_at_least: 146,
+        caught_at_least: 147,
         legit: 233,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
@@ -218,11 +218,11 @@ fn devcorpus() -> PathBuf {
 /// are tuned on, every page split `tune`. Its floors keep a later change
 /// from losing what was fitted; they say nothing of generalisation, which
 /// is the evaluation set's held-out split's to say. Before this corpus
-/// (commit 2f7ccc3) the packs caught 244/433 and flagged 4/388.
+/// (commit 2f7ccc3) the packs caught 274/553 and flagged 4/388.
 const DEV_FLOORS: [Floor; 1] = [Floor {
     split: Split::Tune,
-    spam: 433,
-    caught_at_least: 380,
+    spam: 553,
+    caught_at_least: 436,
     legit: 388,
     flagged_at_most: 0,
     critical_on_legit_at_most: 0,
