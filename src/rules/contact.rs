@@ -238,10 +238,12 @@ fn plain_mobile_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
 
 fn grouped_mobile_at(chars: &[Ch], i: usize) -> Option<(ContactKind, usize)> {
     let digit = |j: usize| chars.get(j).is_some_and(|c| c.c.is_ascii_digit());
+    // Anything but a digit or a letter between the groups, and the letter
+    // x (`188x1887x9571`: an escort ad's number, development corpus).
     let joiner = |j: usize| {
         chars
             .get(j)
-            .is_some_and(|c| !c.c.is_ascii_alphanumeric() && !c.c.is_numeric())
+            .is_some_and(|c| c.c == 'x' || (!c.c.is_ascii_alphanumeric() && !c.c.is_numeric()))
     };
     let mut j = i;
     for (g, len) in [3, 4, 4].into_iter().enumerate() {
@@ -456,6 +458,10 @@ mod tests {
             vec![(Mobile, "１７８乄７３８３乄９００４")]
         );
         assert_eq!(kinds("178丨7383丨9004"), vec![(Mobile, "178丨7383丨9004")]);
+        assert_eq!(
+            kinds("【188x1887x9571娜娜】"),
+            vec![(Mobile, "188x1887x9571")]
+        );
         // Not groups of another shape, nor letters between them.
         assert!(kinds("1780乄738乄9004").is_empty());
         assert!(kinds("178a7383b9004").is_empty());

@@ -152,7 +152,7 @@ const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
         spam: 170,
-        caught_at_least: 147,
+        caught_at_least: 148,
         legit: 233,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
@@ -222,7 +222,7 @@ fn devcorpus() -> PathBuf {
 const DEV_FLOORS: [Floor; 1] = [Floor {
     split: Split::Tune,
     spam: 553,
-    caught_at_least: 436,
+    caught_at_least: 453,
     legit: 388,
     flagged_at_most: 0,
     critical_on_legit_at_most: 0,
