@@ -147,29 +147,34 @@ struct Floor {
 /// on the tune split: tune 146/170 with 0/233, heldout 80/147 with 6/182.
 /// One new term (半岛娱乐) was dropped because it flagged a held-out page,
 /// found when this test failed: that much of the held-out split was spent.
-/// The floors below are those figures.
+/// More of the same (link farms, escort and SMS-code ads, names swapped in
+/// for a college's): tune 148/170, heldout 85/147 with 6/182. Then a blind
+/// batch of 47 (one spam sample dropped on review), measured once: 11/23
+/// spam caught, 0/24 flagged (the session's first packs: 10/23, 0/24).
+/// With it: tune 153/181 with 0/245, heldout 91/159 with 6/194. The floors
+/// below are those figures.
 const FLOORS: [Floor; 3] = [
     Floor {
         split: Split::Tune,
-        spam: 170,
-        caught_at_least: 148,
-        legit: 233,
+        spam: 181,
+        caught_at_least: 153,
+        legit: 245,
         flagged_at_most: 0,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::Heldout,
-        spam: 147,
-        caught_at_least: 80,
-        legit: 182,
+        spam: 159,
+        caught_at_least: 91,
+        legit: 194,
         flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
     Floor {
         split: Split::All,
-        spam: 317,
-        caught_at_least: 226,
-        legit: 415,
+        spam: 340,
+        caught_at_least: 244,
+        legit: 439,
         flagged_at_most: 6,
         critical_on_legit_at_most: 0,
     },
@@ -276,7 +281,8 @@ fn the_set_keeps_its_split_and_its_files() {
     // The split was fixed before any tuning: the k-th sample of a (class,
     // category) in collection order is heldout when k mod 3 == 0 (the
     // first 222 samples); the 60 added in round 4, the 39 of round 5, the
-    // 125 of round 6 and the 48 each of rounds 7 to 10 alternate tune,
+    // 125 of round 6, the 48 each of rounds 7 to 11 and the 46 and 47 of
+    // rounds 12 and 13 alternate tune,
     // heldout in the order they were saved, per class. Samples dropped on review left
     // gaps, so today's order no longer gives that rule; what must hold is
     // that every split is one of the two and the held-out share stays a
@@ -287,8 +293,8 @@ fn the_set_keeps_its_split_and_its_files() {
         .iter()
         .filter(|s| s.split == Split::Heldout)
         .count();
-    assert_eq!(set.samples.len(), 732);
-    assert_eq!(heldout, 329);
+    assert_eq!(set.samples.len(), 779);
+    assert_eq!(heldout, 353);
     for s in &set.samples {
         let dir = s.file.split('/').next().unwrap();
         assert_eq!(dir, s.class.name(), "{} is filed under its class", s.file);
@@ -322,7 +328,7 @@ fn rules_eval_prints_the_figures_and_exits_0() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("732 samples (317 spam, 415 legitimate)"),
+        stdout.contains("779 samples (340 spam, 439 legitimate)"),
         "{stdout}"
     );
     assert!(stdout.contains("\nheldout  "), "{stdout}");
@@ -423,6 +429,8 @@ fn conditional_redirects_are_found_in_the_hijack_scripts_and_in_no_legitimate_pa
             "081-chess-card-game-region-cloak-404.js",
             // Round 11's blind batch: a referrer loader and a device redirect.
             "297-sojson-referrer-loader-and-device-redirect.html",
+            // Round 13's: a mirroring kit's search-referral redirect.
+            "328-search-referrer-redirect-loader.js",
         ]
     );
     assert_eq!(conditional_samples("legit"), Vec::<String>::new());
